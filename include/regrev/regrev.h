@@ -1,0 +1,178 @@
+/* regrev.h: the public API of regrev, revisions of statistical areas.
+ *
+ * Programmer notes
+ * - Every call takes an rr_ctx. A context holds one GEOS handle, the last error message and the
+ *   diagnostics/progress callbacks. Use one context per thread; contexts are independent.
+ * - A function that can fail returns rr_status (RR_OK = 0) or a pointer (NULL on failure). On
+ *   failure rr_ctx_errmsg() says what went wrong, naming file, layer, feature and code where known.
+ *   Out-parameters are written only on success.
+ * - Objects are opaque. `_new`/`_read` pair with `_free`; every `_free` accepts NULL.
+ *   `const char *` returned by accessors are borrowed from the object and live as long as it.
+ * - Nothing in the library prints, exits or aborts: warnings go to the diagnostics callback.
+ */
+#ifndef REGREV_H
+#define REGREV_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define RR_API __attribute__((visibility("default")))
+#else
+#define RR_API
+#endif
+
+#define RR_VERSION "0.1.0"
+
+/* Status codes. Values are never renumbered. */
+typedef enum rr_status {
+    RR_OK = 0,
+    RR_ERR_NOMEM = 1,    /* out of memory */
+    RR_ERR_ARG = 2,      /* bad argument or option (a usage error) */
+    RR_ERR_IO = 3,       /* a file could not be opened, read or written */
+    RR_ERR_FORMAT = 4,   /* a file was read but its content is not what was expected */
+    RR_ERR_CRS = 5,      /* missing or incompatible coordinate reference system */
+    RR_ERR_GEOMETRY = 6, /* geometry that cannot be used or repaired */
+    RR_ERR_INTERNAL = 7, /* a dependency failed unexpectedly or an invariant broke */
+    RR_ERR_DATA = 8,     /* data inconsistent with other data (unknown code, mismatch) */
+    RR_ERR_CANCELLED = 9 /* rr_ctx_cancel() was called */
+} rr_status;
+
+typedef enum rr_diag_level { RR_NOTICE = 0, RR_WARNING = 1 } rr_diag_level;
+
+typedef struct rr_ctx rr_ctx;
+typedef struct rr_areaset rr_areaset;
+typedef struct rr_popsource rr_popsource;
+typedef struct rr_revision rr_revision;
+
+/* Diagnostics callback: one message without trailing newline, borrowed for the call. */
+typedef void (*rr_diag_fn)(rr_diag_level level, const char *message, void *user);
+/* Progress callback: `done` of `total` steps of `stage` (a short English phrase). */
+typedef void (*rr_progress_fn)(const char *stage, size_t done, size_t total, void *user);
+
+/* ---- context ---------------------------------------------------------------------------- */
+
+/* A new context, or NULL when out of memory. Free with rr_ctx_free. */
+RR_API rr_ctx *rr_ctx_new(void);
+RR_API void rr_ctx_free(rr_ctx *ctx);
+/* The message of the last failure; "" if none. Borrowed, valid until the next call. */
+RR_API const char *rr_ctx_errmsg(const rr_ctx *ctx);
+RR_API void rr_ctx_set_diag(rr_ctx *ctx, rr_diag_fn fn, void *user);
+RR_API void rr_ctx_set_progress(rr_ctx *ctx, rr_progress_fn fn, void *user);
+/* Ask long work to stop at the next check (async-signal-safe). It then fails with
+ * RR_ERR_CANCELLED. */
+RR_API void rr_ctx_cancel(rr_ctx *ctx);
+/* Number of warnings emitted through this context so far. */
+RR_API size_t rr_ctx_warning_count(const rr_ctx *ctx);
+RR_API const char *rr_status_name(rr_status status);
+
+/* ---- area sets (one version of a partition) --------------------------------------------- */
+
+typedef struct rr_read_opts {
+    const char *path;        /* any GDAL vector source, incl. /vsizip/ and PG: strings */
+    const char *layer;       /* NULL: the only layer, or the first polygon layer */
+    const char *code_field;  /* NULL: detect (desokod, deso, regsokod, regso, kod, code, id…) */
+    const char *assume_crs;  /* NULL, or a CRS (EPSG:3006, WKT…) for a layer that has none */
+    const char *label;       /* "old"/"new": used in messages; may be NULL */
+} rr_read_opts;
+
+/* Read one version: features gathered per code into one (multi)polygon, vintage suffixes
+ * (_DeSO2025, _RegSO2025) stripped, invalid geometry repaired and empty geometry skipped with a
+ * warning. On success *out owns the set (free with rr_areaset_free). */
+RR_API rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **out);
+RR_API void rr_areaset_free(rr_areaset *set);
+RR_API size_t rr_areaset_count(const rr_areaset *set);
+RR_API const char *rr_areaset_code(const rr_areaset *set, size_t i);
+RR_API double rr_areaset_area(const rr_areaset *set, size_t i);
+RR_API const char *rr_areaset_code_field(const rr_areaset *set);
+/* Transform `set` in place into the CRS of `like` when the (horizontal) CRSs differ. */
+RR_API rr_status rr_areaset_match_crs(rr_ctx *ctx, rr_areaset *set, const rr_areaset *like);
+/* Build an area set from WKT polygons (tests, small programs). crs may be NULL (no CRS).
+ * kommun may be NULL. */
+RR_API rr_status rr_areaset_from_wkt(rr_ctx *ctx, size_t n, const char *const *codes,
+                                     const char *const *wkts, const char *crs,
+                                     rr_areaset **out);
+
+/* ---- population sources ----------------------------------------------------------------- */
+
+typedef struct rr_pop_opts {
+    const char *path;       /* polygons (grid squares), points, CSV with e/n or x/y, or a raster */
+    const char *layer;      /* NULL: first layer */
+    const char *field;      /* NULL: detect (befolkning*, pop*, beftotalt, value) */
+    double cell_size;       /* > 0: points are centres of square cells of this size; 0: detect */
+    const char *assume_crs; /* for CSV or a layer without CRS; NULL: same as the areas */
+} rr_pop_opts;
+
+RR_API rr_status rr_popsource_read(rr_ctx *ctx, const rr_pop_opts *opts, const rr_areaset *like,
+                                   rr_popsource **out);
+/* Build from WKT cells (polygons or points) and values, for tests. */
+RR_API rr_status rr_popsource_from_wkt(rr_ctx *ctx, size_t n, const char *const *wkts,
+                                       const double *values, rr_popsource **out);
+RR_API void rr_popsource_free(rr_popsource *pop);
+RR_API double rr_popsource_total(const rr_popsource *pop);
+
+/* ---- the revision: overlay, sliver rule, key, changes, classes ---------------------------- */
+
+typedef struct rr_params {
+    double tolerance_m2; /* pieces smaller than this are numerical noise (default 1 m²) */
+    double min_area_m2;  /* sliver rule: a piece below this area is never a transfer */
+    double min_share;    /* sliver rule: share of the smaller of its two areas */
+    double min_width_m;  /* sliver rule: a piece thinner than this (inner core) is a redrawn edge */
+    double min_pop;      /* sliver rule with population: fewer people than this and small */
+    int threads;         /* worker threads for the overlay (>= 1) */
+} rr_params;
+
+/* The documented defaults. */
+RR_API void rr_params_default(rr_params *params);
+
+/* Overlay two versions (same CRS: call rr_areaset_match_crs first). The revision borrows both
+ * sets: they must outlive it. Free with rr_revision_free. */
+RR_API rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set,
+                                     const rr_areaset *new_set, const rr_params *params,
+                                     rr_revision **out);
+/* Estimate the population of every piece from a population source (borrowed for the call). */
+RR_API rr_status rr_revision_set_population(rr_ctx *ctx, rr_revision *rev,
+                                            const rr_popsource *pop);
+/* Apply the sliver rule and derive relations, change list and classes. Call after the overlay
+ * (and the population, if any); calling it again recomputes. */
+RR_API rr_status rr_revision_analyse(rr_ctx *ctx, rr_revision *rev);
+RR_API void rr_revision_free(rr_revision *rev);
+
+RR_API size_t rr_revision_piece_count(const rr_revision *rev);
+RR_API size_t rr_revision_relation_count(const rr_revision *rev);
+
+/* ---- writers (each writes the file at `path` directly; use rr_outset for atomic runs) ------- */
+
+RR_API rr_status rr_write_pieces_csv(rr_ctx *ctx, const rr_revision *rev, const char *path);
+RR_API rr_status rr_write_key_csv(rr_ctx *ctx, const rr_revision *rev, const char *path);
+RR_API rr_status rr_write_changes_csv(rr_ctx *ctx, const rr_revision *rev, const char *path);
+RR_API rr_status rr_write_areas_csv(rr_ctx *ctx, const rr_revision *rev, const char *path);
+
+typedef struct rr_run_info {
+    const char *old_path, *old_layer, *new_path, *new_layer, *pop_path;
+    double elapsed_s;
+} rr_run_info;
+RR_API rr_status rr_write_summary_json(rr_ctx *ctx, const rr_revision *rev,
+                                       const rr_run_info *info, const char *path);
+
+/* ---- atomic output sets ------------------------------------------------------------------ */
+
+typedef struct rr_outset rr_outset;
+/* Start a set of outputs in directory `dir` (created if missing). */
+RR_API rr_status rr_outset_begin(rr_ctx *ctx, const char *dir, rr_outset **out);
+/* A temporary path in the output directory for final name `name`; borrowed from the set. */
+RR_API const char *rr_outset_add(rr_ctx *ctx, rr_outset *set, const char *name);
+/* Rename every temporary file to its final name; frees the set. */
+RR_API rr_status rr_outset_commit(rr_ctx *ctx, rr_outset *set);
+/* Remove every temporary file; frees the set. Accepts NULL. Async-signal-unsafe. */
+RR_API void rr_outset_abort(rr_outset *set);
+/* Unlink the temporaries only (for a signal handler): async-signal-safe. */
+RR_API void rr_outset_unlink_temps(const rr_outset *set);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,170 @@
+/* areaset.c: one version of a partition in memory: sorting, gathering codes, accessors. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+rr_areaset *rr_areaset_alloc(void)
+{
+    return calloc(1, sizeof(rr_areaset));
+}
+
+/* Geometry is destroyed with the context-free handle: GEOS geometries do not depend on the
+ * handle that made them, and a set may outlive its context in user code. */
+void rr_areaset_free(rr_areaset *set)
+{
+    if (!set)
+        return;
+    GEOSContextHandle_t h = GEOS_init_r();
+    for (size_t i = 0; i < set->n; i++) {
+        free(set->areas[i].code);
+        free(set->areas[i].kommun);
+        if (set->areas[i].geom)
+            GEOSGeom_destroy_r(h, set->areas[i].geom);
+    }
+    GEOS_finish_r(h);
+    free(set->areas);
+    free(set->path);
+    free(set->layer);
+    free(set->code_field);
+    free(set->crs);
+    free(set->crs_name);
+    free(set);
+}
+
+size_t rr_areaset_count(const rr_areaset *set) { return set->n; }
+const char *rr_areaset_code(const rr_areaset *set, size_t i) { return set->areas[i].code; }
+double rr_areaset_area(const rr_areaset *set, size_t i) { return set->areas[i].area; }
+const char *rr_areaset_code_field(const rr_areaset *set) { return set->code_field; }
+
+static int cmp_area_code(const void *a, const void *b)
+{
+    const rr_area *x = a, *y = b;
+    return strcmp(x->code, y->code);
+}
+
+size_t rr_areaset_find(const rr_areaset *set, const char *code)
+{
+    size_t lo = 0, hi = set->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(set->areas[mid].code, code);
+        if (c == 0)
+            return mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return RR_NONE;
+}
+
+/* Union the geometries of areas[from..to) into areas[from]. */
+static rr_status gather(rr_ctx *ctx, rr_areaset *set, size_t from, size_t to, const char *source)
+{
+    size_t n = to - from;
+    GEOSGeometry **parts = malloc(n * sizeof *parts);
+    if (!parts)
+        return rr_error(ctx, RR_ERR_NOMEM, "out of memory gathering code %s (%s)",
+                        set->areas[from].code, source);
+    for (size_t i = 0; i < n; i++) {
+        parts[i] = set->areas[from + i].geom;
+        set->areas[from + i].geom = NULL;
+    }
+    GEOSGeometry *coll = GEOSGeom_createCollection_r(ctx->geos, GEOS_GEOMETRYCOLLECTION, parts,
+                                                     (unsigned)n);
+    free(parts);
+    GEOSGeometry *u = coll ? GEOSUnaryUnion_r(ctx->geos, coll) : NULL;
+    if (coll)
+        GEOSGeom_destroy_r(ctx->geos, coll);
+    if (!u)
+        return rr_error(ctx, RR_ERR_GEOMETRY, "cannot gather the %zu features of code %s: %s (%s)",
+                        n, set->areas[from].code, rr_geos_msg(ctx), source);
+    set->areas[from].geom = u;
+    set->areas[from].features = n;
+    for (size_t i = from + 1; i < to; i++) {
+        free(set->areas[i].code);
+        free(set->areas[i].kommun);
+        memset(&set->areas[i], 0, sizeof set->areas[i]);
+    }
+    return RR_OK;
+}
+
+rr_status rr_areaset_finish(rr_ctx *ctx, rr_areaset *set, const char *source)
+{
+    qsort(set->areas, set->n, sizeof *set->areas, cmp_area_code);
+    size_t w = 0;
+    for (size_t i = 0; i < set->n;) {
+        size_t j = i + 1;
+        while (j < set->n && strcmp(set->areas[j].code, set->areas[i].code) == 0)
+            j++;
+        if (j - i > 1) {
+            rr_warn(ctx, "%s: code %s appears in %zu features; gathered into one area", source,
+                    set->areas[i].code, j - i);
+            /* On failure the set stays freeable: moved and gathered slots are zeroed. */
+            rr_status st = gather(ctx, set, i, j, source);
+            if (st != RR_OK)
+                return st;
+        }
+        if (w != i) {
+            set->areas[w] = set->areas[i];
+            memset(&set->areas[i], 0, sizeof set->areas[i]);
+        }
+        rr_area *a = &set->areas[w];
+        if (GEOSArea_r(ctx->geos, a->geom, &a->area) != 1)
+            return rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the area of code %s (%s)",
+                            a->code, source);
+        w++;
+        i = j;
+    }
+    set->n = w;
+    return RR_OK;
+}
+
+rr_status rr_areaset_from_wkt(rr_ctx *ctx, size_t n, const char *const *codes,
+                              const char *const *wkts, const char *crs, rr_areaset **out)
+{
+    rr_status st = RR_OK;
+    rr_areaset *set = rr_areaset_alloc();
+    GEOSWKTReader *rd = GEOSWKTReader_create_r(ctx->geos);
+    if (!set || !rd || !(set->areas = calloc(n ? n : 1, sizeof *set->areas)) ||
+        !(set->path = rr_strdup("(wkt)")) || !(set->layer = rr_strdup("wkt")) ||
+        !(set->code_field = rr_strdup("code")) ||
+        !(set->crs_name = rr_strdup(crs ? crs : "none"))) {
+        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if (crs && !(set->crs = rr_strdup(crs))) {
+        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        GEOSGeometry *g = GEOSWKTReader_read_r(ctx->geos, rd, wkts[i]);
+        if (!g) {
+            st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot read WKT of code %s: %s", codes[i],
+                          rr_geos_msg(ctx));
+            goto out;
+        }
+        rr_area *a = &set->areas[set->n++];
+        a->geom = g;
+        a->features = 1;
+        a->code = rr_strdup(codes[i]);
+        a->kommun = a->code ? rr_strndup(a->code, strlen(a->code) >= 4 ? 4 : strlen(a->code))
+                            : NULL;
+        if (!a->code || !a->kommun) {
+            st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        rr_code_normalise(a->code);
+    }
+    set->feature_count = n;
+    if ((st = rr_areaset_finish(ctx, set, "(wkt)")) != RR_OK)
+        goto out;
+    *out = set;
+    set = NULL;
+out:
+    if (rd)
+        GEOSWKTReader_destroy_r(ctx->geos, rd);
+    rr_areaset_free(set);
+    return st;
+}

@@ -1,0 +1,176 @@
+/* internal.h: structures and helpers shared by the modules of regrev_core; never installed. */
+#ifndef REGREV_INTERNAL_H
+#define REGREV_INTERNAL_H
+
+#include <geos_c.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+
+#include "regrev/regrev.h"
+
+#define RR_NONE SIZE_MAX /* index meaning "no area" (a part only one version covers) */
+#define RR_ERRMSG_MAX 2048
+
+struct rr_ctx {
+    GEOSContextHandle_t geos;
+    char errmsg[RR_ERRMSG_MAX];
+    char geos_msg[512]; /* last message of GEOS's error handler */
+    rr_diag_fn diag;
+    void *diag_user;
+    rr_progress_fn progress;
+    void *progress_user;
+    volatile sig_atomic_t cancelled;
+    size_t warnings;
+};
+
+/* One area of one version: all features of one code gathered into one (multi)polygon. */
+typedef struct rr_area {
+    char *code;
+    char *kommun;      /* municipality code ("" if unknown) */
+    GEOSGeometry *geom;
+    double area;
+    size_t features;   /* how many features were gathered */
+} rr_area;
+
+struct rr_areaset {
+    rr_area *areas;    /* sorted by code */
+    size_t n;
+    char *path, *layer, *code_field;
+    char *crs;         /* WKT of the CRS, or NULL */
+    char *crs_name;    /* short name for messages and summary.json */
+    size_t feature_count;
+    int geographic;    /* 1 if the CRS is geographic (degrees) */
+};
+
+struct rr_popsource {
+    GEOSGeometry **cells;  /* square cells or polygons, or points */
+    double *value;
+    double *cell_area;     /* area of each cell (0 for points) */
+    size_t n;
+    int points;            /* 1: containment; 0: area shares */
+    double total;
+    char *path, *field, *kind; /* kind: "grid cells", "polygons", "points", "raster" */
+    double cell_size;
+};
+
+typedef enum rr_change_type {
+    RR_CH_CEASED_TO_NEW = 0,   /* Upphör; till nybildad */
+    RR_CH_CEASED_TO_EXISTING,  /* Upphör; till befintlig */
+    RR_CH_SHRINKS,             /* Minskas och ger del till befintlig eller nybildad */
+    RR_CH_GIVES_TO_EXISTING,   /* Ger del/delar till befintlig */
+    RR_CH_GIVES_TO_NEW,        /* Ger del till nybildad */
+    RR_CH_GROWS,               /* Utvidgas */
+    RR_CH_GROWS_SEA,           /* Utvidgas till territorialvattengräns */
+    RR_CH_RECODED,             /* Kodändrad; annat än 20-22 */
+    RR_CH_COUNT
+} rr_change_type;
+
+typedef enum rr_area_class {
+    RR_CLASS_UNCHANGED = 0, RR_CLASS_RECODED, RR_CLASS_BOUNDARY, RR_CLASS_SPLIT, RR_CLASS_MERGED,
+    RR_CLASS_COMPLEX, RR_CLASS_NEW, RR_CLASS_CEASED, RR_CLASS_COUNT
+} rr_area_class;
+
+/* One intersection of an old and a new area, or a part only one version covers. */
+typedef struct rr_piece {
+    size_t old_idx, new_idx; /* RR_NONE for an uncovered part */
+    GEOSGeometry *geom;      /* owned geometry, or NULL when the piece is a whole area */
+    const GEOSGeometry *shape; /* geom, or the borrowed geometry of the whole area */
+    double area;
+    double pop;              /* NAN without population */
+    double core_area;        /* area left after an inward buffer of min_width/2 (NAN: not computed) */
+    double pop_partial;      /* population drawn from cells only partly inside the piece */
+    int transfer;            /* survives the sliver rule */
+} rr_piece;
+
+/* A relation of the key: an (old, new) pair after the sliver rule. */
+typedef struct rr_relation {
+    size_t old_idx, new_idx;
+    double area, pop;
+    double w_area_old, w_area_new, w_pop_old, w_pop_new;
+} rr_relation;
+
+typedef struct rr_change {
+    size_t old_idx, new_idx; /* indices into old/new sets; new_idx for X→X rows is the new X */
+    rr_change_type type;
+    double area, pop;
+} rr_change;
+
+typedef struct rr_area_info {
+    rr_area_class cls;
+    char *related;           /* ;-joined codes of the other version */
+    int pop_fallback;        /* zero population: weights fall back to area */
+    double pop;              /* estimated population (sum over its pieces) */
+} rr_area_info;
+
+struct rr_revision {
+    const rr_areaset *old_set, *new_set; /* borrowed: they outlive the revision */
+    rr_params params;
+    rr_piece *pieces;
+    size_t npieces;
+    int has_pop;
+    double pop_total_source, pop_lost; /* population of the source; part outside all areas */
+    rr_relation *rel;
+    size_t nrel;
+    rr_change *changes;
+    size_t nchanges;
+    rr_area_info *old_info, *new_info;
+    size_t transfers_total;  /* pieces X≠Y above tolerance */
+    size_t *units_old, *units_new; /* comparable unit of each area */
+    size_t nunits;
+};
+
+/* ctx.c */
+rr_status rr_error(rr_ctx *ctx, rr_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Prefix the current message with more context: "prefix: old message". Returns status. */
+rr_status rr_error_prefix(rr_ctx *ctx, rr_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void rr_warn(rr_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rr_notice(rr_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rr_progress(rr_ctx *ctx, const char *stage, size_t done, size_t total);
+/* The last GEOS error text (or "unknown GEOS error"). */
+const char *rr_geos_msg(rr_ctx *ctx);
+int rr_cancelled(const rr_ctx *ctx);
+
+/* strutil.c */
+char *rr_strdup(const char *s);
+char *rr_strndup(const char *s, size_t n);
+char *rr_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Strip an SCB vintage suffix ("_DeSO2025", "_RegSO2020") and surrounding blanks, in place. */
+void rr_code_normalise(char *code);
+/* Format a number for CSV: shortest round-trip ("%.17g"-safe) in C locale. */
+void rr_fmt_num(char *buf, size_t size, double v, int significant);
+/* A growable string buffer. */
+typedef struct rr_buf { char *s; size_t len, cap; int failed; } rr_buf;
+void rr_buf_add(rr_buf *b, const char *s);
+void rr_buf_addf(rr_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rr_buf_free(rr_buf *b);
+
+/* areaset.c */
+rr_areaset *rr_areaset_alloc(void);
+/* Sort by code and gather equal codes into one area (union). */
+rr_status rr_areaset_finish(rr_ctx *ctx, rr_areaset *set, const char *source_name);
+size_t rr_areaset_find(const rr_areaset *set, const char *code);
+
+/* reproject.c */
+/* 1 if the horizontal parts of two CRS definitions are the same, 0 if not, -1 on error. */
+int rr_crs_same(rr_ctx *ctx, const char *a, const char *b);
+/* Transform n geometries in place (all or none); labels name them in messages (may be NULL). */
+rr_status rr_geoms_transform(rr_ctx *ctx, GEOSGeometry **geoms, size_t n, const char *from,
+                             const char *to, const char *const *labels);
+
+/* overlay.c */
+/* Run fn(ctx_of_worker, i, user) for i in [0, n) on `threads` workers, each with its own GEOS
+ * handle. Stops at the first failure; the failing worker's message is copied into ctx. */
+typedef rr_status (*rr_work_fn)(rr_ctx *wctx, size_t i, void *user);
+typedef void (*rr_worker_done_fn)(rr_ctx *wctx); /* per worker, before its context goes */
+rr_status rr_parallel_for(rr_ctx *ctx, size_t n, int threads, const char *stage, rr_work_fn fn,
+                          rr_worker_done_fn finish, void *user);
+void rr_piece_clear(rr_ctx *ctx, rr_piece *p);
+
+/* analysis.c */
+const char *rr_change_type_name(rr_change_type t);
+const char *rr_area_class_name(rr_area_class c);
+
+#endif

@@ -1,0 +1,349 @@
+/* io_areas.c: read one version of a partition from any GDAL vector source into an rr_areaset. */
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "io_gdal.h"
+
+/* Code fields tried in order (case-insensitive), then any field starting with deso/regso. */
+static const char *const code_candidates[] = {
+    "desokod", "deso", "deso_kod", "desokod_2025", "deso_2025", "deso_2018", "regsokod",
+    "regso", "regso_kod", "regsokod_2025", "regsokod_2020", "kod", "code", NULL};
+static const char *const kommun_candidates[] = {"kommunkod", "kommun", "kn_kod", "knkod", NULL};
+
+static int find_field(OGRFeatureDefnH defn, const char *const *names)
+{
+    int n = OGR_FD_GetFieldCount(defn);
+    for (const char *const *c = names; *c; c++)
+        for (int i = 0; i < n; i++)
+            if (strcasecmp(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)), *c) == 0)
+                return i;
+    return -1;
+}
+
+static int detect_code_field(OGRFeatureDefnH defn)
+{
+    int i = find_field(defn, code_candidates);
+    if (i >= 0)
+        return i;
+    int n = OGR_FD_GetFieldCount(defn);
+    for (i = 0; i < n; i++) {
+        const char *name = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i));
+        if (strncasecmp(name, "deso", 4) == 0 || strncasecmp(name, "regso", 5) == 0)
+            return i;
+    }
+    return -1;
+}
+
+static char *field_list(OGRFeatureDefnH defn)
+{
+    rr_buf b = {0};
+    int n = OGR_FD_GetFieldCount(defn);
+    for (int i = 0; i < n; i++)
+        rr_buf_addf(&b, "%s%s", i ? ", " : "", OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
+    if (!b.s)
+        return rr_strdup("(none)");
+    return b.s;
+}
+
+/* DeSO (2081C1100) and RegSO (2081R001) codes start with the municipality code. */
+static char *kommun_from_code(const char *code)
+{
+    for (int i = 0; i < 4; i++)
+        if (!isdigit((unsigned char)code[i]))
+            return rr_strdup("");
+    if (!isalpha((unsigned char)code[4]))
+        return rr_strdup("");
+    return rr_strndup(code, 4);
+}
+
+static int coords_ok(rr_ctx *ctx, const GEOSGeometry *g, int geographic)
+{
+    double xmin, ymin, xmax, ymax;
+    if (!GEOSGeom_getXMin_r(ctx->geos, g, &xmin) || !GEOSGeom_getYMin_r(ctx->geos, g, &ymin) ||
+        !GEOSGeom_getXMax_r(ctx->geos, g, &xmax) || !GEOSGeom_getYMax_r(ctx->geos, g, &ymax))
+        return 0;
+    if (!isfinite(xmin) || !isfinite(ymin) || !isfinite(xmax) || !isfinite(ymax))
+        return 0;
+    double limit = geographic ? 400.0 : 1e8; /* beyond any real projected extent */
+    return fabs(xmin) <= limit && fabs(xmax) <= limit && fabs(ymin) <= limit && fabs(ymax) <= limit;
+}
+
+/* Keep only the polygonal part of a geometry (make-valid may return a collection). */
+static GEOSGeometry *polygonal_part(rr_ctx *ctx, GEOSGeometry *g)
+{
+    int t = GEOSGeomTypeId_r(ctx->geos, g);
+    if (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON)
+        return g;
+    int n = GEOSGetNumGeometries_r(ctx->geos, g);
+    GEOSGeometry **parts = calloc((size_t)(n > 0 ? n : 1), sizeof *parts);
+    unsigned np = 0;
+    for (int i = 0; parts && i < n; i++) {
+        const GEOSGeometry *sub = GEOSGetGeometryN_r(ctx->geos, g, i);
+        int st = GEOSGeomTypeId_r(ctx->geos, sub);
+        if (st == GEOS_POLYGON || st == GEOS_MULTIPOLYGON)
+            parts[np++] = GEOSGeom_clone_r(ctx->geos, sub);
+    }
+    GEOSGeometry *out = parts ? GEOSGeom_createCollection_r(ctx->geos, GEOS_GEOMETRYCOLLECTION,
+                                                           parts, np) : NULL;
+    free(parts);
+    GEOSGeom_destroy_r(ctx->geos, g);
+    if (!out)
+        return NULL;
+    GEOSGeometry *u = GEOSUnaryUnion_r(ctx->geos, out);
+    GEOSGeom_destroy_r(ctx->geos, out);
+    return u;
+}
+
+/* Validate one feature's geometry; repair with a warning. Returns NULL (message set) when the
+ * geometry cannot be used. */
+static GEOSGeometry *check_geometry(rr_ctx *ctx, GEOSGeometry *g, const char *where)
+{
+    char valid = GEOSisValid_r(ctx->geos, g);
+    if (valid == 1)
+        return polygonal_part(ctx, g);
+    if (valid == 2) {
+        rr_error(ctx, RR_ERR_GEOMETRY, "%s: validity check failed: %s", where, rr_geos_msg(ctx));
+        GEOSGeom_destroy_r(ctx->geos, g);
+        return NULL;
+    }
+    char *reason = GEOSisValidReason_r(ctx->geos, g);
+    GEOSMakeValidParams *p = GEOSMakeValidParams_create_r(ctx->geos);
+    GEOSMakeValidParams_setMethod_r(ctx->geos, p, GEOS_MAKE_VALID_STRUCTURE);
+    GEOSMakeValidParams_setKeepCollapsed_r(ctx->geos, p, 0);
+    GEOSGeometry *fixed = GEOSMakeValidWithParams_r(ctx->geos, g, p);
+    GEOSMakeValidParams_destroy_r(ctx->geos, p);
+    double before = 0, after = 0;
+    GEOSArea_r(ctx->geos, g, &before);
+    GEOSGeom_destroy_r(ctx->geos, g);
+    if (fixed)
+        fixed = polygonal_part(ctx, fixed);
+    if (!fixed) {
+        rr_error(ctx, RR_ERR_GEOMETRY, "%s: invalid polygon (%s) that cannot be repaired: %s",
+                 where, reason ? reason : "?", rr_geos_msg(ctx));
+        GEOSFree_r(ctx->geos, reason);
+        return NULL;
+    }
+    GEOSArea_r(ctx->geos, fixed, &after);
+    rr_warn(ctx, "%s: invalid polygon (%s), repaired (area %.1f m² as read, %.1f m² repaired)",
+            where, reason ? reason : "?", before, after);
+    GEOSFree_r(ctx->geos, reason);
+    return fixed;
+}
+
+rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **out)
+{
+    rr_status st = RR_OK;
+    rr_areaset *set = NULL;
+    GDALDatasetH ds = NULL;
+    OGRSpatialReferenceH assumed = NULL;
+    OGRFeatureH feat = NULL;
+    const char *path = opts->path;
+    const char *label = opts->label ? opts->label : "areas";
+
+    if (!path)
+        return rr_error(ctx, RR_ERR_ARG, "no input given for the %s areas", label);
+    if ((st = rr_gdal_open_vector(ctx, path, NULL, &ds)) != RR_OK)
+        return st;
+    OGRLayerH lyr = rr_gdal_pick_layer(ctx, ds, path, opts->layer, 0);
+    if (!lyr) {
+        st = RR_ERR_FORMAT;
+        goto out;
+    }
+    const char *lname = OGR_L_GetName(lyr);
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
+    int code_i;
+    if (opts->code_field) {
+        code_i = OGR_FD_GetFieldIndex(defn, opts->code_field);
+        if (code_i < 0) {
+            char *fields = field_list(defn);
+            st = rr_error(ctx, RR_ERR_FORMAT, "no field '%s'; the fields are: %s (%s, layer %s)",
+                          opts->code_field, fields ? fields : "?", path, lname);
+            free(fields);
+            goto out;
+        }
+    } else if ((code_i = detect_code_field(defn)) < 0) {
+        char *fields = field_list(defn);
+        st = rr_error(ctx, RR_ERR_FORMAT,
+                      "no code field found (looked for desokod, deso, regsokod, regso, kod, code); "
+                      "name it with --%s-code; the fields are: %s (%s, layer %s)",
+                      label, fields ? fields : "?", path, lname);
+        free(fields);
+        goto out;
+    }
+    int kommun_i = find_field(defn, kommun_candidates);
+
+    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(lyr);
+    if (opts->assume_crs) {
+        assumed = rr_gdal_srs_from_user(opts->assume_crs);
+        if (!assumed) {
+            st = rr_error(ctx, RR_ERR_ARG, "cannot understand the CRS '%s' given with --assume-crs",
+                          opts->assume_crs);
+            goto out;
+        }
+        if (!srs)
+            srs = assumed;
+    }
+    if (!srs) {
+        st = rr_error(ctx, RR_ERR_CRS,
+                      "the layer has no coordinate reference system; give one with --assume-crs "
+                      "(e.g. EPSG:3006) (%s, layer %s)", path, lname);
+        goto out;
+    }
+
+    set = rr_areaset_alloc();
+    if (!set || !(set->path = rr_strdup(path)) || !(set->layer = rr_strdup(lname)) ||
+        !(set->code_field = rr_strdup(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, code_i)))) ||
+        !(set->crs = rr_gdal_srs_wkt(srs)) || !(set->crs_name = rr_gdal_srs_name(srs))) {
+        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory reading %s", path);
+        goto out;
+    }
+    set->geographic = OSRIsGeographic(srs);
+
+    GIntBig nfeat = OGR_L_GetFeatureCount(lyr, 0);
+    size_t cap = nfeat > 0 ? (size_t)nfeat : 64, index = 0;
+    set->areas = calloc(cap, sizeof *set->areas);
+    if (!set->areas) {
+        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory for %zu areas (%s)", cap, path);
+        goto out;
+    }
+    OGR_L_ResetReading(lyr);
+    rr_gdal_err gerr;
+    rr_gdal_push(&gerr);
+    while ((feat = OGR_L_GetNextFeature(lyr)) != NULL) {
+        index++;
+        if ((index & 63) == 0) {
+            rr_progress(ctx, "reading", index, nfeat > 0 ? (size_t)nfeat : 0);
+            if (rr_cancelled(ctx)) {
+                st = rr_error(ctx, RR_ERR_CANCELLED, "cancelled while reading %s", path);
+                break;
+            }
+        }
+        GIntBig fid = OGR_F_GetFID(feat);
+        long long fidn = fid == OGRNullFID ? (long long)index : (long long)fid;
+        char where[512];
+        if (!OGR_F_IsFieldSetAndNotNull(feat, code_i)) {
+            rr_warn(ctx, "%s, layer %s, feature %lld: no code in field %s; feature skipped", path,
+                    lname, fidn, set->code_field);
+            OGR_F_Destroy(feat);
+            feat = NULL;
+            continue;
+        }
+        char *code = rr_strdup(OGR_F_GetFieldAsString(feat, code_i));
+        if (!code) {
+            st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
+            break;
+        }
+        rr_code_normalise(code);
+        if (strlen(code) > 256) {
+            st = rr_error(ctx, RR_ERR_FORMAT,
+                          "code of %zu characters in field %s: not a code (%s, layer %s, feature %lld)",
+                          strlen(code), set->code_field, path, lname, fidn);
+            free(code);
+            break;
+        }
+        snprintf(where, sizeof where, "%s, layer %s, feature %lld, code %s", path, lname, fidn,
+                 code);
+        if (!code[0]) {
+            rr_warn(ctx, "%s: empty code; feature skipped", where);
+            free(code);
+            OGR_F_Destroy(feat);
+            feat = NULL;
+            continue;
+        }
+        OGRGeometryH og = OGR_F_GetGeometryRef(feat);
+        if (!og || OGR_G_IsEmpty(og)) {
+            rr_warn(ctx, "%s: %s geometry; feature skipped", where, og ? "empty" : "no (NULL)");
+            free(code);
+            OGR_F_Destroy(feat);
+            feat = NULL;
+            continue;
+        }
+        OGRwkbGeometryType gt = wkbFlatten(OGR_G_GetGeometryType(og));
+        if (gt != wkbPolygon && gt != wkbMultiPolygon && gt != wkbCurvePolygon &&
+            gt != wkbMultiSurface && gt != wkbGeometryCollection) {
+            rr_warn(ctx, "%s: %s is not a polygon; feature skipped", where,
+                    OGRGeometryTypeToName(gt));
+            free(code);
+            OGR_F_Destroy(feat);
+            feat = NULL;
+            continue;
+        }
+        GEOSGeometry *g = rr_gdal_to_geos(ctx, og);
+        if (!g) {
+            st = rr_error_prefix(ctx, RR_ERR_GEOMETRY, "%s", where);
+            free(code);
+            break;
+        }
+        if (!coords_ok(ctx, g, set->geographic)) {
+            st = rr_error(ctx, RR_ERR_GEOMETRY,
+                          "%s: coordinates are not finite or far outside any real extent "
+                          "(NaN, infinity or beyond %s)", where,
+                          set->geographic ? "±400 degrees" : "±100,000 km");
+            GEOSGeom_destroy_r(ctx->geos, g);
+            free(code);
+            break;
+        }
+        g = check_geometry(ctx, g, where);
+        if (!g) {
+            st = RR_ERR_GEOMETRY;
+            free(code);
+            break;
+        }
+        if (GEOSisEmpty_r(ctx->geos, g) == 1) {
+            rr_warn(ctx, "%s: geometry has no area after repair; feature skipped", where);
+            GEOSGeom_destroy_r(ctx->geos, g);
+            free(code);
+            OGR_F_Destroy(feat);
+            feat = NULL;
+            continue;
+        }
+        if (set->n == cap) {
+            rr_area *bigger = realloc(set->areas, 2 * cap * sizeof *bigger);
+            if (!bigger) {
+                GEOSGeom_destroy_r(ctx->geos, g);
+                free(code);
+                st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
+                break;
+            }
+            memset(bigger + cap, 0, cap * sizeof *bigger);
+            set->areas = bigger;
+            cap *= 2;
+        }
+        rr_area *a = &set->areas[set->n++];
+        a->code = code;
+        a->geom = g;
+        a->features = 1;
+        if (kommun_i >= 0 && OGR_F_IsFieldSetAndNotNull(feat, kommun_i))
+            a->kommun = rr_strdup(OGR_F_GetFieldAsString(feat, kommun_i));
+        else
+            a->kommun = kommun_from_code(code);
+        OGR_F_Destroy(feat);
+        feat = NULL;
+    }
+    rr_gdal_pop();
+    set->feature_count = index;
+    if (st != RR_OK)
+        goto out;
+    if (set->n == 0) {
+        st = rr_error(ctx, RR_ERR_FORMAT, "no usable polygon features (%s, layer %s)", path, lname);
+        goto out;
+    }
+    rr_notice(ctx, "%s: layer %s, code field %s, %zu features, CRS %s", path, lname,
+              set->code_field, set->feature_count, set->crs_name);
+    if ((st = rr_areaset_finish(ctx, set, path)) != RR_OK)
+        goto out;
+    *out = set;
+    set = NULL;
+out:
+    if (feat)
+        OGR_F_Destroy(feat);
+    rr_areaset_free(set);
+    if (assumed)
+        OSRDestroySpatialReference(assumed);
+    if (ds)
+        GDALClose(ds);
+    return st;
+}

@@ -1,0 +1,222 @@
+/* io_gdal.c: GDAL plumbing shared by the readers and writers: init, error capture, layers, WKB. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cpl_conv.h>
+#include <cpl_error.h>
+
+#include "io_gdal.h"
+
+static pthread_once_t gdal_once = PTHREAD_ONCE_INIT;
+
+static void gdal_register(void)
+{
+    GDALAllRegister();
+}
+
+void rr_gdal_init(void)
+{
+    pthread_once(&gdal_once, gdal_register);
+}
+
+static void CPL_STDCALL gdal_handler(CPLErr cls, CPLErrorNum num, const char *msg)
+{
+    (void)num;
+    rr_gdal_err *err = CPLGetErrorHandlerUserData();
+    if (!err || cls < CE_Failure)
+        return;
+    snprintf(err->msg, sizeof err->msg, "%s", msg ? msg : "");
+    err->count++;
+}
+
+void rr_gdal_push(rr_gdal_err *err)
+{
+    err->msg[0] = '\0';
+    err->count = 0;
+    CPLPushErrorHandlerEx(gdal_handler, err);
+}
+
+void rr_gdal_pop(void)
+{
+    CPLPopErrorHandler();
+}
+
+const char *rr_gdal_msg(const rr_gdal_err *err)
+{
+    return err->msg[0] ? err->msg : "GDAL gave no reason";
+}
+
+rr_status rr_gdal_open_vector(rr_ctx *ctx, const char *path, const char *const *open_options,
+                              GDALDatasetH *out)
+{
+    rr_gdal_init();
+    rr_gdal_err err;
+    rr_gdal_push(&err);
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR,
+                                 NULL, open_options, NULL);
+    rr_gdal_pop();
+    if (ds) {
+        *out = ds;
+        return RR_OK;
+    }
+    struct stat st;
+    int is_special = strncmp(path, "/vsi", 4) == 0 || strncmp(path, "PG:", 3) == 0;
+    if (!is_special && stat(path, &st) != 0)
+        return rr_error(ctx, RR_ERR_IO, "cannot open: no such file (%s)", path);
+    if (!is_special && access(path, R_OK) != 0)
+        return rr_error(ctx, RR_ERR_IO, "cannot open: permission denied (%s)", path);
+    return rr_error(ctx, RR_ERR_FORMAT, "not a vector dataset GDAL can read: %s (%s)",
+                    rr_gdal_msg(&err), path);
+}
+
+static int is_polygonal(OGRwkbGeometryType t)
+{
+    t = wkbFlatten(t);
+    return t == wkbPolygon || t == wkbMultiPolygon || t == wkbCurvePolygon ||
+           t == wkbMultiSurface || t == wkbUnknown || t == wkbGeometryCollection;
+}
+
+static int is_point(OGRwkbGeometryType t)
+{
+    t = wkbFlatten(t);
+    return t == wkbPoint || t == wkbMultiPoint || t == wkbUnknown;
+}
+
+OGRLayerH rr_gdal_pick_layer(rr_ctx *ctx, GDALDatasetH ds, const char *path, const char *name,
+                             int want_points)
+{
+    int n = GDALDatasetGetLayerCount(ds);
+    if (name) {
+        OGRLayerH lyr = GDALDatasetGetLayerByName(ds, name);
+        if (lyr)
+            return lyr;
+        rr_buf names = {0};
+        for (int i = 0; i < n; i++)
+            rr_buf_addf(&names, "%s%s", i ? ", " : "", OGR_L_GetName(GDALDatasetGetLayer(ds, i)));
+        rr_error(ctx, RR_ERR_FORMAT, "no layer named '%s'; the layers are: %s (%s)", name,
+                 names.s ? names.s : "(none)", path);
+        rr_buf_free(&names);
+        return NULL;
+    }
+    if (n == 1)
+        return GDALDatasetGetLayer(ds, 0);
+    for (int i = 0; i < n; i++) {
+        OGRLayerH lyr = GDALDatasetGetLayer(ds, i);
+        OGRwkbGeometryType t = OGR_L_GetGeomType(lyr);
+        if (t != wkbNone && (want_points ? is_point(t) : is_polygonal(t)))
+            return lyr;
+    }
+    if (n == 0)
+        rr_error(ctx, RR_ERR_FORMAT, "the dataset has no layers (%s)", path);
+    else
+        rr_error(ctx, RR_ERR_FORMAT, "no %s layer among %d layers; name one with --*-layer (%s)",
+                 want_points ? "point" : "polygon", n, path);
+    return NULL;
+}
+
+GEOSGeometry *rr_gdal_to_geos(rr_ctx *ctx, OGRGeometryH g)
+{
+    OGRGeometryH lin = NULL;
+    if (OGR_G_HasCurveGeometry(g, 1)) {
+        lin = OGR_G_GetLinearGeometry(g, 0, NULL);
+        if (!lin) {
+            rr_error(ctx, RR_ERR_GEOMETRY, "cannot linearise curve geometry");
+            return NULL;
+        }
+        g = lin;
+    }
+    if (OGR_G_Is3D(g) || OGR_G_IsMeasured(g)) {
+        if (!lin) {
+            lin = OGR_G_Clone(g);
+            g = lin;
+        }
+        OGR_G_Set3D(g, 0);
+        OGR_G_SetMeasured(g, 0);
+    }
+    size_t size = (size_t)OGR_G_WkbSizeEx(g);
+    unsigned char *wkb = malloc(size ? size : 1);
+    GEOSGeometry *out = NULL;
+    if (!wkb) {
+        rr_error(ctx, RR_ERR_NOMEM, "out of memory converting a geometry of %zu bytes", size);
+        goto out;
+    }
+    if (OGR_G_ExportToIsoWkb(g, wkbNDR, wkb) != OGRERR_NONE) {
+        rr_error(ctx, RR_ERR_GEOMETRY, "cannot export geometry to WKB");
+        goto out;
+    }
+    GEOSWKBReader *rd = GEOSWKBReader_create_r(ctx->geos);
+    if (rd) {
+        out = GEOSWKBReader_read_r(ctx->geos, rd, wkb, size);
+        GEOSWKBReader_destroy_r(ctx->geos, rd);
+    }
+    if (!out)
+        rr_error(ctx, RR_ERR_GEOMETRY, "GEOS cannot read the geometry: %s", rr_geos_msg(ctx));
+out:
+    free(wkb);
+    if (lin)
+        OGR_G_DestroyGeometry(lin);
+    return out;
+}
+
+OGRGeometryH rr_geos_to_gdal(rr_ctx *ctx, const GEOSGeometry *g)
+{
+    GEOSWKBWriter *wr = GEOSWKBWriter_create_r(ctx->geos);
+    if (!wr) {
+        rr_error(ctx, RR_ERR_NOMEM, "out of memory creating a WKB writer");
+        return NULL;
+    }
+    size_t size = 0;
+    unsigned char *wkb = GEOSWKBWriter_write_r(ctx->geos, wr, g, &size);
+    GEOSWKBWriter_destroy_r(ctx->geos, wr);
+    if (!wkb) {
+        rr_error(ctx, RR_ERR_GEOMETRY, "GEOS cannot write WKB: %s", rr_geos_msg(ctx));
+        return NULL;
+    }
+    OGRGeometryH out = NULL;
+    if (OGR_G_CreateFromWkbEx(wkb, NULL, &out, size) != OGRERR_NONE)
+        rr_error(ctx, RR_ERR_GEOMETRY, "GDAL cannot read WKB from GEOS");
+    GEOSFree_r(ctx->geos, wkb);
+    return out;
+}
+
+OGRSpatialReferenceH rr_gdal_srs_from_user(const char *text)
+{
+    rr_gdal_init();
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    rr_gdal_err err;
+    rr_gdal_push(&err);
+    OGRErr e = OSRSetFromUserInput(srs, text);
+    rr_gdal_pop();
+    if (e != OGRERR_NONE) {
+        OSRDestroySpatialReference(srs);
+        return NULL;
+    }
+    return srs;
+}
+
+char *rr_gdal_srs_wkt(OGRSpatialReferenceH srs)
+{
+    char *wkt = NULL;
+    const char *opts[] = {"FORMAT=WKT2_2018", NULL};
+    if (OSRExportToWktEx(srs, &wkt, opts) != OGRERR_NONE) {
+        CPLFree(wkt);
+        return NULL;
+    }
+    char *out = rr_strdup(wkt);
+    CPLFree(wkt);
+    return out;
+}
+
+char *rr_gdal_srs_name(OGRSpatialReferenceH srs)
+{
+    const char *auth = OSRGetAuthorityName(srs, NULL);
+    const char *code = OSRGetAuthorityCode(srs, NULL);
+    if (auth && code)
+        return rr_sprintf("%s:%s", auth, code);
+    const char *name = OSRGetName(srs);
+    return rr_strdup(name ? name : "unnamed CRS");
+}

@@ -1,0 +1,40 @@
+/* io_gdal.h: GDAL helpers shared by the io_* and write_* modules (the only ones that see GDAL). */
+#ifndef REGREV_IO_GDAL_H
+#define REGREV_IO_GDAL_H
+
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+
+#include "internal.h"
+
+/* Collects the last GDAL error while pushed (per thread, as CPLPushErrorHandlerEx is). */
+typedef struct rr_gdal_err {
+    char msg[1024];
+    int count;
+} rr_gdal_err;
+
+void rr_gdal_init(void);
+void rr_gdal_push(rr_gdal_err *err);
+void rr_gdal_pop(void);
+const char *rr_gdal_msg(const rr_gdal_err *err);
+
+/* Open a vector dataset read-only into *out. On failure: RR_ERR_IO (missing, unreadable) or
+ * RR_ERR_FORMAT (not geodata), with a message naming `path`. */
+rr_status rr_gdal_open_vector(rr_ctx *ctx, const char *path, const char *const *open_options,
+                              GDALDatasetH *out);
+/* Pick a layer by name, or the first layer with polygon geometry when name is NULL.
+ * want_points selects point layers instead. */
+OGRLayerH rr_gdal_pick_layer(rr_ctx *ctx, GDALDatasetH ds, const char *path, const char *name,
+                             int want_points);
+/* OGR geometry → GEOS by ISO WKB, curves linearised, Z/M dropped. NULL on failure (message set). */
+GEOSGeometry *rr_gdal_to_geos(rr_ctx *ctx, OGRGeometryH g);
+/* GEOS → OGR by WKB. NULL on failure. */
+OGRGeometryH rr_geos_to_gdal(rr_ctx *ctx, const GEOSGeometry *g);
+/* An SRS from user text (EPSG:3006, WKT, PROJ string); NULL if it cannot be parsed. */
+OGRSpatialReferenceH rr_gdal_srs_from_user(const char *text);
+/* WKT2 of an SRS (caller frees with free()). */
+char *rr_gdal_srs_wkt(OGRSpatialReferenceH srs);
+char *rr_gdal_srs_name(OGRSpatialReferenceH srs);
+
+#endif

@@ -1,0 +1,373 @@
+/* io_pop.c: read a population source (grid cells, cell centres, points, polygons or a raster). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "io_gdal.h"
+
+static const char *const pop_candidates[] = {
+    "befolkning_2025", "befolkning", "beftotalt", "bef_totalt", "pop", "population", "totalt",
+    "total", "value", "antal", NULL};
+
+static int detect_pop_field(OGRFeatureDefnH defn)
+{
+    int n = OGR_FD_GetFieldCount(defn);
+    for (const char *const *c = pop_candidates; *c; c++)
+        for (int i = 0; i < n; i++)
+            if (strcasecmp(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)), *c) == 0)
+                return i;
+    for (int i = 0; i < n; i++) {
+        const char *name = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i));
+        if (strncasecmp(name, "befolkning", 10) == 0 || strncasecmp(name, "bef", 3) == 0 ||
+            strncasecmp(name, "pop", 3) == 0)
+            return i;
+    }
+    return -1;
+}
+
+void rr_popsource_free(rr_popsource *pop)
+{
+    if (!pop)
+        return;
+    GEOSContextHandle_t h = GEOS_init_r();
+    for (size_t i = 0; i < pop->n; i++)
+        if (pop->cells[i])
+            GEOSGeom_destroy_r(h, pop->cells[i]);
+    GEOS_finish_r(h);
+    free(pop->cells);
+    free(pop->value);
+    free(pop->cell_area);
+    free(pop->path);
+    free(pop->field);
+    free(pop->kind);
+    free(pop);
+}
+
+double rr_popsource_total(const rr_popsource *pop) { return pop->total; }
+
+static rr_status pop_reserve(rr_ctx *ctx, rr_popsource *pop, size_t *cap)
+{
+    if (pop->n < *cap)
+        return RR_OK;
+    size_t c = *cap ? 2 * *cap : 1024;
+    GEOSGeometry **cells = realloc(pop->cells, c * sizeof *cells);
+    if (cells)
+        pop->cells = cells;
+    double *v = realloc(pop->value, c * sizeof *v);
+    if (v)
+        pop->value = v;
+    double *a = realloc(pop->cell_area, c * sizeof *a);
+    if (a)
+        pop->cell_area = a;
+    if (!cells || !v || !a)
+        return rr_error(ctx, RR_ERR_NOMEM, "out of memory reading population (%s)", pop->path);
+    *cap = c;
+    return RR_OK;
+}
+
+static GEOSGeometry *square(rr_ctx *ctx, double x0, double y0, double x1, double y1)
+{
+    return GEOSGeom_createRectangle_r(ctx->geos, x0, y0, x1, y1);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The spacing of points that lie on a regular grid, or 0. SCB's cell centres carry 1 mm noise
+ * (352499.999), so coordinates are compared to within a metre. */
+static double grid_spacing(const double *x, size_t n)
+{
+    if (n < 4)
+        return 0;
+    double *s = malloc(n * sizeof *s);
+    if (!s)
+        return 0;
+    memcpy(s, x, n * sizeof *s);
+    double best = 0;
+    qsort(s, n, sizeof *s, cmp_double);
+    for (size_t i = 1; i < n; i++) {
+        double d = s[i] - s[i - 1];
+        if (d > 1.0 && (best == 0 || d < best))
+            best = d;
+    }
+    if (best > 0) {
+        best = round(best);
+        size_t off = 0;
+        for (size_t i = 0; i < n; i++) {
+            double r = fmod(fabs(s[i] - s[0]), best);
+            if (r > 1.0 && best - r > 1.0)
+                off++;
+        }
+        if (off > n / 100)
+            best = 0;
+    }
+    free(s);
+    return best;
+}
+
+static rr_status read_raster(rr_ctx *ctx, GDALDatasetH ds, const rr_pop_opts *opts,
+                             rr_popsource *pop, char **crs)
+{
+    double gt[6];
+    if (GDALGetGeoTransform(ds, gt) != CE_None || gt[2] != 0 || gt[4] != 0)
+        return rr_error(ctx, RR_ERR_FORMAT,
+                        "raster has no north-up geotransform (rotated rasters are not supported) (%s)",
+                        opts->path);
+    const char *wkt = GDALGetProjectionRef(ds);
+    if (wkt && wkt[0])
+        *crs = rr_strdup(wkt);
+    GDALRasterBandH band = GDALGetRasterBand(ds, 1);
+    int has_nodata = 0;
+    double nodata = GDALGetRasterNoDataValue(band, &has_nodata);
+    int w = GDALGetRasterXSize(ds), h = GDALGetRasterYSize(ds);
+    if ((double)w * h > 4e8)
+        return rr_error(ctx, RR_ERR_FORMAT, "raster of %d × %d cells is too large (%s)", w, h,
+                        opts->path);
+    double *row = malloc((size_t)w * sizeof *row);
+    if (!row)
+        return rr_error(ctx, RR_ERR_NOMEM, "out of memory reading the raster (%s)", opts->path);
+    size_t cap = 0;
+    rr_status st = RR_OK;
+    for (int y = 0; y < h && st == RR_OK; y++) {
+        if (GDALRasterIO(band, GF_Read, 0, y, w, 1, row, w, 1, GDT_Float64, 0, 0) != CE_None) {
+            st = rr_error(ctx, RR_ERR_IO, "cannot read raster row %d (%s)", y, opts->path);
+            break;
+        }
+        for (int x = 0; x < w; x++) {
+            double v = row[x];
+            if ((has_nodata && (v == nodata || (isnan(nodata) && isnan(v)))) || isnan(v) || v == 0)
+                continue;
+            if (v < 0) {
+                st = rr_error(ctx, RR_ERR_FORMAT, "negative population %g in raster cell (%d, %d) (%s)",
+                              v, x, y, opts->path);
+                break;
+            }
+            if ((st = pop_reserve(ctx, pop, &cap)) != RR_OK)
+                break;
+            double x0 = gt[0] + x * gt[1], x1 = x0 + gt[1];
+            double y0 = gt[3] + y * gt[5], y1 = y0 + gt[5];
+            pop->cells[pop->n] = square(ctx, fmin(x0, x1), fmin(y0, y1), fmax(x0, x1), fmax(y0, y1));
+            pop->value[pop->n] = v;
+            pop->cell_area[pop->n] = fabs(gt[1] * gt[5]);
+            pop->total += v;
+            pop->n++;
+        }
+    }
+    free(row);
+    pop->cell_size = fabs(gt[1]);
+    return st;
+}
+
+static rr_status read_vector(rr_ctx *ctx, GDALDatasetH ds, const rr_pop_opts *opts,
+                             rr_popsource *pop, char **crs)
+{
+    OGRLayerH lyr = opts->layer ? GDALDatasetGetLayerByName(ds, opts->layer)
+                                : GDALDatasetGetLayer(ds, 0);
+    if (!lyr)
+        return rr_error(ctx, RR_ERR_FORMAT, "no layer %s (%s)", opts->layer ? opts->layer : "",
+                        opts->path);
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
+    int fi = opts->field ? OGR_FD_GetFieldIndex(defn, opts->field) : detect_pop_field(defn);
+    if (fi < 0)
+        return rr_error(ctx, RR_ERR_FORMAT,
+                        "no population field %s%s; name it with --pop-field (%s, layer %s)",
+                        opts->field ? "named " : "(looked for befolkning*, pop*, value)",
+                        opts->field ? opts->field : "", opts->path, OGR_L_GetName(lyr));
+    pop->field = rr_strdup(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, fi)));
+    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(lyr);
+    if (srs)
+        *crs = rr_gdal_srs_wkt(srs);
+    size_t cap = 0, index = 0;
+    rr_status st = RR_OK;
+    OGRFeatureH f;
+    double *xs = NULL, *ys = NULL;
+    size_t xcap = 0;
+    while ((f = OGR_L_GetNextFeature(lyr)) != NULL) {
+        index++;
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        if (!OGR_F_IsFieldSetAndNotNull(f, fi) || !g || OGR_G_IsEmpty(g)) {
+            OGR_F_Destroy(f);
+            continue;
+        }
+        const char *txt = OGR_F_GetFieldAsString(f, fi);
+        char *end = NULL;
+        double v = strtod(txt, &end);
+        if (end == txt || *end || !isfinite(v) || v < 0) {
+            st = rr_error(ctx, RR_ERR_FORMAT, "population '%s' is not a number >= 0 (%s, layer %s, "
+                          "feature %zu, field %s)", txt, opts->path, OGR_L_GetName(lyr), index,
+                          pop->field);
+            OGR_F_Destroy(f);
+            break;
+        }
+        if (v == 0) {
+            OGR_F_Destroy(f);
+            continue;
+        }
+        if ((st = pop_reserve(ctx, pop, &cap)) != RR_OK) {
+            OGR_F_Destroy(f);
+            break;
+        }
+        GEOSGeometry *gg = rr_gdal_to_geos(ctx, g);
+        OGR_F_Destroy(f);
+        if (!gg) {
+            st = rr_error_prefix(ctx, RR_ERR_GEOMETRY, "%s, feature %zu", opts->path, index);
+            break;
+        }
+        int t = GEOSGeomTypeId_r(ctx->geos, gg);
+        int is_point = t == GEOS_POINT;
+        if (pop->n == 0)
+            pop->points = is_point;
+        else if (pop->points != is_point) {
+            GEOSGeom_destroy_r(ctx->geos, gg);
+            st = rr_error(ctx, RR_ERR_FORMAT, "population mixes points and polygons (%s, feature %zu)",
+                          opts->path, index);
+            break;
+        }
+        if (!is_point && t != GEOS_POLYGON && t != GEOS_MULTIPOLYGON) {
+            GEOSGeom_destroy_r(ctx->geos, gg);
+            st = rr_error(ctx, RR_ERR_FORMAT, "population geometry is neither point nor polygon "
+                          "(%s, feature %zu)", opts->path, index);
+            break;
+        }
+        if (is_point) {
+            if (pop->n >= xcap) {
+                xcap = xcap ? 2 * xcap : 1024;
+                double *nx = realloc(xs, xcap * sizeof *nx), *ny = nx ? realloc(ys, xcap * sizeof *ny) : NULL;
+                if (nx)
+                    xs = nx;
+                if (ny)
+                    ys = ny;
+                if (!nx || !ny) {
+                    GEOSGeom_destroy_r(ctx->geos, gg);
+                    st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", opts->path);
+                    break;
+                }
+            }
+            GEOSGeomGetX_r(ctx->geos, gg, &xs[pop->n]);
+            GEOSGeomGetY_r(ctx->geos, gg, &ys[pop->n]);
+            pop->cell_area[pop->n] = 0;
+        } else {
+            GEOSArea_r(ctx->geos, gg, &pop->cell_area[pop->n]);
+        }
+        pop->cells[pop->n] = gg;
+        pop->value[pop->n] = v;
+        pop->total += v;
+        pop->n++;
+    }
+    /* Points on a regular grid are cell centres (SCB's grid as CSV): turn them into cells. */
+    double size = opts->cell_size;
+    if (st == RR_OK && pop->points && size == 0) {
+        double sx = grid_spacing(xs, pop->n), sy = grid_spacing(ys, pop->n);
+        if (sx > 0 && fabs(sx - sy) < 1e-9)
+            size = sx;
+    }
+    if (st == RR_OK && pop->points && size > 0) {
+        for (size_t i = 0; i < pop->n; i++) {
+            double cx = floor(xs[i] / size) * size + size / 2, cy = floor(ys[i] / size) * size + size / 2;
+            GEOSGeometry *sq = square(ctx, cx - size / 2, cy - size / 2, cx + size / 2, cy + size / 2);
+            if (!sq) {
+                st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", opts->path);
+                break;
+            }
+            GEOSGeom_destroy_r(ctx->geos, pop->cells[i]);
+            pop->cells[i] = sq;
+            pop->cell_area[i] = size * size;
+        }
+        pop->points = 0;
+        pop->cell_size = size;
+        free(pop->kind);
+        pop->kind = rr_sprintf("grid cells of %g m given by their centres", size);
+    } else if (st == RR_OK) {
+        free(pop->kind);
+        pop->kind = rr_strdup(pop->points ? "points" : "polygons");
+    }
+    free(xs);
+    free(ys);
+    return st;
+}
+
+rr_status rr_popsource_read(rr_ctx *ctx, const rr_pop_opts *opts, const rr_areaset *like,
+                            rr_popsource **out)
+{
+    rr_gdal_init();
+    rr_status st = RR_OK;
+    char *crs = NULL;
+    GDALDatasetH ds = NULL;
+    rr_popsource *pop = calloc(1, sizeof *pop);
+    if (!pop || !(pop->path = rr_strdup(opts->path)))
+        goto nomem;
+    /* CSV: the coordinate columns of SCB's grid are e/n; the usual x/y names also work. */
+    const char *csv_opts[] = {"X_POSSIBLE_NAMES=e,x,easting,x_coord,lon,longitude",
+                              "Y_POSSIBLE_NAMES=n,y,northing,y_coord,lat,latitude",
+                              "KEEP_GEOM_COLUMNS=YES", "AUTODETECT_TYPE=YES", NULL};
+    rr_gdal_err err;
+    rr_gdal_push(&err);
+    ds = GDALOpenEx(opts->path, GDAL_OF_VECTOR | GDAL_OF_RASTER | GDAL_OF_READONLY |
+                    GDAL_OF_VERBOSE_ERROR, NULL, csv_opts, NULL);
+    rr_gdal_pop();
+    if (!ds) {
+        GDALDatasetH probe = NULL;
+        st = rr_gdal_open_vector(ctx, opts->path, NULL, &probe);
+        if (probe)
+            GDALClose(probe);
+        if (st == RR_OK)
+            st = rr_error(ctx, RR_ERR_FORMAT, "cannot read population source (%s)", opts->path);
+        goto out;
+    }
+    if (GDALDatasetGetLayerCount(ds) == 0 && GDALGetRasterCount(ds) > 0) {
+        pop->kind = rr_strdup("raster cells");
+        st = read_raster(ctx, ds, opts, pop, &crs);
+    } else {
+        st = read_vector(ctx, ds, opts, pop, &crs);
+    }
+    if (st != RR_OK)
+        goto out;
+    if (pop->n == 0) {
+        st = rr_error(ctx, RR_ERR_FORMAT, "population source has no populated cells or points (%s)",
+                      opts->path);
+        goto out;
+    }
+    const char *target = like ? like->crs : NULL;
+    const char *source = crs;
+    char *assumed = NULL;
+    if (opts->assume_crs) {
+        OGRSpatialReferenceH srs = rr_gdal_srs_from_user(opts->assume_crs);
+        if (!srs) {
+            st = rr_error(ctx, RR_ERR_ARG, "cannot understand the CRS '%s'", opts->assume_crs);
+            goto out;
+        }
+        assumed = rr_gdal_srs_wkt(srs);
+        OSRDestroySpatialReference(srs);
+        source = assumed;
+    }
+    if (!source && target) {
+        rr_notice(ctx, "%s: population source has no CRS; assuming the areas' CRS (%s)",
+                  opts->path, like->crs_name);
+    } else if (source && target && rr_crs_same(ctx, source, target) == 0) {
+        st = rr_geoms_transform(ctx, pop->cells, pop->n, source, target, NULL);
+        if (st == RR_OK) /* cell areas change with the projection */
+            for (size_t i = 0; i < pop->n; i++)
+                if (!pop->points)
+                    GEOSArea_r(ctx->geos, pop->cells[i], &pop->cell_area[i]);
+    }
+    free(assumed);
+    if (st != RR_OK) {
+        rr_error_prefix(ctx, st, "%s", opts->path);
+        goto out;
+    }
+    *out = pop;
+    pop = NULL;
+    goto out;
+nomem:
+    st = rr_error(ctx, RR_ERR_NOMEM, "out of memory reading population (%s)", opts->path);
+out:
+    if (ds)
+        GDALClose(ds);
+    free(crs);
+    rr_popsource_free(pop);
+    return st;
+}

@@ -1,0 +1,498 @@
+/* overlay.c: the overlay engine: intersect two versions into pieces, with uncovered parts. */
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void rr_params_default(rr_params *p)
+{
+    p->tolerance_m2 = 1.0;
+    p->min_area_m2 = 10000.0; /* 1 ha */
+    p->min_share = 0.01;
+    p->min_width_m = 50.0;
+    p->min_pop = 5.0;
+    p->threads = 1;
+}
+
+/* ---- a small parallel-for with one GEOS handle per worker ----------------------------------- */
+
+typedef struct worker_pool {
+    rr_ctx *ctx;
+    size_t n;
+    atomic_size_t next, done;
+    atomic_int failed;
+    rr_work_fn fn;
+    rr_worker_done_fn finish;
+    void *user;
+    const char *stage;
+    pthread_mutex_t lock;
+    rr_status status;
+    char errmsg[RR_ERRMSG_MAX];
+} worker_pool;
+
+static void *worker_main(void *arg)
+{
+    worker_pool *pool = arg;
+    rr_ctx *wctx = rr_ctx_new();
+    if (!wctx) {
+        pthread_mutex_lock(&pool->lock);
+        if (!atomic_load(&pool->failed)) {
+            pool->status = RR_ERR_NOMEM;
+            snprintf(pool->errmsg, sizeof pool->errmsg, "out of memory starting a worker");
+        }
+        atomic_store(&pool->failed, 1);
+        pthread_mutex_unlock(&pool->lock);
+        return NULL;
+    }
+    wctx->diag = pool->ctx->diag;
+    wctx->diag_user = pool->ctx->diag_user;
+    for (;;) {
+        if (atomic_load(&pool->failed) || pool->ctx->cancelled)
+            break;
+        size_t i = atomic_fetch_add(&pool->next, 1);
+        if (i >= pool->n)
+            break;
+        rr_status st = pool->fn(wctx, i, pool->user);
+        if (st != RR_OK) {
+            pthread_mutex_lock(&pool->lock);
+            if (!atomic_load(&pool->failed)) {
+                pool->status = st;
+                memcpy(pool->errmsg, wctx->errmsg, sizeof pool->errmsg);
+            }
+            atomic_store(&pool->failed, 1);
+            pthread_mutex_unlock(&pool->lock);
+            break;
+        }
+        atomic_fetch_add(&pool->done, 1);
+    }
+    if (pool->finish)
+        pool->finish(wctx);
+    pthread_mutex_lock(&pool->lock);
+    pool->ctx->warnings += wctx->warnings;
+    pthread_mutex_unlock(&pool->lock);
+    rr_ctx_free(wctx);
+    return NULL;
+}
+
+rr_status rr_parallel_for(rr_ctx *ctx, size_t n, int threads, const char *stage, rr_work_fn fn,
+                          rr_worker_done_fn finish, void *user)
+{
+    if (threads < 1)
+        threads = 1;
+    if (threads == 1) {
+        /* In the calling thread, with the caller's context: simplest to debug and profile. */
+        rr_status st = RR_OK;
+        for (size_t i = 0; i < n && st == RR_OK; i++) {
+            if (ctx->cancelled)
+                st = rr_error(ctx, RR_ERR_CANCELLED, "cancelled while %s", stage);
+            else
+                st = fn(ctx, i, user);
+            if ((i & 31) == 0 || i + 1 == n)
+                rr_progress(ctx, stage, i + 1, n);
+        }
+        if (finish)
+            finish(ctx);
+        return st;
+    }
+    worker_pool pool = {.ctx = ctx, .n = n, .fn = fn, .finish = finish, .user = user,
+                        .stage = stage};
+    atomic_init(&pool.next, 0);
+    atomic_init(&pool.done, 0);
+    atomic_init(&pool.failed, 0);
+    pthread_mutex_init(&pool.lock, NULL);
+    pthread_t *tids = calloc((size_t)threads, sizeof *tids);
+    if (!tids)
+        return rr_error(ctx, RR_ERR_NOMEM, "out of memory starting %d workers", threads);
+    int started = 0;
+    for (int t = 0; t < threads; t++) {
+        if (pthread_create(&tids[t], NULL, worker_main, &pool) != 0)
+            break;
+        started++;
+    }
+    if (started == 0) {
+        free(tids);
+        pthread_mutex_destroy(&pool.lock);
+        return rr_error(ctx, RR_ERR_INTERNAL, "cannot start worker threads");
+    }
+    for (int t = 0; t < started; t++)
+        pthread_join(tids[t], NULL);
+    free(tids);
+    pthread_mutex_destroy(&pool.lock);
+    rr_progress(ctx, stage, atomic_load(&pool.done), n);
+    if (atomic_load(&pool.failed)) {
+        memcpy(ctx->errmsg, pool.errmsg, sizeof ctx->errmsg);
+        return pool.status;
+    }
+    if (ctx->cancelled)
+        return rr_error(ctx, RR_ERR_CANCELLED, "cancelled while %s", stage);
+    return RR_OK;
+}
+
+/* ---- overlay -------------------------------------------------------------------------------- */
+
+typedef struct piece_list {
+    rr_piece *p;
+    size_t n, cap;
+} piece_list;
+
+typedef struct overlay_job {
+    const rr_areaset *a, *b; /* intersect each area of a with the areas of b */
+    int a_is_old;
+    double tolerance;
+    piece_list *lists;       /* one list per area of a */
+    const double *covered;   /* second pass: area of each a-area already covered by pieces */
+    int uncovered_only;      /* second pass: only the parts of a not covered by b */
+} overlay_job;
+
+void rr_piece_clear(rr_ctx *ctx, rr_piece *p)
+{
+    if (p->geom)
+        GEOSGeom_destroy_r(ctx->geos, p->geom);
+    p->geom = NULL;
+    p->shape = NULL;
+}
+
+static rr_status list_push(rr_ctx *ctx, piece_list *l, const rr_piece *p)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 4;
+        rr_piece *bigger = realloc(l->p, cap * sizeof *bigger);
+        if (!bigger)
+            return rr_error(ctx, RR_ERR_NOMEM, "out of memory storing pieces");
+        l->p = bigger;
+        l->cap = cap;
+    }
+    l->p[l->n++] = *p;
+    return RR_OK;
+}
+
+/* Only the polygonal part of an intersection counts: shared edges and corners have no area. */
+static GEOSGeometry *polygons_only(rr_ctx *ctx, GEOSGeometry *g)
+{
+    int t = GEOSGeomTypeId_r(ctx->geos, g);
+    if (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON)
+        return g;
+    if (t != GEOS_GEOMETRYCOLLECTION) {
+        GEOSGeom_destroy_r(ctx->geos, g);
+        return NULL;
+    }
+    int n = GEOSGetNumGeometries_r(ctx->geos, g);
+    GEOSGeometry **polys = malloc((size_t)(n > 0 ? n : 1) * sizeof *polys);
+    unsigned np = 0;
+    for (int i = 0; polys && i < n; i++) {
+        const GEOSGeometry *sub = GEOSGetGeometryN_r(ctx->geos, g, i);
+        if (GEOSGeomTypeId_r(ctx->geos, sub) == GEOS_POLYGON)
+            polys[np++] = GEOSGeom_clone_r(ctx->geos, sub);
+        else if (GEOSGeomTypeId_r(ctx->geos, sub) == GEOS_MULTIPOLYGON)
+            for (int k = 0; k < GEOSGetNumGeometries_r(ctx->geos, sub); k++)
+                polys[np++] = GEOSGeom_clone_r(ctx->geos, GEOSGetGeometryN_r(ctx->geos, sub, k));
+    }
+    GEOSGeom_destroy_r(ctx->geos, g);
+    GEOSGeometry *out = polys && np ? GEOSGeom_createCollection_r(ctx->geos, GEOS_MULTIPOLYGON,
+                                                                  polys, np) : NULL;
+    free(polys);
+    return out;
+}
+
+typedef struct query_hits {
+    size_t *idx;
+    size_t n, cap;
+    int failed;
+} query_hits;
+
+static void query_cb(void *item, void *user)
+{
+    query_hits *h = user;
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? 2 * h->cap : 16;
+        size_t *bigger = realloc(h->idx, cap * sizeof *bigger);
+        if (!bigger) {
+            h->failed = 1;
+            return;
+        }
+        h->idx = bigger;
+        h->cap = cap;
+    }
+    h->idx[h->n++] = (size_t)(uintptr_t)item - 1;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Per-worker state: a spatial index over the other version, built lazily per thread. */
+typedef struct worker_tree {
+    GEOSContextHandle_t owner;
+    GEOSSTRtree *tree;
+} worker_tree;
+
+static _Thread_local worker_tree tls_tree;
+static _Thread_local const rr_areaset *tls_tree_set;
+
+static GEOSSTRtree *tree_for(rr_ctx *ctx, const rr_areaset *b)
+{
+    if (tls_tree.tree && tls_tree.owner == ctx->geos && tls_tree_set == b)
+        return tls_tree.tree;
+    if (tls_tree.tree && tls_tree.owner == ctx->geos)
+        GEOSSTRtree_destroy_r(ctx->geos, tls_tree.tree);
+    tls_tree.tree = GEOSSTRtree_create_r(ctx->geos, 10);
+    tls_tree.owner = ctx->geos;
+    tls_tree_set = b;
+    if (!tls_tree.tree)
+        return NULL;
+    for (size_t j = 0; j < b->n; j++)
+        GEOSSTRtree_insert_r(ctx->geos, tls_tree.tree, b->areas[j].geom,
+                             (void *)(uintptr_t)(j + 1));
+    return tls_tree.tree;
+}
+
+/* Run by each worker when it is done: its index belongs to its GEOS handle. */
+static void tree_release(rr_ctx *ctx)
+{
+    if (tls_tree.tree && tls_tree.owner == ctx->geos)
+        GEOSSTRtree_destroy_r(ctx->geos, tls_tree.tree);
+    tls_tree.tree = NULL;
+    tls_tree.owner = NULL;
+    tls_tree_set = NULL;
+}
+
+static rr_status overlay_one(rr_ctx *ctx, size_t i, void *user)
+{
+    overlay_job *job = user;
+    const rr_area *area = &job->a->areas[i];
+    piece_list *list = &job->lists[i];
+    rr_status st = RR_OK;
+    query_hits hits = {0};
+    const GEOSPreparedGeometry *prep = NULL;
+    GEOSGeometry *rest = NULL;
+
+    GEOSSTRtree *tree = tree_for(ctx, job->b);
+    if (!tree)
+        return rr_error(ctx, RR_ERR_NOMEM, "out of memory building a spatial index");
+    GEOSSTRtree_query_r(ctx->geos, tree, area->geom, query_cb, &hits);
+    if (hits.failed) {
+        free(hits.idx);
+        return rr_error(ctx, RR_ERR_NOMEM, "out of memory querying the spatial index");
+    }
+    /* The tree returns hits in no particular order: sort so output does not depend on it. */
+    qsort(hits.idx, hits.n, sizeof *hits.idx, cmp_size);
+
+    double covered = 0;
+    if (!job->uncovered_only) {
+        for (size_t h = 0; h < hits.n; h++) {
+            const rr_area *other = &job->b->areas[hits.idx[h]];
+            rr_piece p = {.old_idx = RR_NONE, .new_idx = RR_NONE, .pop = NAN, .core_area = NAN};
+            if (job->a_is_old) {
+                p.old_idx = i;
+                p.new_idx = hits.idx[h];
+            } else {
+                p.old_idx = hits.idx[h];
+                p.new_idx = i;
+            }
+            /* Fast path: an area whose geometry did not change needs no overlay. */
+            if (fabs(area->area - other->area) <= job->tolerance &&
+                GEOSEqualsExact_r(ctx->geos, area->geom, other->geom, 0.0) == 1) {
+                p.area = area->area;
+                p.shape = area->geom;
+            } else {
+                if (!prep && !(prep = GEOSPrepare_r(ctx->geos, area->geom))) {
+                    st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot prepare area %s: %s", area->code,
+                                  rr_geos_msg(ctx));
+                    goto out;
+                }
+                char touches = GEOSPreparedIntersects_r(ctx->geos, prep, other->geom);
+                if (touches == 2) {
+                    st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot test %s against %s: %s",
+                                  area->code, other->code, rr_geos_msg(ctx));
+                    goto out;
+                }
+                if (!touches)
+                    continue;
+                char inside = GEOSPreparedContainsProperly_r(ctx->geos, prep, other->geom);
+                if (inside == 1) {
+                    p.area = other->area;
+                    p.shape = other->geom;
+                } else {
+                    GEOSGeometry *g = GEOSIntersection_r(ctx->geos, area->geom, other->geom);
+                    if (!g) {
+                        st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot intersect %s with %s: %s",
+                                      area->code, other->code, rr_geos_msg(ctx));
+                        goto out;
+                    }
+                    g = polygons_only(ctx, g);
+                    if (!g)
+                        continue;
+                    GEOSArea_r(ctx->geos, g, &p.area);
+                    if (p.area <= job->tolerance) {
+                        GEOSGeom_destroy_r(ctx->geos, g);
+                        continue;
+                    }
+                    p.geom = g;
+                    p.shape = g;
+                }
+            }
+            covered += p.area;
+            if ((st = list_push(ctx, list, &p)) != RR_OK) {
+                rr_piece_clear(ctx, &p);
+                goto out;
+            }
+        }
+    } else {
+        covered = job->covered[i];
+    }
+    if (!job->uncovered_only && !job->a_is_old)
+        goto out; /* the new side's uncovered parts are found in the second pass */
+    if (area->area - covered <= job->tolerance)
+        goto out;
+    /* Part of this area that the other version does not cover (e.g. the 2025 sea extension). */
+    {
+        GEOSGeometry **others = malloc((hits.n ? hits.n : 1) * sizeof *others);
+        if (!others) {
+            st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        for (size_t h = 0; h < hits.n; h++)
+            others[h] = GEOSGeom_clone_r(ctx->geos, job->b->areas[hits.idx[h]].geom);
+        GEOSGeometry *coll = GEOSGeom_createCollection_r(ctx->geos, GEOS_GEOMETRYCOLLECTION,
+                                                         others, (unsigned)hits.n);
+        free(others);
+        GEOSGeometry *cover = coll ? GEOSUnaryUnion_r(ctx->geos, coll) : NULL;
+        if (coll)
+            GEOSGeom_destroy_r(ctx->geos, coll);
+        rest = cover ? GEOSDifference_r(ctx->geos, area->geom, cover) : NULL;
+        if (cover)
+            GEOSGeom_destroy_r(ctx->geos, cover);
+        if (!rest) {
+            st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the uncovered part of %s: %s",
+                          area->code, rr_geos_msg(ctx));
+            goto out;
+        }
+        rest = polygons_only(ctx, rest);
+        if (!rest)
+            goto out;
+        rr_piece p = {.old_idx = RR_NONE, .new_idx = RR_NONE, .pop = NAN, .core_area = NAN};
+        if (job->a_is_old)
+            p.old_idx = i;
+        else
+            p.new_idx = i;
+        GEOSArea_r(ctx->geos, rest, &p.area);
+        if (p.area <= job->tolerance)
+            goto out;
+        p.geom = rest;
+        p.shape = rest;
+        if ((st = list_push(ctx, list, &p)) != RR_OK)
+            goto out;
+        rest = NULL;
+    }
+out:
+    if (rest)
+        GEOSGeom_destroy_r(ctx->geos, rest);
+    if (prep)
+        GEOSPreparedGeom_destroy_r(ctx->geos, prep);
+    free(hits.idx);
+    return st;
+}
+
+static void warm_envelopes(rr_ctx *ctx, const rr_areaset *set)
+{
+    /* GEOS caches envelopes lazily; compute them before geometries are shared by threads. */
+    double x0, y0, x1, y1;
+    for (size_t i = 0; i < set->n; i++)
+        GEOSGeom_getExtent_r(ctx->geos, set->areas[i].geom, &x0, &y0, &x1, &y1);
+}
+
+static void free_lists(rr_ctx *ctx, piece_list *lists, size_t n)
+{
+    for (size_t i = 0; lists && i < n; i++) {
+        for (size_t k = 0; k < lists[i].n; k++)
+            rr_piece_clear(ctx, &lists[i].p[k]);
+        free(lists[i].p);
+    }
+    free(lists);
+}
+
+rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_areaset *new_set,
+                              const rr_params *params, rr_revision **out)
+{
+    rr_status st = RR_OK;
+    rr_revision *rev = calloc(1, sizeof *rev);
+    piece_list *old_lists = calloc(old_set->n, sizeof *old_lists);
+    piece_list *new_lists = calloc(new_set->n, sizeof *new_lists);
+    double *covered = calloc(new_set->n, sizeof *covered);
+    if (!rev || !old_lists || !new_lists || !covered) {
+        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory for the overlay");
+        goto fail;
+    }
+    if (old_set->crs && new_set->crs && rr_crs_same(ctx, old_set->crs, new_set->crs) == 0) {
+        st = rr_error(ctx, RR_ERR_CRS, "the two versions are in different CRSs (%s: %s, %s: %s)",
+                      old_set->path, old_set->crs_name, new_set->path, new_set->crs_name);
+        goto fail;
+    }
+    rev->old_set = old_set;
+    rev->new_set = new_set;
+    if (params)
+        rev->params = *params;
+    else
+        rr_params_default(&rev->params);
+    warm_envelopes(ctx, old_set);
+    warm_envelopes(ctx, new_set);
+
+    overlay_job job = {.a = old_set, .b = new_set, .a_is_old = 1,
+                       .tolerance = rev->params.tolerance_m2, .lists = old_lists};
+    st = rr_parallel_for(ctx, old_set->n, rev->params.threads, "overlaying",
+                         overlay_one, tree_release, &job);
+    if (st != RR_OK)
+        goto fail;
+    for (size_t i = 0; i < old_set->n; i++)
+        for (size_t k = 0; k < old_lists[i].n; k++)
+            if (old_lists[i].p[k].new_idx != RR_NONE)
+                covered[old_lists[i].p[k].new_idx] += old_lists[i].p[k].area;
+    overlay_job job2 = {.a = new_set, .b = old_set, .a_is_old = 0,
+                        .tolerance = rev->params.tolerance_m2, .lists = new_lists,
+                        .covered = covered, .uncovered_only = 1};
+    st = rr_parallel_for(ctx, new_set->n, rev->params.threads, "finding uncovered parts",
+                         overlay_one, tree_release, &job2);
+    if (st != RR_OK)
+        goto fail;
+
+    size_t total = 0;
+    for (size_t i = 0; i < old_set->n; i++)
+        total += old_lists[i].n;
+    for (size_t i = 0; i < new_set->n; i++)
+        total += new_lists[i].n;
+    rev->pieces = calloc(total ? total : 1, sizeof *rev->pieces);
+    if (!rev->pieces) {
+        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory for %zu pieces", total);
+        goto fail;
+    }
+    for (size_t i = 0; i < old_set->n; i++) {
+        memcpy(rev->pieces + rev->npieces, old_lists[i].p, old_lists[i].n * sizeof(rr_piece));
+        rev->npieces += old_lists[i].n;
+        old_lists[i].n = 0;
+    }
+    for (size_t i = 0; i < new_set->n; i++) {
+        memcpy(rev->pieces + rev->npieces, new_lists[i].p, new_lists[i].n * sizeof(rr_piece));
+        rev->npieces += new_lists[i].n;
+        new_lists[i].n = 0;
+    }
+    free_lists(ctx, old_lists, old_set->n);
+    free_lists(ctx, new_lists, new_set->n);
+    free(covered);
+    *out = rev;
+    return RR_OK;
+fail:
+    free_lists(ctx, old_lists, old_set->n);
+    free_lists(ctx, new_lists, new_set->n);
+    free(covered);
+    rr_revision_free(rev);
+    return st;
+}
+
+size_t rr_revision_piece_count(const rr_revision *rev) { return rev->npieces; }
+size_t rr_revision_relation_count(const rr_revision *rev) { return rev->nrel; }

@@ -1,0 +1,196 @@
+/* write_csv.c: the CSV outputs: pieces, key, changes, areas (UTF-8, comma, '.' decimals). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static FILE *open_out(rr_ctx *ctx, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        rr_error(ctx, RR_ERR_IO, "cannot write: %s (%s)", strerror(errno), path);
+    return f;
+}
+
+static rr_status close_out(rr_ctx *ctx, FILE *f, const char *path)
+{
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad)
+        return rr_error(ctx, RR_ERR_IO, "write failed: %s (%s)", strerror(errno ? errno : EIO), path);
+    return RR_OK;
+}
+
+/* A CSV field: quoted when it holds a comma, quote or line break. */
+static void put_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void put_num(FILE *f, double v, int significant)
+{
+    char b[64];
+    rr_fmt_num(b, sizeof b, v, significant);
+    fputs(b, f);
+}
+
+/* Areas with 3 decimals (mm²-level is below any survey accuracy); weights with 12 significant
+ * digits (CONTRACT: at least 9). */
+static void put_area(FILE *f, double v)
+{
+    char b[64];
+    snprintf(b, sizeof b, "%.3f", v);
+    fputs(b, f);
+}
+
+static void put_pop(FILE *f, const rr_revision *rev, double v)
+{
+    if (!rev->has_pop || isnan(v))
+        return;
+    char b[64];
+    snprintf(b, sizeof b, "%.3f", v);
+    fputs(b, f);
+}
+
+static const char *old_code(const rr_revision *rev, size_t i)
+{
+    return i == RR_NONE ? "" : rev->old_set->areas[i].code;
+}
+
+static const char *new_code(const rr_revision *rev, size_t i)
+{
+    return i == RR_NONE ? "" : rev->new_set->areas[i].code;
+}
+
+
+static _Thread_local const rr_revision *piece_rev;
+static int cmp_piece_q(const void *a, const void *b)
+{
+    const rr_piece *x = *(const rr_piece *const *)a, *y = *(const rr_piece *const *)b;
+    int c = strcmp(old_code(piece_rev, x->old_idx), old_code(piece_rev, y->old_idx));
+    if (c)
+        return c;
+    if ((c = strcmp(new_code(piece_rev, x->new_idx), new_code(piece_rev, y->new_idx))))
+        return c;
+    return x->area < y->area ? 1 : x->area > y->area ? -1 : 0;
+}
+
+rr_status rr_write_pieces_csv(rr_ctx *ctx, const rr_revision *rev, const char *path)
+{
+    const rr_piece **order = malloc((rev->npieces ? rev->npieces : 1) * sizeof *order);
+    if (!order)
+        return rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
+    for (size_t k = 0; k < rev->npieces; k++)
+        order[k] = &rev->pieces[k];
+    piece_rev = rev;
+    qsort(order, rev->npieces, sizeof *order, cmp_piece_q);
+    FILE *f = open_out(ctx, path);
+    if (!f) {
+        free(order);
+        return RR_ERR_IO;
+    }
+    fputs("old_code,new_code,area_m2,pop,transfer\n", f);
+    for (size_t k = 0; k < rev->npieces; k++) {
+        const rr_piece *p = order[k];
+        put_field(f, old_code(rev, p->old_idx));
+        fputc(',', f);
+        put_field(f, new_code(rev, p->new_idx));
+        fputc(',', f);
+        put_area(f, p->area);
+        fputc(',', f);
+        put_pop(f, rev, p->pop);
+        fprintf(f, ",%d\n", p->transfer ? 1 : 0);
+    }
+    free(order);
+    return close_out(ctx, f, path);
+}
+
+rr_status rr_write_key_csv(rr_ctx *ctx, const rr_revision *rev, const char *path)
+{
+    FILE *f = open_out(ctx, path);
+    if (!f)
+        return RR_ERR_IO;
+    fputs("old_code,new_code,area_m2,pop,w_area_old,w_area_new,w_pop_old,w_pop_new\n", f);
+    for (size_t k = 0; k < rev->nrel; k++) {
+        const rr_relation *r = &rev->rel[k];
+        put_field(f, old_code(rev, r->old_idx));
+        fputc(',', f);
+        put_field(f, new_code(rev, r->new_idx));
+        fputc(',', f);
+        put_area(f, r->area);
+        fputc(',', f);
+        put_pop(f, rev, r->pop);
+        const double w[4] = {r->w_area_old, r->w_area_new, r->w_pop_old, r->w_pop_new};
+        for (int i = 0; i < 4; i++) {
+            fputc(',', f);
+            if (i < 2 || rev->has_pop)
+                put_num(f, w[i], 12);
+        }
+        fputc('\n', f);
+    }
+    return close_out(ctx, f, path);
+}
+
+rr_status rr_write_changes_csv(rr_ctx *ctx, const rr_revision *rev, const char *path)
+{
+    FILE *f = open_out(ctx, path);
+    if (!f)
+        return RR_ERR_IO;
+    fputs("old_code,new_code,change_type,area_m2,pop\n", f);
+    for (size_t k = 0; k < rev->nchanges; k++) {
+        const rr_change *c = &rev->changes[k];
+        put_field(f, old_code(rev, c->old_idx));
+        fputc(',', f);
+        put_field(f, new_code(rev, c->new_idx));
+        fputc(',', f);
+        put_field(f, rr_change_type_name(c->type));
+        fputc(',', f);
+        put_area(f, c->area);
+        fputc(',', f);
+        put_pop(f, rev, c->pop);
+        fputc('\n', f);
+    }
+    return close_out(ctx, f, path);
+}
+
+rr_status rr_write_areas_csv(rr_ctx *ctx, const rr_revision *rev, const char *path)
+{
+    FILE *f = open_out(ctx, path);
+    if (!f)
+        return RR_ERR_IO;
+    fputs("version,code,class,kommun,area_m2,pop,related\n", f);
+    for (int side = 0; side < 2; side++) {
+        const rr_areaset *set = side ? rev->new_set : rev->old_set;
+        const rr_area_info *info = side ? rev->new_info : rev->old_info;
+        for (size_t i = 0; i < set->n; i++) {
+            const rr_area *a = &set->areas[i];
+            fputs(side ? "new," : "old,", f);
+            put_field(f, a->code);
+            fputc(',', f);
+            fputs(rr_area_class_name(info[i].cls), f);
+            fputc(',', f);
+            put_field(f, a->kommun ? a->kommun : "");
+            fputc(',', f);
+            put_area(f, a->area);
+            fputc(',', f);
+            if (rev->has_pop)
+                put_pop(f, rev, info[i].pop);
+            fputc(',', f);
+            put_field(f, info[i].related ? info[i].related : "");
+            fputc('\n', f);
+        }
+    }
+    return close_out(ctx, f, path);
+}

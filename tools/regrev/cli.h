@@ -1,0 +1,32 @@
+/* cli.h: shared pieces of the regrev command line: messages, progress, exit codes. */
+#ifndef REGREV_CLI_H
+#define REGREV_CLI_H
+
+#include <regrev/regrev.h>
+
+enum { EXIT_OK = 0, EXIT_DATA = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
+
+typedef struct cli_state {
+    int quiet;
+    int progress;   /* show progress (terminal or --progress) */
+    int progress_shown;
+} cli_state;
+
+void cli_init(cli_state *st, rr_ctx *ctx);
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warning(const cli_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print the library's message for a failure and return the exit code for the status. */
+int cli_fail(rr_ctx *ctx, rr_status status);
+int cli_exit_code(rr_status status);
+/* Parse a number option; returns 0 on success, prints a usage error otherwise. */
+int cli_parse_double(const char *opt, const char *text, double min, double *out);
+void cli_progress_done(cli_state *st);
+
+/* The interrupted-run handling: SIGINT/SIGTERM cancel the context and remove temporaries. */
+void cli_signals_install(rr_ctx *ctx);
+void cli_signals_set_outset(rr_outset *set);
+
+int cmd_run(int argc, char **argv);
+int cmd_translate(int argc, char **argv);
+
+#endif

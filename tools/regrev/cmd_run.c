@@ -1,0 +1,271 @@
+/* cmd_run.c: `regrev run`: the main job from two versions (and a population) to every output. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#ifndef REGREV_GEODATA_DIR
+#define REGREV_GEODATA_DIR "geodata"
+#endif
+
+#define DEFAULT_OLD "dalarna/deso2018_dalarna.gpkg"
+#define DEFAULT_NEW "dalarna/deso2025_dalarna.geojson"
+#define DEFAULT_POP "dalarna/befolkning_1km_2025_dalarna.csv"
+
+static void run_usage(FILE *f)
+{
+    rr_params d;
+    rr_params_default(&d);
+    fprintf(f,
+"Usage: regrev run [--old SRC] [--new SRC] [--pop SRC] [--out DIR] [options]\n"
+"\n"
+"Overlay an old and a new version of a partition into statistical areas and write, into DIR:\n"
+"  pieces.csv   every intersection of an old and a new area (and parts only one covers)\n"
+"  key.csv      the correspondence key: relations with area and population weights\n"
+"  changes.csv  the change list in SCB's vocabulary (Förändringstyp)\n"
+"  areas.csv    one row per area and version with its class\n"
+"  summary.json counts, totals, thresholds, inputs\n"
+"Without --old/--new/--pop: the Dalarna DeSO 2018/2025 pair and 1 km grid in geodata/.\n"
+"\n"
+"Inputs (any GDAL vector source: GeoPackage, GeoJSON, Shapefile, /vsizip/…, FlatGeobuf, PG:…):\n"
+"  --old SRC, --new SRC       the two versions\n"
+"  --old-layer L, --new-layer L   layer to read (default: the only or first polygon layer)\n"
+"  --old-code F, --new-code F     code field (default: detect desokod, deso, regsokod, regso,\n"
+"                                 kod, code); integer fields work too\n"
+"  --assume-crs CRS           CRS for layers that have none (e.g. EPSG:3006)\n"
+"  --pop SRC                  population: grid cells, cell centres (CSV with e/n), points,\n"
+"                             polygons or a raster; --no-pop to run without\n"
+"  --pop-field F              population field (default: detect befolkning*, pop*, value)\n"
+"  --pop-cell M               cell size of a grid given by centres (default: detect; -1: points)\n"
+"\n"
+"Sliver rule: a piece between two different codes is a transfer only when it is the main part\n"
+"of one of its areas, or when all of these hold (see README, \"What counts as a transfer\"):\n"
+"  --min-area M2      area at least M2 square metres              (default %g)\n"
+"  --min-share S      at least this share of the old or new area  (default %g)\n"
+"  --min-width M      a core at least M metres wide               (default %g)\n"
+"  --min-pop P        with population: at least P people, unless the share is ten times\n"
+"                     --min-share                                 (default %g)\n"
+"  --tolerance M2     pieces below this are numerical noise        (default %g)\n"
+"\n"
+"Other:\n"
+"  --out DIR          output directory (default out); outputs replace files atomically\n"
+"  --threads N        worker threads (default 1); output is the same for any N\n"
+"  --progress         show progress even when stderr is not a terminal\n"
+"  --quiet            no warnings or notices\n"
+"  --help             this text\n"
+"Exit codes: 0 ok, 1 bad or inconsistent data, 2 usage error, 3 input/output error.\n",
+            d.min_area_m2, d.min_share, d.min_width_m, d.min_pop, d.tolerance_m2);
+}
+
+/* Default inputs: geodata/ under the working directory, else the source tree's geodata/. */
+static char *default_path(const char *rel)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "geodata/%s", rel);
+    if (access(buf, R_OK) != 0)
+        snprintf(buf, sizeof buf, "%s/%s", REGREV_GEODATA_DIR, rel);
+    return strdup(buf);
+}
+
+enum {
+    OPT_OLD = 256, OPT_NEW, OPT_POP, OPT_OUT, OPT_OLD_LAYER, OPT_NEW_LAYER, OPT_OLD_CODE,
+    OPT_NEW_CODE, OPT_ASSUME_CRS, OPT_POP_FIELD, OPT_POP_CELL, OPT_NO_POP, OPT_MIN_AREA,
+    OPT_MIN_SHARE, OPT_MIN_WIDTH, OPT_MIN_POP, OPT_TOLERANCE, OPT_THREADS, OPT_PROGRESS,
+    OPT_QUIET, OPT_HELP
+};
+
+static const struct option run_options[] = {
+    {"old", required_argument, NULL, OPT_OLD},
+    {"new", required_argument, NULL, OPT_NEW},
+    {"pop", required_argument, NULL, OPT_POP},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"old-layer", required_argument, NULL, OPT_OLD_LAYER},
+    {"new-layer", required_argument, NULL, OPT_NEW_LAYER},
+    {"old-code", required_argument, NULL, OPT_OLD_CODE},
+    {"new-code", required_argument, NULL, OPT_NEW_CODE},
+    {"assume-crs", required_argument, NULL, OPT_ASSUME_CRS},
+    {"pop-field", required_argument, NULL, OPT_POP_FIELD},
+    {"pop-cell", required_argument, NULL, OPT_POP_CELL},
+    {"no-pop", no_argument, NULL, OPT_NO_POP},
+    {"min-area", required_argument, NULL, OPT_MIN_AREA},
+    {"min-share", required_argument, NULL, OPT_MIN_SHARE},
+    {"min-width", required_argument, NULL, OPT_MIN_WIDTH},
+    {"min-pop", required_argument, NULL, OPT_MIN_POP},
+    {"tolerance", required_argument, NULL, OPT_TOLERANCE},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+int cmd_run(int argc, char **argv)
+{
+    rr_read_opts old_opts = {.label = "old"}, new_opts = {.label = "new"};
+    rr_pop_opts pop_opts = {0};
+    rr_params params;
+    rr_params_default(&params);
+    const char *out_dir = "out";
+    int no_pop = 0;
+    cli_state cs = {0};
+    double num;
+    char *owned[3] = {NULL, NULL, NULL};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", run_options, NULL)) != -1) {
+        switch (c) {
+        case OPT_OLD: old_opts.path = optarg; break;
+        case OPT_NEW: new_opts.path = optarg; break;
+        case OPT_POP: pop_opts.path = optarg; break;
+        case OPT_OUT: out_dir = optarg; break;
+        case OPT_OLD_LAYER: old_opts.layer = optarg; break;
+        case OPT_NEW_LAYER: new_opts.layer = optarg; break;
+        case OPT_OLD_CODE: old_opts.code_field = optarg; break;
+        case OPT_NEW_CODE: new_opts.code_field = optarg; break;
+        case OPT_ASSUME_CRS: old_opts.assume_crs = new_opts.assume_crs = optarg; break;
+        case OPT_POP_FIELD: pop_opts.field = optarg; break;
+        case OPT_POP_CELL:
+            if (cli_parse_double("--pop-cell", optarg, -1, &num))
+                return EXIT_USAGE;
+            pop_opts.cell_size = num;
+            break;
+        case OPT_NO_POP: no_pop = 1; break;
+        case OPT_MIN_AREA:
+            if (cli_parse_double("--min-area", optarg, 0, &params.min_area_m2))
+                return EXIT_USAGE;
+            break;
+        case OPT_MIN_SHARE:
+            if (cli_parse_double("--min-share", optarg, 0, &params.min_share))
+                return EXIT_USAGE;
+            break;
+        case OPT_MIN_WIDTH:
+            if (cli_parse_double("--min-width", optarg, 0, &params.min_width_m))
+                return EXIT_USAGE;
+            break;
+        case OPT_MIN_POP:
+            if (cli_parse_double("--min-pop", optarg, 0, &params.min_pop))
+                return EXIT_USAGE;
+            break;
+        case OPT_TOLERANCE:
+            if (cli_parse_double("--tolerance", optarg, 0, &params.tolerance_m2))
+                return EXIT_USAGE;
+            break;
+        case OPT_THREADS:
+            if (cli_parse_double("--threads", optarg, 1, &num) || num > 256)
+                return EXIT_USAGE;
+            params.threads = (int)num;
+            break;
+        case OPT_PROGRESS: cs.progress = 1; break;
+        case OPT_QUIET: cs.quiet = 1; break;
+        case OPT_HELP: run_usage(stdout); return EXIT_OK;
+        default:
+            cli_error("unknown or incomplete option '%s' (see regrev run --help)", argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        cli_error("unexpected argument '%s' (see regrev run --help)", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (!old_opts.path)
+        old_opts.path = owned[0] = default_path(DEFAULT_OLD);
+    if (!new_opts.path)
+        new_opts.path = owned[1] = default_path(DEFAULT_NEW);
+    if (!pop_opts.path && !no_pop && owned[0] && owned[1])
+        pop_opts.path = owned[2] = default_path(DEFAULT_POP);
+    if (no_pop)
+        pop_opts.path = NULL;
+    if (pop_opts.cell_size < 0)
+        pop_opts.cell_size = -1;
+
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rr_ctx *ctx = rr_ctx_new();
+    if (!ctx) {
+        cli_error("out of memory");
+        return EXIT_DATA;
+    }
+    cli_init(&cs, ctx);
+    cli_signals_install(ctx);
+    rr_status st;
+    rr_areaset *old_set = NULL, *new_set = NULL;
+    rr_popsource *pop = NULL;
+    rr_revision *rev = NULL;
+    rr_outset *outs = NULL;
+    int rc = EXIT_OK;
+
+    if ((st = rr_areaset_read(ctx, &old_opts, &old_set)) != RR_OK ||
+        (st = rr_areaset_read(ctx, &new_opts, &new_set)) != RR_OK ||
+        (st = rr_areaset_match_crs(ctx, new_set, old_set)) != RR_OK)
+        goto fail;
+    if (pop_opts.path && (st = rr_popsource_read(ctx, &pop_opts, old_set, &pop)) != RR_OK)
+        goto fail;
+    if ((st = rr_revision_overlay(ctx, old_set, new_set, &params, &rev)) != RR_OK)
+        goto fail;
+    if (pop && (st = rr_revision_set_population(ctx, rev, pop)) != RR_OK)
+        goto fail;
+    if ((st = rr_revision_analyse(ctx, rev)) != RR_OK)
+        goto fail;
+    cli_progress_done(&cs);
+
+    if ((st = rr_outset_begin(ctx, out_dir, &outs)) != RR_OK)
+        goto fail;
+    cli_signals_set_outset(outs);
+    const char *p;
+    if (!(p = rr_outset_add(ctx, outs, "pieces.csv")) || (st = rr_write_pieces_csv(ctx, rev, p)) ||
+        !(p = rr_outset_add(ctx, outs, "key.csv")) || (st = rr_write_key_csv(ctx, rev, p)) ||
+        !(p = rr_outset_add(ctx, outs, "changes.csv")) || (st = rr_write_changes_csv(ctx, rev, p)) ||
+        !(p = rr_outset_add(ctx, outs, "areas.csv")) || (st = rr_write_areas_csv(ctx, rev, p))) {
+        if (st == RR_OK)
+            st = RR_ERR_INTERNAL;
+        goto fail;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    rr_run_info info = {.old_path = old_opts.path, .new_path = new_opts.path,
+                        .pop_path = pop_opts.path,
+                        .elapsed_s = (double)(t1.tv_sec - t0.tv_sec) +
+                                     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9};
+    if (!(p = rr_outset_add(ctx, outs, "summary.json")) ||
+        (st = rr_write_summary_json(ctx, rev, &info, p))) {
+        if (st == RR_OK)
+            st = RR_ERR_INTERNAL;
+        goto fail;
+    }
+    cli_signals_set_outset(NULL);
+    st = rr_outset_commit(ctx, outs);
+    outs = NULL;
+    if (st != RR_OK)
+        goto fail;
+    if (!cs.quiet)
+        fprintf(stderr, "regrev: wrote %s/ (key.csv: %zu relations, %zu pieces) in %.1f s\n",
+                out_dir, rr_revision_relation_count(rev), rr_revision_piece_count(rev),
+                info.elapsed_s);
+    goto done;
+fail:
+    cli_progress_done(&cs);
+    cli_signals_set_outset(NULL);
+    rr_outset_abort(outs);
+    rc = cli_fail(ctx, st);
+done:
+    rr_revision_free(rev);
+    rr_popsource_free(pop);
+    rr_areaset_free(new_set);
+    rr_areaset_free(old_set);
+    rr_ctx_free(ctx);
+    for (int i = 0; i < 3; i++)
+        free(owned[i]);
+    return rc;
+}
+
+int cmd_translate(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    cli_error("translate is not built yet");
+    return EXIT_USAGE;
+}

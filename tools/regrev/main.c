@@ -1,0 +1,43 @@
+/* main.c: the regrev command: dispatch to subcommands, --help and --version. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+    fputs("Usage: regrev COMMAND [OPTIONS]\n"
+          "\n"
+          "Carry statistics across revisions of statistical areas (DeSO, RegSO or any partition).\n"
+          "\n"
+          "Commands:\n"
+          "  run         overlay two versions; write key, change list, classes, review data\n"
+          "  translate   carry a statistical table from one version to the other with a key\n"
+          "\n"
+          "Run 'regrev COMMAND --help' for the options of a command.\n"
+          "Exit codes: 0 ok, 1 bad or inconsistent data, 2 usage error, 3 input/output error.\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        printf("regrev %s\n", RR_VERSION);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "translate") == 0)
+        return cmd_translate(argc - 1, argv + 1);
+    cli_error("unknown command '%s'; the commands are run and translate (see regrev --help)", cmd);
+    return EXIT_USAGE;
+}
