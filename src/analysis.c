@@ -458,3 +458,56 @@ out:
         free_results(rev);
     return st;
 }
+
+size_t rr_revision_change_count(const rr_revision *rev) { return rev->nchanges; }
+
+static const char *code_or_empty(const rr_areaset *set, size_t i)
+{
+    return i == RR_NONE ? "" : set->areas[i].code;
+}
+
+void rr_revision_piece(const rr_revision *rev, size_t k, rr_piece_view *out)
+{
+    const rr_piece *p = &rev->pieces[k];
+    out->old_code = code_or_empty(rev->old_set, p->old_idx);
+    out->new_code = code_or_empty(rev->new_set, p->new_idx);
+    out->area_m2 = p->area;
+    out->pop = rev->has_pop ? p->pop : NAN;
+    out->transfer = p->transfer;
+}
+
+void rr_revision_relation(const rr_revision *rev, size_t k, rr_relation_view *out)
+{
+    const rr_relation *r = &rev->rel[k];
+    out->old_code = code_or_empty(rev->old_set, r->old_idx);
+    out->new_code = code_or_empty(rev->new_set, r->new_idx);
+    out->area_m2 = r->area;
+    out->pop = rev->has_pop ? r->pop : NAN;
+    out->w_area_old = r->w_area_old;
+    out->w_area_new = r->w_area_new;
+    out->w_pop_old = rev->has_pop ? r->w_pop_old : NAN;
+    out->w_pop_new = rev->has_pop ? r->w_pop_new : NAN;
+}
+
+void rr_revision_change(const rr_revision *rev, size_t k, rr_change_view *out)
+{
+    const rr_change *c = &rev->changes[k];
+    out->old_code = code_or_empty(rev->old_set, c->old_idx);
+    out->new_code = code_or_empty(rev->new_set, c->new_idx);
+    out->change_type = rr_change_type_name(c->type);
+    out->area_m2 = c->area;
+    out->pop = c->pop;
+}
+
+const char *rr_revision_area_class(const rr_revision *rev, int new_version, const char *code,
+                                   const char **related)
+{
+    const rr_areaset *set = new_version ? rev->new_set : rev->old_set;
+    const rr_area_info *info = new_version ? rev->new_info : rev->old_info;
+    size_t i = rr_areaset_find(set, code);
+    if (i == RR_NONE || !info)
+        return NULL;
+    if (related)
+        *related = info[i].related ? info[i].related : "";
+    return rr_area_class_name(info[i].cls);
+}

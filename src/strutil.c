@@ -51,7 +51,7 @@ void rr_code_normalise(char *code)
         len -= lead;
     }
     char *us = strrchr(code, '_');
-    if (!us || len - (size_t)(us - code) < 6)
+    if (!us || us == code || len - (size_t)(us - code) < 6)
         return;
     const char *p = us + 1;
     size_t letters = 0;

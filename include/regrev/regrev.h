@@ -143,6 +143,31 @@ RR_API void rr_revision_free(rr_revision *rev);
 
 RR_API size_t rr_revision_piece_count(const rr_revision *rev);
 RR_API size_t rr_revision_relation_count(const rr_revision *rev);
+RR_API size_t rr_revision_change_count(const rr_revision *rev);
+
+/* Read-only views of results; strings are borrowed from the revision and its area sets.
+ * An empty code ("") stands for a part only one version covers. Missing numbers are NAN. */
+typedef struct rr_piece_view {
+    const char *old_code, *new_code;
+    double area_m2, pop;
+    int transfer;
+} rr_piece_view;
+typedef struct rr_relation_view {
+    const char *old_code, *new_code;
+    double area_m2, pop, w_area_old, w_area_new, w_pop_old, w_pop_new;
+} rr_relation_view;
+typedef struct rr_change_view {
+    const char *old_code, *new_code, *change_type;
+    double area_m2, pop;
+} rr_change_view;
+/* Pieces in overlay order; relations and changes in output order (sorted by codes). */
+RR_API void rr_revision_piece(const rr_revision *rev, size_t k, rr_piece_view *out);
+RR_API void rr_revision_relation(const rr_revision *rev, size_t k, rr_relation_view *out);
+RR_API void rr_revision_change(const rr_revision *rev, size_t k, rr_change_view *out);
+/* Class name of an area ("unchanged", "split", …) and its related codes (";"-joined) in the
+ * other version, or NULL for an unknown code. new_version: 0 old, 1 new. */
+RR_API const char *rr_revision_area_class(const rr_revision *rev, int new_version,
+                                          const char *code, const char **related);
 
 /* ---- writers (each writes the file at `path` directly; use rr_outset for atomic runs) ------- */
 

@@ -1,0 +1,208 @@
+/* test_io.c: loaders: code field detection, suffixes, repairs, skips and clear errors. */
+#include "test_support.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#ifndef REGREV_TEST_TMP
+#define REGREV_TEST_TMP "/tmp"
+#endif
+
+typedef struct diag_log {
+    char text[8192];
+    int warnings;
+} diag_log;
+
+static void collect(rr_diag_level level, const char *msg, void *user)
+{
+    diag_log *log = user;
+    if (level == RR_WARNING)
+        log->warnings++;
+    strncat(log->text, msg, sizeof log->text - strlen(log->text) - 2);
+    strcat(log->text, "\n");
+}
+
+static char *write_file(const char *name, const char *content)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%ld-%s", REGREV_TEST_TMP, (long)getpid(), name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(content, f);
+    fclose(f);
+    return path;
+}
+
+#define FEATURE(props, coords) \
+    "{\"type\":\"Feature\",\"properties\":" props ",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[" coords "]}}"
+#define COLL(...) "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::3006\"}},\"features\":[" __VA_ARGS__ "]}"
+#define SQUARE "[[0,0],[1000,0],[1000,1000],[0,1000],[0,0]]"
+#define SQUARE2 "[[1000,0],[2000,0],[2000,1000],[1000,1000],[1000,0]]"
+#define BOWTIE "[[0,0],[1000,1000],[1000,0],[0,1000],[0,0]]"
+
+static void test_io_detects_code_field_and_strips_suffix(void **state)
+{
+    rr_ctx *ctx = *state;
+    const char *path = write_file("a.geojson", COLL(FEATURE("{\"name\":\"x\",\"desokod\":\"0114A0010_DeSO2025\"}", SQUARE)));
+    rr_read_opts o = {.path = path};
+    rr_areaset *set = NULL;
+    assert_ok(ctx, rr_areaset_read(ctx, &o, &set));
+    assert_string_equal(rr_areaset_code_field(set), "desokod");
+    assert_int_equal(rr_areaset_count(set), 1);
+    assert_string_equal(rr_areaset_code(set, 0), "0114A0010");
+    assert_near(rr_areaset_area(set, 0), 1e6, 1e-6);
+    rr_areaset_free(set);
+    unlink(path);
+}
+
+static void test_io_integer_code_field(void **state)
+{
+    rr_ctx *ctx = *state;
+    const char *path = write_file("b.geojson", COLL(FEATURE("{\"bfs_nr\":261}", SQUARE) "," FEATURE("{\"bfs_nr\":4021}", SQUARE2)));
+    rr_read_opts o = {.path = path, .code_field = "bfs_nr"};
+    rr_areaset *set = NULL;
+    assert_ok(ctx, rr_areaset_read(ctx, &o, &set));
+    assert_int_equal(rr_areaset_count(set), 2);
+    assert_string_equal(rr_areaset_code(set, 0), "261");
+    assert_string_equal(rr_areaset_code(set, 1), "4021");
+    rr_areaset_free(set);
+    unlink(path);
+}
+
+static void test_io_unknown_code_field_names_fields(void **state)
+{
+    rr_ctx *ctx = *state;
+    const char *path = write_file("c.geojson", COLL(FEATURE("{\"name\":\"x\"}", SQUARE)));
+    rr_read_opts o = {.path = path, .label = "old"};
+    rr_areaset *set = NULL;
+    assert_fails_with(ctx, rr_areaset_read(ctx, &o, &set), RR_ERR_FORMAT, "--old-code");
+    assert_non_null(strstr(rr_ctx_errmsg(ctx), "name"));
+    assert_non_null(strstr(rr_ctx_errmsg(ctx), path));
+    assert_null(set);
+    o.code_field = "kod2";
+    assert_fails_with(ctx, rr_areaset_read(ctx, &o, &set), RR_ERR_FORMAT, "no field 'kod2'");
+    unlink(path);
+}
+
+static void test_io_missing_file(void **state)
+{
+    rr_ctx *ctx = *state;
+    rr_read_opts o = {.path = "/nonexistent/deso.gpkg"};
+    rr_areaset *set = NULL;
+    assert_fails_with(ctx, rr_areaset_read(ctx, &o, &set), RR_ERR_IO, "no such file");
+}
+
+static void test_io_not_geodata(void **state)
+{
+    rr_ctx *ctx = *state;
+    const char *path = write_file("d.gpkg", "this is not a geopackage\n");
+    rr_read_opts o = {.path = path};
+    rr_areaset *set = NULL;
+    assert_fails_with(ctx, rr_areaset_read(ctx, &o, &set), RR_ERR_FORMAT, "not a vector dataset");
+    unlink(path);
+}
+
+static void test_io_no_crs(void **state)
+{
+    rr_ctx *ctx = *state;
+    const char *path = write_file("e.csv", "code,WKT\nA,\"POLYGON((0 0,1 0,1 1,0 1,0 0))\"\n");
+    rr_read_opts o = {.path = path};
+    rr_areaset *set = NULL;
+    assert_fails_with(ctx, rr_areaset_read(ctx, &o, &set), RR_ERR_CRS, "--assume-crs");
+    o.assume_crs = "EPSG:3006";
+    assert_ok(ctx, rr_areaset_read(ctx, &o, &set));
+    rr_areaset_free(set);
+    unlink(path);
+}
+
+static void test_io_repairs_bowtie_with_warning(void **state)
+{
+    rr_ctx *ctx = *state;
+    diag_log log = {0};
+    rr_ctx_set_diag(ctx, collect, &log);
+    const char *path = write_file("f.geojson", COLL(FEATURE("{\"deso\":\"2081C1100\"}", BOWTIE)));
+    rr_read_opts o = {.path = path};
+    rr_areaset *set = NULL;
+    assert_ok(ctx, rr_areaset_read(ctx, &o, &set));
+    assert_int_equal(log.warnings, 1);
+    assert_non_null(strstr(log.text, "code 2081C1100"));
+    assert_non_null(strstr(log.text, "Self-intersection"));
+    assert_non_null(strstr(log.text, "repaired"));
+    /* a bow-tie of two triangles of 250,000 m² each */
+    assert_near(rr_areaset_area(set, 0), 500000, 1e-3);
+    rr_areaset_free(set);
+    rr_ctx_set_diag(ctx, NULL, NULL);
+    unlink(path);
+}
+
+static void test_io_skips_empty_and_gathers_duplicates(void **state)
+{
+    rr_ctx *ctx = *state;
+    diag_log log = {0};
+    rr_ctx_set_diag(ctx, collect, &log);
+    const char *path = write_file("g.geojson", COLL(
+        FEATURE("{\"deso\":\"A\"}", SQUARE) "," FEATURE("{\"deso\":\"A\"}", SQUARE2) ","
+        "{\"type\":\"Feature\",\"properties\":{\"deso\":\"B\"},\"geometry\":null}"));
+    rr_read_opts o = {.path = path};
+    rr_areaset *set = NULL;
+    assert_ok(ctx, rr_areaset_read(ctx, &o, &set));
+    assert_int_equal(rr_areaset_count(set), 1);
+    assert_near(rr_areaset_area(set, 0), 2e6, 1e-6);
+    assert_int_equal(log.warnings, 2);
+    assert_non_null(strstr(log.text, "code B: no (NULL) geometry; feature skipped"));
+    assert_non_null(strstr(log.text, "code A appears in 2 features"));
+    rr_areaset_free(set);
+    rr_ctx_set_diag(ctx, NULL, NULL);
+    unlink(path);
+}
+
+static void test_io_reprojects_to_old_crs(void **state)
+{
+    rr_ctx *ctx = *state;
+    /* The same square near Falun in SWEREF 99 TM and in WGS 84 (lon/lat). */
+    const char *a = write_file("h1.geojson", COLL(FEATURE("{\"deso\":\"A\"}",
+        "[[530000,6720000],[531000,6720000],[531000,6721000],[530000,6721000],[530000,6720000]]")));
+    rr_read_opts oa = {.path = a};
+    rr_areaset *old_set = NULL, *new_set = NULL;
+    assert_ok(ctx, rr_areaset_read(ctx, &oa, &old_set));
+    const char *b = write_file("h2.geojson",
+        "{\"type\":\"FeatureCollection\",\"features\":[" FEATURE("{\"deso\":\"A\"}",
+        "[[15.55,60.6],[15.57,60.6],[15.57,60.61],[15.55,60.61],[15.55,60.6]]") "]}");
+    rr_read_opts ob = {.path = b};
+    assert_ok(ctx, rr_areaset_read(ctx, &ob, &new_set));
+    assert_ok(ctx, rr_areaset_match_crs(ctx, new_set, old_set));
+    /* 0.02° × 0.01° at 60.6°N: about 1,094 m × 1,113 m (spherical estimate ≈ 1.217 km²) */
+    double area = rr_areaset_area(new_set, 0);
+    assert_true(area > 1.19e6 && area < 1.24e6);
+    rr_areaset_free(old_set);
+    rr_areaset_free(new_set);
+    unlink(a);
+    unlink(b);
+}
+
+static void test_io_nan_coordinates_refused(void **state)
+{
+    rr_ctx *ctx = *state;
+    const char *path = write_file("i.csv", "deso,WKT\nA,\"POLYGON((0 0,1e300 0,1e300 1e300,0 1e300,0 0))\"\n");
+    rr_read_opts o = {.path = path, .assume_crs = "EPSG:3006"};
+    rr_areaset *set = NULL;
+    assert_fails_with(ctx, rr_areaset_read(ctx, &o, &set), RR_ERR_GEOMETRY, "code A");
+    unlink(path);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_io_detects_code_field_and_strips_suffix),
+        cmocka_unit_test(test_io_integer_code_field),
+        cmocka_unit_test(test_io_unknown_code_field_names_fields),
+        cmocka_unit_test(test_io_missing_file),
+        cmocka_unit_test(test_io_not_geodata),
+        cmocka_unit_test(test_io_no_crs),
+        cmocka_unit_test(test_io_repairs_bowtie_with_warning),
+        cmocka_unit_test(test_io_skips_empty_and_gathers_duplicates),
+        cmocka_unit_test(test_io_reprojects_to_old_crs),
+        cmocka_unit_test(test_io_nan_coordinates_refused),
+    };
+    return RUN_TESTS(tests);
+}

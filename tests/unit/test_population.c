@@ -1,0 +1,131 @@
+/* test_population.c: dasymetric population of pieces on hand-computable grids and points. */
+#include "test_support.h"
+
+#include <stdlib.h>
+
+#define SQ(x0, y0, x1, y1) "POLYGON((" #x0 " " #y0 "," #x1 " " #y0 "," #x1 " " #y1 "," #x0 " " #y1 "," #x0 " " #y0 "))"
+
+static double piece_pop(const rr_revision *rev, const char *o, const char *n)
+{
+    double s = 0;
+    int found = 0;
+    for (size_t k = 0; k < rr_revision_piece_count(rev); k++) {
+        rr_piece_view v;
+        rr_revision_piece(rev, k, &v);
+        if (strcmp(v.old_code, o) == 0 && strcmp(v.new_code, n) == 0) {
+            s += v.pop;
+            found = 1;
+        }
+    }
+    if (!found)
+        fail_msg("no piece %s -> %s", o, n);
+    return s;
+}
+
+static rr_revision *run(rr_ctx *ctx, rr_areaset **os, rr_areaset **ns, size_t n_old,
+                        const char *const *oc, const char *const *ow, size_t n_new,
+                        const char *const *nc, const char *const *nw, size_t n_cells,
+                        const char *const *cells, const double *values)
+{
+    rr_params p;
+    rr_params_default(&p);
+    rr_popsource *pop = NULL;
+    rr_revision *rev = NULL;
+    assert_ok(ctx, rr_areaset_from_wkt(ctx, n_old, oc, ow, NULL, os));
+    assert_ok(ctx, rr_areaset_from_wkt(ctx, n_new, nc, nw, NULL, ns));
+    assert_ok(ctx, rr_popsource_from_wkt(ctx, n_cells, cells, values, &pop));
+    assert_ok(ctx, rr_revision_overlay(ctx, *os, *ns, &p, &rev));
+    assert_ok(ctx, rr_revision_set_population(ctx, rev, pop));
+    assert_ok(ctx, rr_revision_analyse(ctx, rev));
+    rr_popsource_free(pop);
+    return rev;
+}
+
+/* One 1 km cell of 100 people split 1:3 between two new areas: 25 and 75. */
+static void test_population_cell_split(void **state)
+{
+    rr_ctx *ctx = *state;
+    const char *oc[] = {"0001A0010"}, *ow[] = {SQ(0, 0, 1000, 1000)};
+    const char *nc[] = {"0001A0011", "0001A0012"};
+    const char *nw[] = {SQ(0, 0, 250, 1000), SQ(250, 0, 1000, 1000)};
+    const char *cells[] = {SQ(0, 0, 1000, 1000)};
+    const double values[] = {100};
+    rr_areaset *os, *ns;
+    rr_revision *rev = run(ctx, &os, &ns, 1, oc, ow, 2, nc, nw, 1, cells, values);
+    assert_near(piece_pop(rev, "0001A0010", "0001A0011"), 25, 1e-9);
+    assert_near(piece_pop(rev, "0001A0010", "0001A0012"), 75, 1e-9);
+    for (size_t k = 0; k < rr_revision_relation_count(rev); k++) {
+        rr_relation_view v;
+        rr_revision_relation(rev, k, &v);
+        if (strcmp(v.new_code, "0001A0011") == 0)
+            assert_near(v.w_pop_old, 0.25, 1e-12);
+    }
+    rr_revision_free(rev);
+    rr_areaset_free(os);
+    rr_areaset_free(ns);
+}
+
+/* A cell half outside every area gives all its people to the covered half. */
+static void test_population_cell_partly_outside(void **state)
+{
+    rr_ctx *ctx = *state;
+    const char *oc[] = {"0001A"}, *ow[] = {SQ(0, 0, 1000, 1000)};
+    const char *cells[] = {SQ(500, 0, 1500, 1000), SQ(5000, 5000, 6000, 6000)};
+    const double values[] = {100, 7};
+    rr_areaset *os, *ns;
+    rr_revision *rev = run(ctx, &os, &ns, 1, oc, ow, 1, oc, ow, 2, cells, values);
+    assert_near(piece_pop(rev, "0001A", "0001A"), 100, 1e-9);
+    rr_revision_free(rev);
+    rr_areaset_free(os);
+    rr_areaset_free(ns);
+}
+
+/* A point on the shared boundary of two pieces is split evenly; points inside count whole. */
+static void test_population_points_on_boundary(void **state)
+{
+    rr_ctx *ctx = *state;
+    const char *oc[] = {"0001A"}, *ow[] = {SQ(0, 0, 1000, 1000)};
+    const char *nc[] = {"0001B", "0001C"};
+    const char *nw[] = {SQ(0, 0, 500, 1000), SQ(500, 0, 1000, 1000)};
+    const char *pts[] = {"POINT(500 500)", "POINT(100 100)", "POINT(900 900)"};
+    const double values[] = {10, 3, 4};
+    rr_areaset *os, *ns;
+    rr_revision *rev = run(ctx, &os, &ns, 1, oc, ow, 2, nc, nw, 3, pts, values);
+    assert_near(piece_pop(rev, "0001A", "0001B"), 5 + 3, 1e-9);
+    assert_near(piece_pop(rev, "0001A", "0001C"), 5 + 4, 1e-9);
+    rr_revision_free(rev);
+    rr_areaset_free(os);
+    rr_areaset_free(ns);
+}
+
+/* An area with no people falls back to area weights. */
+static void test_population_zero_falls_back_to_area(void **state)
+{
+    rr_ctx *ctx = *state;
+    const char *oc[] = {"0001A0010"}, *ow[] = {SQ(0, 0, 1000, 1000)};
+    const char *nc[] = {"0001A0011", "0001A0012"};
+    const char *nw[] = {SQ(0, 0, 250, 1000), SQ(250, 0, 1000, 1000)};
+    const char *cells[] = {SQ(5000, 5000, 6000, 6000)};
+    const double values[] = {9};
+    rr_areaset *os, *ns;
+    rr_revision *rev = run(ctx, &os, &ns, 1, oc, ow, 2, nc, nw, 1, cells, values);
+    for (size_t k = 0; k < rr_revision_relation_count(rev); k++) {
+        rr_relation_view v;
+        rr_revision_relation(rev, k, &v);
+        assert_near(v.w_pop_old, v.w_area_old, 1e-12);
+    }
+    rr_revision_free(rev);
+    rr_areaset_free(os);
+    rr_areaset_free(ns);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_population_cell_split),
+        cmocka_unit_test(test_population_cell_partly_outside),
+        cmocka_unit_test(test_population_points_on_boundary),
+        cmocka_unit_test(test_population_zero_falls_back_to_area),
+    };
+    return RUN_TESTS(tests);
+}
