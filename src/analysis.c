@@ -22,9 +22,10 @@ static const char *const class_names[RR_CLASS_COUNT] = {
 const char *rr_change_type_name(rr_change_type t) { return change_names[t]; }
 const char *rr_area_class_name(rr_area_class c) { return class_names[c]; }
 
-/* Does the piece keep a core at least min_width wide? A redrawn boundary leaves long thin
- * slivers (a road moved to the next road); a real transfer moves a block with a body. */
-static int has_core(rr_ctx *ctx, rr_piece *p, double width)
+/* Does the piece keep a core of at least min_core m² that is min_width wide? A redrawn boundary
+ * leaves long thin slivers (a road moved to the next road); a real transfer moves a block with a
+ * body. The core is what an inward buffer of min_width/2 leaves. */
+static int has_core(rr_ctx *ctx, rr_piece *p, double width, double min_core)
 {
     if (width <= 0)
         return 1;
@@ -36,11 +37,12 @@ static int has_core(rr_ctx *ctx, rr_piece *p, double width)
             GEOSGeom_destroy_r(ctx->geos, core);
         }
     }
-    return p->core_area > 0;
+    return p->core_area > 0 && p->core_area >= min_core;
 }
 
-/* The sliver rule, for a piece that is not the main part of either of its areas.
- * See README "What counts as a transfer". */
+/* The sliver rule, for a piece that is not the main part of either of its areas (see README,
+ * "What counts as a transfer"): big enough, with a body at least min_width wide, a noticeable
+ * share of one of its areas, and, with population, either people or real size. */
 static int passes_rule(rr_ctx *ctx, const rr_revision *rev, rr_piece *p)
 {
     const rr_params *pr = &rev->params;
@@ -48,13 +50,11 @@ static int passes_rule(rr_ctx *ctx, const rr_revision *rev, rr_piece *p)
         return 0;
     double share_old = p->old_idx != RR_NONE ? p->area / rev->old_set->areas[p->old_idx].area : 0;
     double share_new = p->new_idx != RR_NONE ? p->area / rev->new_set->areas[p->new_idx].area : 0;
-    double share = fmax(share_old, share_new);
-    if (share < pr->min_share)
+    if (fmax(share_old, share_new) < pr->min_share)
         return 0;
-    if (!has_core(ctx, p, pr->min_width_m))
+    if (!has_core(ctx, p, pr->min_width_m, pr->min_core_m2))
         return 0;
-    if (rev->has_pop && p->old_idx != RR_NONE && p->new_idx != RR_NONE && p->pop < pr->min_pop &&
-        share < 10 * pr->min_share)
+    if (rev->has_pop && p->pop < pr->min_pop && p->area < 10 * pr->min_area_m2)
         return 0;
     return 1;
 }
@@ -209,12 +209,15 @@ rr_status rr_revision_analyse(rr_ctx *ctx, rr_revision *rev)
                         strcmp(os->areas[p->old_idx].code, ns->areas[p->new_idx].code) == 0;
         if (!same_code)
             rev->transfers_total++;
-        p->transfer = same_code || (p->old_idx != RR_NONE && dom_old[p->old_idx] == k) ||
-                      (p->new_idx != RR_NONE && dom_new[p->new_idx] == k) ||
-                      passes_rule(ctx, rev, p);
+        /* Parts only one version covers are always relations (CONTRACT: they never dilute the
+         * weights); whether they count as a change (the sea extension) is the rule's call. */
+        int uncovered = p->old_idx == RR_NONE || p->new_idx == RR_NONE;
+        p->moved = !same_code && passes_rule(ctx, rev, p);
+        p->transfer = same_code || uncovered || (p->old_idx != RR_NONE && dom_old[p->old_idx] == k) ||
+                      (p->new_idx != RR_NONE && dom_new[p->new_idx] == k) || p->moved;
     }
-    /* Relations: transfers, then folded pieces added to their old area's main relation (or, for
-     * a part no old area covers, to its new area's main relation) so totals are kept. */
+    /* Relations: transfers, then folded pieces added to their old area's main relation, so each
+     * old area's totals are kept. */
     for (size_t k = 0; k < rev->npieces; k++) {
         const rr_piece *p = &rev->pieces[k];
         if (!p->transfer)
@@ -227,8 +230,7 @@ rr_status rr_revision_analyse(rr_ctx *ctx, rr_revision *rev)
         const rr_piece *p = &rev->pieces[k];
         if (p->transfer)
             continue;
-        size_t host = p->old_idx != RR_NONE ? dom_old[p->old_idx] : dom_new[p->new_idx];
-        const rr_piece *h = &rev->pieces[host];
+        const rr_piece *h = &rev->pieces[dom_old[p->old_idx]];
         rr_relation *r = relation(rev->rel, &rev->nrel, h->old_idx, h->new_idx);
         r->area += p->area;
         r->pop += rev->has_pop ? p->pop : 0;
@@ -392,11 +394,8 @@ rr_status rr_revision_analyse(rr_ctx *ctx, rr_revision *rev)
         const rr_relation *r = &rev->rel[k];
         if (r->new_idx == RR_NONE)
             continue;
-        if (r->old_idx == RR_NONE) { /* area no old area covered: the sea extension */
-            recv[4 * r->new_idx + 2] += r->area;
-            recv[4 * r->new_idx + 3] += r->pop;
-            continue;
-        }
+        if (r->old_idx == RR_NONE)
+            continue; /* the sea extension: counted from its pieces below */
         const char *oc = os->areas[r->old_idx].code, *nc = ns->areas[r->new_idx].code;
         if (strcmp(oc, nc) == 0)
             continue;
@@ -421,6 +420,13 @@ rr_status rr_revision_analyse(rr_ctx *ctx, rr_revision *rev)
         if (new_existed && self != RR_NONE) {
             recv[4 * self] += r->area;
             recv[4 * self + 1] += r->pop;
+        }
+    }
+    for (size_t k = 0; k < rev->npieces; k++) {
+        const rr_piece *p = &rev->pieces[k];
+        if (p->old_idx == RR_NONE && p->moved) {
+            recv[4 * p->new_idx + 2] += p->area;
+            recv[4 * p->new_idx + 3] += rev->has_pop ? p->pop : 0;
         }
     }
     for (size_t i = 0; i < no; i++) {

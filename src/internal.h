@@ -80,7 +80,8 @@ typedef struct rr_piece {
     double pop;              /* NAN without population */
     double core_area;        /* area left after an inward buffer of min_width/2 (NAN: not computed) */
     double pop_partial;      /* population drawn from cells only partly inside the piece */
-    int transfer;            /* survives the sliver rule */
+    int transfer;            /* a relation of the key (survives the sliver rule, or uncovered) */
+    int moved;               /* passes the sliver rule by itself (for uncovered parts: sea) */
 } rr_piece;
 
 /* A relation of the key: an (old, new) pair after the sliver rule. */

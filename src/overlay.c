@@ -12,8 +12,9 @@ void rr_params_default(rr_params *p)
 {
     p->tolerance_m2 = 1.0;
     p->min_area_m2 = 10000.0; /* 1 ha */
-    p->min_share = 0.01;
-    p->min_width_m = 50.0;
+    p->min_share = 0.03;
+    p->min_width_m = 100.0;
+    p->min_core_m2 = 2000.0;
     p->min_pop = 5.0;
     p->threads = 1;
 }

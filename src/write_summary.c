@@ -78,9 +78,10 @@ rr_status rr_write_summary_json(rr_ctx *ctx, const rr_revision *rev, const rr_ru
     const rr_params *pr = &rev->params;
     json_t *inputs = json_pack("{s:o, s:o}", "old", input_json(os, info ? info->old_path : NULL),
                                "new", input_json(ns, info ? info->new_path : NULL));
-    json_t *thresholds = json_pack("{s:f, s:f, s:f, s:f, s:f}", "tolerance_m2", pr->tolerance_m2,
-                                   "min_area_m2", pr->min_area_m2, "min_share", pr->min_share,
-                                   "min_width_m", pr->min_width_m, "min_pop", pr->min_pop);
+    json_t *thresholds = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "tolerance_m2",
+                                   pr->tolerance_m2, "min_area_m2", pr->min_area_m2, "min_share",
+                                   pr->min_share, "min_width_m", pr->min_width_m, "min_core_m2",
+                                   pr->min_core_m2, "min_pop", pr->min_pop);
     json_t *totals = json_pack("{s:f, s:f, s:f, s:f, s:o, s:o, s:o, s:o}", "area_old_m2", area_old,
                                "area_new_m2", area_new, "area_pieces_m2", area_pieces,
                                "area_key_m2", area_key, "pop_source",

@@ -121,6 +121,7 @@ typedef struct rr_params {
     double min_area_m2;  /* sliver rule: a piece below this area is never a transfer */
     double min_share;    /* sliver rule: share of the smaller of its two areas */
     double min_width_m;  /* sliver rule: a piece thinner than this (inner core) is a redrawn edge */
+    double min_core_m2;  /* sliver rule: the part at least min_width wide must have this area */
     double min_pop;      /* sliver rule with population: fewer people than this and small */
     int threads;         /* worker threads for the overlay (>= 1) */
 } rr_params;

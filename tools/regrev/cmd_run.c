@@ -46,7 +46,8 @@ static void run_usage(FILE *f)
 "of one of its areas, or when all of these hold (see README, \"What counts as a transfer\"):\n"
 "  --min-area M2      area at least M2 square metres              (default %g)\n"
 "  --min-share S      at least this share of the old or new area  (default %g)\n"
-"  --min-width M      a core at least M metres wide               (default %g)\n"
+"  --min-width M      a core at least M metres wide ...           (default %g)\n"
+"  --min-core M2      ... of at least M2 square metres              (default %g)\n"
 "  --min-pop P        with population: at least P people, unless the share is ten times\n"
 "                     --min-share                                 (default %g)\n"
 "  --tolerance M2     pieces below this are numerical noise        (default %g)\n"
@@ -58,7 +59,7 @@ static void run_usage(FILE *f)
 "  --quiet            no warnings or notices\n"
 "  --help             this text\n"
 "Exit codes: 0 ok, 1 bad or inconsistent data, 2 usage error, 3 input/output error.\n",
-            d.min_area_m2, d.min_share, d.min_width_m, d.min_pop, d.tolerance_m2);
+            d.min_area_m2, d.min_share, d.min_width_m, d.min_core_m2, d.min_pop, d.tolerance_m2);
 }
 
 /* Default inputs: geodata/ under the working directory, else the source tree's geodata/. */
@@ -74,7 +75,7 @@ static char *default_path(const char *rel)
 enum {
     OPT_OLD = 256, OPT_NEW, OPT_POP, OPT_OUT, OPT_OLD_LAYER, OPT_NEW_LAYER, OPT_OLD_CODE,
     OPT_NEW_CODE, OPT_ASSUME_CRS, OPT_POP_FIELD, OPT_POP_CELL, OPT_NO_POP, OPT_MIN_AREA,
-    OPT_MIN_SHARE, OPT_MIN_WIDTH, OPT_MIN_POP, OPT_TOLERANCE, OPT_THREADS, OPT_PROGRESS,
+    OPT_MIN_SHARE, OPT_MIN_WIDTH, OPT_MIN_CORE, OPT_MIN_POP, OPT_TOLERANCE, OPT_THREADS, OPT_PROGRESS,
     OPT_QUIET, OPT_HELP
 };
 
@@ -94,6 +95,7 @@ static const struct option run_options[] = {
     {"min-area", required_argument, NULL, OPT_MIN_AREA},
     {"min-share", required_argument, NULL, OPT_MIN_SHARE},
     {"min-width", required_argument, NULL, OPT_MIN_WIDTH},
+    {"min-core", required_argument, NULL, OPT_MIN_CORE},
     {"min-pop", required_argument, NULL, OPT_MIN_POP},
     {"tolerance", required_argument, NULL, OPT_TOLERANCE},
     {"threads", required_argument, NULL, OPT_THREADS},
@@ -145,6 +147,10 @@ int cmd_run(int argc, char **argv)
             break;
         case OPT_MIN_WIDTH:
             if (cli_parse_double("--min-width", optarg, 0, &params.min_width_m))
+                return EXIT_USAGE;
+            break;
+        case OPT_MIN_CORE:
+            if (cli_parse_double("--min-core", optarg, 0, &params.min_core_m2))
                 return EXIT_USAGE;
             break;
         case OPT_MIN_POP:

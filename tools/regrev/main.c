@@ -22,7 +22,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        usage(stderr);
+        cli_error("no command given; the commands are run and translate (see regrev --help)");
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# run_cli_tests.sh REGREV GEODATA WORKDIR: the command line's promises (CONTRACT.md): exit codes,
+# one-line errors naming the input, atomic outputs, untouched inputs, interrupted runs.
+set -u
+regrev=$1 geo=$2 work=$3
+rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
+passed=0 failed=0
+
+# expect NAME EXIT STDERR_SUBSTRING -- COMMAND...
+expect() {
+  local name=$1 want=$2 needle=$3
+  shift 4
+  "$@" >stdout.txt 2>stderr.txt
+  local got=$?
+  local ok=1
+  [ "$got" = "$want" ] || ok=0
+  if [ -n "$needle" ] && ! grep -qF -- "$needle" stderr.txt stdout.txt; then ok=0; fi
+  if [ "$want" != 0 ]; then
+    # errors are exactly one line starting with "regrev: error: "
+    [ "$(grep -c '^regrev: error: ' stderr.txt)" = 1 ] || ok=0
+  fi
+  if [ $ok = 1 ]; then
+    passed=$((passed + 1)); echo "ok   $name"
+  else
+    failed=$((failed + 1)); echo "FAIL $name (exit $got, want $want; stderr: $(head -c 400 stderr.txt))"
+  fi
+}
+
+square() { # code x0 y0 x1 y1
+  printf '{"type":"Feature","properties":{"deso":"%s"},"geometry":{"type":"Polygon","coordinates":[[[%s,%s],[%s,%s],[%s,%s],[%s,%s],[%s,%s]]]}}' \
+    "$1" "$2" "$3" "$4" "$3" "$4" "$5" "$2" "$5" "$2" "$3"
+}
+crs='"crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::3006"}}'
+printf '{"type":"FeatureCollection",%s,"features":[%s,%s]}' "$crs" "$(square 0001A0010 500000 6700000 501000 6701000)" \
+  "$(square 0001A0020 501000 6700000 502000 6701000)" > old.geojson
+printf '{"type":"FeatureCollection",%s,"features":[%s,%s]}' "$crs" "$(square 0001A0010 500000 6700000 501200 6701000)" \
+  "$(square 0001A0020 501200 6700000 502000 6701000)" > new.geojson
+printf '{"type":"FeatureCollection",%s,"features":[{"type":"Feature","properties":{"deso":"0001A0010"},"geometry":{"type":"Polygon","coordinates":[[[500000,6700000],[501000,6701000],[501000,6700000],[500000,6701000],[500000,6700000]]]}},%s]}' \
+  "$crs" "$(square 0001A0020 501000 6700000 502000 6701000)" > bowtie.geojson
+printf 'deso,WKT\n0001A0010,"POLYGON((500000 6700000,501000 6700000,501000 6701000,500000 6701000,500000 6700000))"\n' > nocrs.csv
+echo "not geodata" > junk.gpkg
+run=("$regrev" run --no-pop --old old.geojson --new new.geojson)
+
+expect "help"                 0 "Usage: regrev COMMAND" -- "$regrev" --help
+expect "run --help"           0 "--min-area"            -- "$regrev" run --help
+expect "version"              0 "regrev 0."             -- "$regrev" --version
+expect "no command"           2 ""                      -- "$regrev"
+expect "unknown command"      2 "unknown command 'frobnicate'" -- "$regrev" frobnicate
+expect "unknown option"       2 "--bogus"               -- "${run[@]}" --bogus --out o
+expect "bad number"           2 "--min-area takes a number" -- "${run[@]}" --min-area abc --out o
+expect "negative number"      2 "--min-share takes a number" -- "${run[@]}" --min-share -1 --out o
+expect "missing file"         3 "no such file (missing.gpkg)" -- "$regrev" run --no-pop --old missing.gpkg --new new.geojson --out o
+expect "not geodata"          1 "not a vector dataset GDAL can read" -- "$regrev" run --no-pop --old junk.gpkg --new new.geojson --out o
+expect "unknown layer"        1 "no layer named 'nolayer'" -- "${run[@]}" --old-layer nolayer --out o
+expect "unknown code field"   1 "no field 'kod'"        -- "${run[@]}" --old-code kod --out o
+expect "no CRS"               1 "--assume-crs"          -- "$regrev" run --no-pop --old nocrs.csv --new new.geojson --out o
+expect "no CRS, assumed"      0 ""                      -- "$regrev" run --no-pop --old nocrs.csv --new new.geojson --assume-crs EPSG:3006 --out o-assumed
+expect "bow-tie repaired"     0 "feature 0, code 0001A0010: invalid polygon (Self-intersection" -- "$regrev" run --no-pop --old bowtie.geojson --new new.geojson --out o-bowtie
+expect "good run"             0 "wrote good/"           -- "${run[@]}" --out good
+expect "output not a directory" 3 "cannot create output directory" -- "${run[@]}" --out junk.gpkg/sub
+
+# The good run's results: a 20 ha block moved from 0001A0020 to 0001A0010.
+if grep -q '^0001A0020,0001A0010,Ger del/delar till befintlig,200000.000,' good/changes.csv; then
+  passed=$((passed + 1)); echo "ok   changes.csv row of the moved block"
+else
+  failed=$((failed + 1)); echo "FAIL changes.csv row of the moved block"; cat good/changes.csv
+fi
+
+# A failing run into a directory with results leaves them as they were, with no temporaries.
+cp -r good before
+sum_inputs=$(cat old.geojson new.geojson | md5sum)
+expect "failing run keeps earlier results" 1 "no layer named" -- "${run[@]}" --old-layer nolayer --out good
+if diff -r before good >/dev/null && [ -z "$(ls -A good | grep regrev-tmp)" ]; then
+  passed=$((passed + 1)); echo "ok   earlier results intact, no temporary files"
+else
+  failed=$((failed + 1)); echo "FAIL earlier results changed or temporaries left: $(ls -A good)"
+fi
+[ "$sum_inputs" = "$(cat old.geojson new.geojson | md5sum)" ] && { passed=$((passed + 1)); echo "ok   inputs untouched"; } \
+  || { failed=$((failed + 1)); echo "FAIL inputs modified"; }
+
+# An interrupted run (SIGTERM, SIGINT) exits 1, not by a signal, and leaves the directory as it was.
+for sig in TERM INT; do
+  "$regrev" run --quiet --old "$geo/switzerland/gemeinden_2015_lv03.gpkg" --new "$geo/switzerland/gemeinden_2022_lv95.gpkg" \
+    --old-code bfs_nr --new-code bfs_nr --no-pop --out good 2>stderr.txt &
+  pid=$!
+  sleep 0.5
+  kill -s $sig $pid
+  wait $pid
+  got=$?
+  if [ $got = 1 ] && diff -r before good >/dev/null && [ -z "$(ls -A good | grep regrev-tmp)" ] && grep -q "interrupted" stderr.txt; then
+    passed=$((passed + 1)); echo "ok   SIG$sig: exit 1, earlier results intact"
+  else
+    failed=$((failed + 1)); echo "FAIL SIG$sig: exit $got; $(ls -A good | tr '\n' ' '); $(cat stderr.txt)"
+  fi
+done
+
+echo "$passed passed, $failed failed"
+[ $failed = 0 ]

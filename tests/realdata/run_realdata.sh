@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# run_realdata.sh REGREV GEODATA WORKDIR: regrev run on the real data in geodata/ and the
+# independent checks: Dalarna against GeoPandas/SCB (with and without population) and the Swiss
+# municipalities 2015 -> 2022 (a partition the sliver rule was not tuned on).
+set -euo pipefail
+regrev=$1 geo=$2 work=$3
+rm -rf "$work" && mkdir -p "$work"
+py=$(command -v python3)
+echo "== Dalarna with the 1 km grid"
+"$regrev" run --quiet --old "$geo/dalarna/deso2018_dalarna.gpkg" --new "$geo/dalarna/deso2025_dalarna.geojson" \
+  --pop "$geo/dalarna/befolkning_1km_2025_dalarna.csv" --out "$work/dalarna"
+"$py" "$(dirname "$0")/check_dalarna.py" "$work/dalarna" "$geo" --pop
+echo "== Dalarna without population"
+"$regrev" run --quiet --old "$geo/dalarna/deso2018_dalarna.gpkg" --new "$geo/dalarna/deso2025_dalarna.geojson" \
+  --no-pop --out "$work/dalarna-nopop"
+"$py" "$(dirname "$0")/check_dalarna.py" "$work/dalarna-nopop" "$geo"
+echo "== Dalarna, 2 threads: key.csv identical"
+"$regrev" run --quiet --threads 2 --out "$work/dalarna-t2"
+cmp "$work/dalarna/key.csv" "$work/dalarna-t2/key.csv"
+cmp "$work/dalarna/changes.csv" "$work/dalarna-t2/changes.csv"
+echo "== Switzerland 2015 (EPSG:21781) -> 2022 (EPSG:2056), integer codes"
+"$regrev" run --quiet --old "$geo/switzerland/gemeinden_2015_lv03.gpkg" --new "$geo/switzerland/gemeinden_2022_lv95.gpkg" \
+  --old-code bfs_nr --new-code bfs_nr --no-pop --out "$work/switzerland"
+"$py" "$(dirname "$0")/check_mergers.py" "$work/switzerland" "$geo/switzerland/mergers.csv" 150
+echo "realdata: all checks passed"
