@@ -177,6 +177,12 @@ RR_API rr_status rr_write_key_csv(rr_ctx *ctx, const rr_revision *rev, const cha
 RR_API rr_status rr_write_changes_csv(rr_ctx *ctx, const rr_revision *rev, const char *path);
 RR_API rr_status rr_write_areas_csv(rr_ctx *ctx, const rr_revision *rev, const char *path);
 
+/* review.gpkg: layers old, new (code, class, kommun), pieces (old_code, new_code, area_m2, pop),
+ * changes (moved pieces with change_type and moved population), in the input CRS. */
+RR_API rr_status rr_write_review_gpkg(rr_ctx *ctx, const rr_revision *rev, const char *path);
+/* review.html: one self-contained offline page (map, search, relations, table of changes). */
+RR_API rr_status rr_write_review_html(rr_ctx *ctx, const rr_revision *rev, const char *path);
+
 typedef struct rr_run_info {
     const char *old_path, *old_layer, *new_path, *new_layer, *pop_path;
     double elapsed_s;

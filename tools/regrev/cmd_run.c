@@ -226,7 +226,9 @@ int cmd_run(int argc, char **argv)
     if (!(p = rr_outset_add(ctx, outs, "pieces.csv")) || (st = rr_write_pieces_csv(ctx, rev, p)) ||
         !(p = rr_outset_add(ctx, outs, "key.csv")) || (st = rr_write_key_csv(ctx, rev, p)) ||
         !(p = rr_outset_add(ctx, outs, "changes.csv")) || (st = rr_write_changes_csv(ctx, rev, p)) ||
-        !(p = rr_outset_add(ctx, outs, "areas.csv")) || (st = rr_write_areas_csv(ctx, rev, p))) {
+        !(p = rr_outset_add(ctx, outs, "areas.csv")) || (st = rr_write_areas_csv(ctx, rev, p)) ||
+        !(p = rr_outset_add(ctx, outs, "review.gpkg")) || (st = rr_write_review_gpkg(ctx, rev, p)) ||
+        !(p = rr_outset_add(ctx, outs, "review.html")) || (st = rr_write_review_html(ctx, rev, p))) {
         if (st == RR_OK)
             st = RR_ERR_INTERNAL;
         goto fail;
