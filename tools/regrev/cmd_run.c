@@ -269,11 +269,3 @@ done:
         free(owned[i]);
     return rc;
 }
-
-int cmd_translate(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    cli_error("translate is not built yet");
-    return EXIT_USAGE;
-}
