@@ -97,8 +97,14 @@ typedef struct rr_change {
     double area, pop;
 } rr_change;
 
+typedef enum rr_comparability {
+    RR_CMP_IDENTICAL = 0, RR_CMP_RECODED, RR_CMP_AGGREGATE, RR_CMP_ESTIMATED
+} rr_comparability;
+
 typedef struct rr_area_info {
     rr_area_class cls;
+    rr_comparability cmp;
+    double apportioned;      /* share (pop, else area) from areas only partly inside it */
     char *related;           /* ;-joined codes of the other version */
     int pop_fallback;        /* zero population: weights fall back to area */
     double pop;              /* estimated population (sum over its pieces) */
@@ -119,6 +125,10 @@ struct rr_revision {
     size_t transfers_total;  /* pieces X≠Y above tolerance */
     size_t *units_old, *units_new; /* comparable unit of each area */
     size_t nunits;
+    /* relations with real codes on both sides, per area (see analysis.c index_relations) */
+    size_t *rel_by_old, *rel_by_new, *rel_first_old, *rel_first_new;
+    size_t nrel_real;
+    double *folded_into;     /* per old area: area of its pieces folded by the sliver rule */
 };
 
 /* ctx.c */
@@ -173,5 +183,6 @@ void rr_piece_clear(rr_ctx *ctx, rr_piece *p);
 /* analysis.c */
 const char *rr_change_type_name(rr_change_type t);
 const char *rr_area_class_name(rr_area_class c);
+const char *rr_comparability_name(rr_comparability c);
 
 #endif

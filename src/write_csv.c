@@ -194,3 +194,86 @@ rr_status rr_write_areas_csv(rr_ctx *ctx, const rr_revision *rev, const char *pa
     }
     return close_out(ctx, f, path);
 }
+
+rr_status rr_write_comparability_csv(rr_ctx *ctx, const rr_revision *rev, const char *path)
+{
+    FILE *f = open_out(ctx, path);
+    if (!f)
+        return RR_ERR_IO;
+    fputs("version,code,comparability,unit,apportioned_share,related\n", f);
+    for (int side = 0; side < 2; side++) {
+        const rr_areaset *set = side ? rev->new_set : rev->old_set;
+        const rr_area_info *info = side ? rev->new_info : rev->old_info;
+        const size_t *units = side ? rev->units_new : rev->units_old;
+        for (size_t i = 0; i < set->n; i++) {
+            fputs(side ? "new," : "old,", f);
+            put_field(f, set->areas[i].code);
+            fprintf(f, ",%s,%zu,", rr_comparability_name(info[i].cmp), units[i] + 1);
+            put_num(f, info[i].apportioned, 9);
+            fputc(',', f);
+            put_field(f, info[i].related ? info[i].related : "");
+            fputc('\n', f);
+        }
+    }
+    return close_out(ctx, f, path);
+}
+
+rr_status rr_write_units_csv(rr_ctx *ctx, const rr_revision *rev, const char *path)
+{
+    size_t no = rev->old_set->n, nn = rev->new_set->n, nu = rev->nunits;
+    rr_buf *old_codes = calloc(nu + 1, sizeof *old_codes), *new_codes = calloc(nu + 1, sizeof *new_codes);
+    double *area = calloc(nu + 1, sizeof *area), *pop = calloc(nu + 1, sizeof *pop);
+    rr_status st = RR_OK;
+    FILE *f = NULL;
+    if (!old_codes || !new_codes || !area || !pop) {
+        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
+        goto out;
+    }
+    for (size_t i = 0; i < no; i++) {
+        rr_buf *b = &old_codes[rev->units_old[i]];
+        rr_buf_addf(b, "%s%s", b->len ? ";" : "", rev->old_set->areas[i].code);
+    }
+    for (size_t j = 0; j < nn; j++) {
+        rr_buf *b = &new_codes[rev->units_new[j]];
+        rr_buf_addf(b, "%s%s", b->len ? ";" : "", rev->new_set->areas[j].code);
+    }
+    for (size_t k = 0; k < rev->nrel; k++) {
+        const rr_relation *r = &rev->rel[k];
+        if (r->old_idx == RR_NONE || r->new_idx == RR_NONE)
+            continue;
+        area[rev->units_old[r->old_idx]] += r->area;
+        pop[rev->units_old[r->old_idx]] += r->pop;
+    }
+    if (!(f = open_out(ctx, path))) {
+        st = RR_ERR_IO;
+        goto out;
+    }
+    fputs("unit,old_codes,new_codes,area_m2,pop\n", f);
+    for (size_t u = 0; u < nu; u++) {
+        if (old_codes[u].failed || new_codes[u].failed) {
+            fclose(f);
+            st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
+            goto out;
+        }
+        fprintf(f, "%zu,", u + 1);
+        put_field(f, old_codes[u].s ? old_codes[u].s : "");
+        fputc(',', f);
+        put_field(f, new_codes[u].s ? new_codes[u].s : "");
+        fputc(',', f);
+        put_area(f, area[u]);
+        fputc(',', f);
+        put_pop(f, rev, pop[u]);
+        fputc('\n', f);
+    }
+    st = close_out(ctx, f, path);
+out:
+    for (size_t u = 0; old_codes && u < nu; u++)
+        rr_buf_free(&old_codes[u]);
+    for (size_t u = 0; new_codes && u < nu; u++)
+        rr_buf_free(&new_codes[u]);
+    free(old_codes);
+    free(new_codes);
+    free(area);
+    free(pop);
+    return st;
+}

@@ -169,6 +169,11 @@ RR_API void rr_revision_change(const rr_revision *rev, size_t k, rr_change_view 
  * other version, or NULL for an unknown code. new_version: 0 old, 1 new. */
 RR_API const char *rr_revision_area_class(const rr_revision *rev, int new_version,
                                           const char *code, const char **related);
+/* Comparability of an area ("identical", "recoded", "aggregate", "estimated"), its unit (1-based)
+ * and apportioned share; NULL for an unknown code. unit and share may be NULL. */
+RR_API const char *rr_revision_area_comparability(const rr_revision *rev, int new_version,
+                                                  const char *code, size_t *unit,
+                                                  double *apportioned_share);
 
 /* ---- writers (each writes the file at `path` directly; use rr_outset for atomic runs) ------- */
 
@@ -176,6 +181,10 @@ RR_API rr_status rr_write_pieces_csv(rr_ctx *ctx, const rr_revision *rev, const 
 RR_API rr_status rr_write_key_csv(rr_ctx *ctx, const rr_revision *rev, const char *path);
 RR_API rr_status rr_write_changes_csv(rr_ctx *ctx, const rr_revision *rev, const char *path);
 RR_API rr_status rr_write_areas_csv(rr_ctx *ctx, const rr_revision *rev, const char *path);
+/* comparability.csv: per area and version identical | recoded | aggregate | estimated, its
+ * comparable unit and the share that must be apportioned. units.csv: one row per unit. */
+RR_API rr_status rr_write_comparability_csv(rr_ctx *ctx, const rr_revision *rev, const char *path);
+RR_API rr_status rr_write_units_csv(rr_ctx *ctx, const rr_revision *rev, const char *path);
 
 /* review.gpkg: layers old, new (code, class, kommun), pieces (old_code, new_code, area_m2, pop),
  * changes (moved pieces with change_type and moved population), in the input CRS. */

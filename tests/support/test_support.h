@@ -60,8 +60,11 @@ static inline int ctx_teardown(void **state)
 static inline int run_filtered(const char *name, const struct CMUnitTest *tests, size_t n,
                                int argc, char **argv)
 {
-    if (argc > 1)
-        cmocka_set_test_filter(argv[1]);
+    static char pattern[256];
+    if (argc > 1) {
+        snprintf(pattern, sizeof pattern, "*%s*", argv[1]);
+        cmocka_set_test_filter(pattern);
+    }
     return _cmocka_run_group_tests(name, tests, n, ctx_setup, ctx_teardown);
 }
 

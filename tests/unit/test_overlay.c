@@ -50,6 +50,17 @@ static int has_change(const rr_revision *rev, const char *o, const char *n, cons
     return 0;
 }
 
+static void check_cmp(const rr_revision *rev, int side, const char *code, const char *want,
+                      double share)
+{
+    double got_share = -1;
+    const char *got = rr_revision_area_comparability(rev, side, code, NULL, &got_share);
+    assert_non_null(got);
+    if (strcmp(got, want) != 0)
+        fail_msg("%s %s: comparability %s, expected %s", side ? "new" : "old", code, got, want);
+    assert_near(got_share, share, 1e-12);
+}
+
 #define SQ(x0, y0, x1, y1) "POLYGON((" #x0 " " #y0 "," #x1 " " #y0 "," #x1 " " #y1 "," #x0 " " #y1 "," #x0 " " #y0 "))"
 
 /* One square of 1 km² split in two halves with new codes (SCB: "Upphör; till nybildad"). */
@@ -110,6 +121,7 @@ static void test_overlay_code_change(void **state)
     assert_true(has_change(rc.rev, "0001C1010", "0001C1020", "Kodändrad; annat än 20-22", 1e6));
     assert_string_equal(rr_revision_area_class(rc.rev, 0, "0001C1010", NULL), "recoded");
     assert_string_equal(rr_revision_area_class(rc.rev, 1, "0001C1020", NULL), "recoded");
+    check_cmp(rc.rev, 0, "0001C1010", "recoded", 0);
     destroy(&rc);
 }
 
@@ -186,6 +198,7 @@ static void test_overlay_sliver_folded(void **state)
     }
     assert_true(found);
     assert_string_equal(rr_revision_area_class(rc.rev, 0, "0001Q", NULL), "boundary");
+    check_cmp(rc.rev, 0, "0001Q", "identical", 0);
     destroy(&rc);
 }
 
@@ -236,6 +249,46 @@ static void test_overlay_threads_same_result(void **state)
     rr_areaset_free(ns);
 }
 
+/* Split and merge: the whole side is an aggregate, the parts are estimated. */
+static void test_overlay_comparability_split_merge(void **state)
+{
+    rr_ctx *ctx = *state;
+    const char *oc[] = {"0001A0010"}, *ow[] = {SQ(0, 0, 1000, 1000)};
+    const char *nc[] = {"0001A0011", "0001A0012"};
+    const char *nw[] = {SQ(0, 0, 500, 1000), SQ(500, 0, 1000, 1000)};
+    revision_case rc = {0};
+    build(ctx, &rc, 1, oc, ow, 2, nc, nw);
+    check_cmp(rc.rev, 0, "0001A0010", "aggregate", 0);
+    check_cmp(rc.rev, 1, "0001A0011", "estimated", 1);
+    destroy(&rc);
+}
+
+/* A chain: C = A + 30 % of B, D = the rest of B. One unit of four areas. */
+static void test_overlay_comparability_chain_is_one_unit(void **state)
+{
+    rr_ctx *ctx = *state;
+    const char *oc[] = {"0001A", "0001B"};
+    const char *ow[] = {SQ(0, 0, 1000, 1000), SQ(1000, 0, 2000, 1000)};
+    const char *nc[] = {"0001C", "0001D"};
+    const char *nw[] = {SQ(0, 0, 1300, 1000), SQ(1300, 0, 2000, 1000)};
+    revision_case rc = {0};
+    build(ctx, &rc, 2, oc, ow, 2, nc, nw);
+    size_t u[4];
+    assert_non_null(rr_revision_area_comparability(rc.rev, 0, "0001A", &u[0], NULL));
+    assert_non_null(rr_revision_area_comparability(rc.rev, 0, "0001B", &u[1], NULL));
+    assert_non_null(rr_revision_area_comparability(rc.rev, 1, "0001C", &u[2], NULL));
+    assert_non_null(rr_revision_area_comparability(rc.rev, 1, "0001D", &u[3], NULL));
+    assert_true(u[0] == u[1] && u[1] == u[2] && u[2] == u[3]);
+    /* A lies wholly in C but is not a union of whole new areas; C draws 300,000 of its
+     * 1,300,000 m² from B, which is only partly inside it. */
+    check_cmp(rc.rev, 0, "0001A", "estimated", 1);
+    check_cmp(rc.rev, 1, "0001C", "estimated", 300000.0 / 1300000.0);
+    check_cmp(rc.rev, 1, "0001D", "estimated", 1);
+    /* B sends 300,000 m² to C (only partly inside B) and 700,000 to D (wholly inside B) */
+    check_cmp(rc.rev, 0, "0001B", "estimated", 0.3);
+    destroy(&rc);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +300,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_overlay_sliver_folded),
         cmocka_unit_test(test_overlay_unchanged),
         cmocka_unit_test(test_overlay_threads_same_result),
+        cmocka_unit_test(test_overlay_comparability_split_merge),
+        cmocka_unit_test(test_overlay_comparability_chain_is_one_unit),
     };
     return RUN_TESTS(tests);
 }

@@ -28,6 +28,8 @@ static void run_usage(FILE *f)
 "  key.csv      the correspondence key: relations with area and population weights\n"
 "  changes.csv  the change list in SCB's vocabulary (Förändringstyp)\n"
 "  areas.csv    one row per area and version with its class\n"
+"  comparability.csv, units.csv  which series carry across exactly, in comparable units\n"
+"  review.gpkg, review.html      review data for GIS and for the browser\n"
 "  summary.json counts, totals, thresholds, inputs\n"
 "Without --old/--new/--pop: the Dalarna DeSO 2018/2025 pair and 1 km grid in geodata/.\n"
 "\n"
@@ -227,6 +229,9 @@ int cmd_run(int argc, char **argv)
         !(p = rr_outset_add(ctx, outs, "key.csv")) || (st = rr_write_key_csv(ctx, rev, p)) ||
         !(p = rr_outset_add(ctx, outs, "changes.csv")) || (st = rr_write_changes_csv(ctx, rev, p)) ||
         !(p = rr_outset_add(ctx, outs, "areas.csv")) || (st = rr_write_areas_csv(ctx, rev, p)) ||
+        !(p = rr_outset_add(ctx, outs, "comparability.csv")) ||
+        (st = rr_write_comparability_csv(ctx, rev, p)) ||
+        !(p = rr_outset_add(ctx, outs, "units.csv")) || (st = rr_write_units_csv(ctx, rev, p)) ||
         !(p = rr_outset_add(ctx, outs, "review.gpkg")) || (st = rr_write_review_gpkg(ctx, rev, p)) ||
         !(p = rr_outset_add(ctx, outs, "review.html")) || (st = rr_write_review_html(ctx, rev, p))) {
         if (st == RR_OK)
