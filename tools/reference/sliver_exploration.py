@@ -19,9 +19,10 @@ new_code empty, and new-only pieces, old_code empty), sorted by area descending,
   n_parts        number of polygon parts
   largest_part_m2 area of the largest part
   mean_width_m   2*area/perimeter (the width of a long strip of that area and perimeter)
-  inscribed_r_m  radius of the largest inscribed circle, max over parts: distance from
-                 shapely.ops.polylabel(part, tolerance=0.1) to the part's boundary
-                 (shapely 1.8 has no maximum_inscribed_circle; polylabel is within 0.1 m)
+  inscribed_r_m  radius of the largest inscribed circle, max over parts, to within 0.01 m:
+                 the largest d for which buffer(-d) is non-empty (bisection; shapely 1.8 has no
+                 maximum_inscribed_circle and its pure-Python polylabel is too slow on long
+                 multi-part slivers; on the larger pieces the two agree within ~0.5 m)
   core10_m2, core25_m2, core50_m2, core100_m2  area left after buffer(-d) (d = 10, 25, 50,
                  100 m; round joins, 16 segments per quarter circle) = the "inner core"
   scb_listed     1 if SCB's change log has a row fran=old_code, till=new_code, else 0
@@ -35,7 +36,6 @@ import sys
 import numpy as np
 import pandas as pd
 from shapely.geometry import MultiPolygon, Polygon
-from shapely.ops import polylabel
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from overlay_geopandas import load_dissolved, compute_pieces  # noqa: E402
@@ -49,22 +49,21 @@ def parts_of(g):
     return [p for p in getattr(g, "geoms", []) if isinstance(p, Polygon)]
 
 
-def inscribed_radius(g):
-    best = 0.0
-    for p in parts_of(g):
-        if p.area <= 0:
-            continue
-        try:
-            c = polylabel(p, tolerance=0.1)
-            r = p.exterior.distance(c)
-            for h in p.interiors:
-                r = min(r, h.distance(c))
-            if not p.contains(c):
-                r = 0.0
-        except Exception:
-            r = 0.0
-        best = max(best, r)
-    return best
+def inscribed_radius(g, tol=0.01):
+    """Largest inscribed circle radius (max over parts) by bisection on the inward buffer:
+    r is the largest d with g.buffer(-d) non-empty (GEOS, round joins), to within `tol` m.
+    (shapely 1.8 has no maximum_inscribed_circle, and its pure-Python polylabel takes
+    seconds on long multi-part slivers; both agree within ~0.5 m on the large pieces.)"""
+    if g.is_empty or g.area <= 0:
+        return 0.0
+    lo, hi = 0.0, float(np.sqrt(max(p.area for p in parts_of(g)) / np.pi)) + tol
+    while hi - lo > tol:
+        mid = 0.5 * (lo + hi)
+        if g.buffer(-mid).is_empty:
+            hi = mid
+        else:
+            lo = mid
+    return lo
 
 
 def main(argv):
