@@ -194,6 +194,7 @@ static rr_status build_relations(rr_ctx *ctx, rr_revision *rev, const size_t *do
         r->new_idx = host->new_idx;
         r->area = p->area;
         r->pop = rev->has_pop ? p->pop : 0;
+        r->pop_partial = rev->has_pop ? p->pop_partial : 0;
     }
     qsort(rev->rel, rev->npieces, sizeof *rev->rel, cmp_rel_q);
     size_t w = 0;
@@ -202,6 +203,7 @@ static rr_status build_relations(rr_ctx *ctx, rr_revision *rev, const size_t *do
             rev->rel[w - 1].new_idx == rev->rel[k].new_idx) {
             rev->rel[w - 1].area += rev->rel[k].area;
             rev->rel[w - 1].pop += rev->rel[k].pop;
+            rev->rel[w - 1].pop_partial += rev->rel[k].pop_partial;
         } else {
             rev->rel[w++] = rev->rel[k];
         }

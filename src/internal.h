@@ -54,6 +54,15 @@ struct rr_popsource {
     double cell_size;
 };
 
+struct rr_areatotals {
+    char **codes;          /* sorted */
+    double *value;
+    size_t n;
+    char *path;
+};
+/* Index of a code in a totals table or RR_NONE. */
+size_t rr_areatotals_find(const rr_areatotals *t, const char *code);
+
 typedef enum rr_change_type {
     RR_CH_CEASED_TO_NEW = 0,   /* Upphör; till nybildad */
     RR_CH_CEASED_TO_EXISTING,  /* Upphör; till befintlig */
@@ -89,6 +98,7 @@ typedef struct rr_relation {
     size_t old_idx, new_idx;
     double area, pop;
     double w_area_old, w_area_new, w_pop_old, w_pop_new;
+    double pop_partial;      /* population drawn from cells only partly inside its pieces */
 } rr_relation;
 
 typedef struct rr_change {
@@ -117,6 +127,11 @@ struct rr_revision {
     size_t npieces;
     int has_pop;
     double pop_total_source, pop_lost; /* population of the source; part outside all areas */
+    /* calibration to per-area totals (rr_revision_calibrate) */
+    int calibrated;            /* bit 1: old totals, bit 2: new totals */
+    int calib_iterations;
+    double calib_dev_old, calib_dev_new; /* largest relative deviation from each margin */
+    double calib_scale_new;    /* factor applied to the new totals to match the old total */
     rr_relation *rel;
     size_t nrel;
     rr_change *changes;

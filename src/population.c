@@ -224,3 +224,166 @@ out:
     rr_popsource_free(pop);
     return st;
 }
+
+/* Scale the pieces of each area of one side to its target; returns the largest relative
+ * deviation before scaling (how far this margin was from fitting). */
+static double fit_margin(rr_revision *rev, int side, const double *target, double *sum)
+{
+    const rr_areaset *set = side ? rev->new_set : rev->old_set;
+    memset(sum, 0, set->n * sizeof *sum);
+    for (size_t k = 0; k < rev->npieces; k++) {
+        size_t i = side ? rev->pieces[k].new_idx : rev->pieces[k].old_idx;
+        if (i != RR_NONE)
+            sum[i] += rev->pieces[k].pop;
+    }
+    double worst = 0;
+    for (size_t i = 0; i < set->n; i++)
+        if (!isnan(target[i]) && target[i] > 0)
+            worst = fmax(worst, fabs(sum[i] - target[i]) / target[i]);
+    for (size_t k = 0; k < rev->npieces; k++) {
+        rr_piece *p = &rev->pieces[k];
+        size_t i = side ? p->new_idx : p->old_idx;
+        if (i == RR_NONE || isnan(target[i]))
+            continue;
+        double f = sum[i] > 0 ? target[i] / sum[i] : 0;
+        p->pop *= f;
+        p->pop_partial *= f;
+    }
+    return worst;
+}
+
+/* Targets per area from a totals table (NAN where the table has no value). */
+static double *targets(rr_ctx *ctx, const rr_areaset *set, const rr_areatotals *t, double *total,
+                       size_t *matched)
+{
+    double *target = malloc((set->n + 1) * sizeof *target);
+    if (!target)
+        return NULL;
+    *total = 0;
+    *matched = 0;
+    for (size_t i = 0; i < set->n; i++) {
+        size_t r = rr_areatotals_find(t, set->areas[i].code);
+        target[i] = r == RR_NONE ? NAN : t->value[r];
+        if (r != RR_NONE) {
+            *total += t->value[r];
+            (*matched)++;
+        }
+    }
+    if (*matched < set->n)
+        rr_warn(ctx, "%s: %zu of %zu areas have no total; their pieces keep their estimate",
+                t->path, set->n - *matched, set->n);
+    if (*matched < t->n)
+        rr_notice(ctx, "%s: %zu codes of the table are not among the areas (other regions?)",
+                  t->path, t->n - *matched);
+    return target;
+}
+
+rr_status rr_revision_calibrate(rr_ctx *ctx, rr_revision *rev, const rr_areatotals *old_totals,
+                                const rr_areatotals *new_totals)
+{
+    if (!old_totals && !new_totals)
+        return RR_OK;
+    double *t_old = NULL, *t_new = NULL, *sum = NULL;
+    double total_old = 0, total_new = 0;
+    size_t m_old = 0, m_new = 0;
+    rr_status st = RR_OK;
+    size_t nmax = rev->old_set->n > rev->new_set->n ? rev->old_set->n : rev->new_set->n;
+    if (!(sum = malloc((nmax + 1) * sizeof *sum)) ||
+        (old_totals && !(t_old = targets(ctx, rev->old_set, old_totals, &total_old, &m_old))) ||
+        (new_totals && !(t_new = targets(ctx, rev->new_set, new_totals, &total_new, &m_new)))) {
+        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory calibrating population");
+        goto out;
+    }
+    if (!rev->has_pop) {
+        /* no population source: start from area shares */
+        for (size_t k = 0; k < rev->npieces; k++) {
+            rev->pieces[k].pop = rev->pieces[k].area;
+            rev->pieces[k].pop_partial = 0;
+        }
+        rev->has_pop = 1;
+    }
+    /* An area whose estimate is zero but whose total is not: spread by area inside it. */
+    for (int side = 0; side < 2; side++) {
+        const double *t = side ? t_new : t_old;
+        const rr_areaset *set = side ? rev->new_set : rev->old_set;
+        if (!t)
+            continue;
+        memset(sum, 0, set->n * sizeof *sum);
+        for (size_t k = 0; k < rev->npieces; k++) {
+            size_t i = side ? rev->pieces[k].new_idx : rev->pieces[k].old_idx;
+            if (i != RR_NONE)
+                sum[i] += rev->pieces[k].pop;
+        }
+        for (size_t k = 0; k < rev->npieces; k++) {
+            size_t i = side ? rev->pieces[k].new_idx : rev->pieces[k].old_idx;
+            if (i != RR_NONE && !(sum[i] > 0) && t[i] > 0)
+                rev->pieces[k].pop = rev->pieces[k].area * 1e-6;
+        }
+    }
+    rev->calib_scale_new = 1;
+    if (t_old && t_new && total_new > 0) {
+        rev->calib_scale_new = total_old / total_new;
+        for (size_t j = 0; j < rev->new_set->n; j++)
+            t_new[j] *= rev->calib_scale_new;
+    }
+    rev->calib_iterations = 0;
+    for (int it = 0; it < 200; it++) {
+        rev->calib_iterations = it + 1;
+        if (t_old)
+            fit_margin(rev, 0, t_old, sum);
+        if (t_new)
+            fit_margin(rev, 1, t_new, sum);
+        if (!t_old || !t_new)
+            break;
+        /* converged when the old margin still fits after fitting the new one */
+        double dev = 0;
+        memset(sum, 0, rev->old_set->n * sizeof *sum);
+        for (size_t k = 0; k < rev->npieces; k++)
+            if (rev->pieces[k].old_idx != RR_NONE)
+                sum[rev->pieces[k].old_idx] += rev->pieces[k].pop;
+        for (size_t i = 0; i < rev->old_set->n; i++)
+            if (!isnan(t_old[i]) && t_old[i] > 0)
+                dev = fmax(dev, fabs(sum[i] - t_old[i]) / t_old[i]);
+        if (dev < 1e-9)
+            break;
+    }
+    /* report how well both margins fit now */
+    rev->calib_dev_old = rev->calib_dev_new = 0;
+    for (int side = 0; side < 2; side++) {
+        const double *t = side ? t_new : t_old;
+        const rr_areaset *set = side ? rev->new_set : rev->old_set;
+        if (!t)
+            continue;
+        memset(sum, 0, set->n * sizeof *sum);
+        for (size_t k = 0; k < rev->npieces; k++) {
+            size_t i = side ? rev->pieces[k].new_idx : rev->pieces[k].old_idx;
+            if (i != RR_NONE)
+                sum[i] += rev->pieces[k].pop;
+        }
+        double dev = 0;
+        for (size_t i = 0; i < set->n; i++)
+            if (!isnan(t[i]) && t[i] > 0)
+                dev = fmax(dev, fabs(sum[i] - t[i]) / t[i]);
+        if (side)
+            rev->calib_dev_new = dev;
+        else
+            rev->calib_dev_old = dev;
+    }
+    rev->calibrated = (t_old ? 1 : 0) | (t_new ? 2 : 0);
+    if (t_old && t_new && rev->calib_dev_old > 1e-6)
+        rr_warn(ctx, "the old and new totals cannot both be met (are they of different years?): "
+                "after %d iterations the fit is off by up to %.3g %% on the old totals",
+                rev->calib_iterations, 100 * rev->calib_dev_old);
+    rr_notice(ctx, "population calibrated to %s%s%s totals (%zu + %zu areas)%s: %d iteration%s, "
+              "largest deviation %.3g %% from old totals, %.3g %% from new totals%s",
+              t_old ? "old" : "", t_old && t_new ? " and " : "", t_new ? "new" : "", m_old, m_new,
+              t_old && t_new ? " by iterative proportional fitting" : "", rev->calib_iterations,
+              rev->calib_iterations == 1 ? "" : "s", 100 * rev->calib_dev_old,
+              100 * rev->calib_dev_new,
+              t_old && t_new ? " (new totals scaled to the old grand total)" : "");
+out:
+    free(t_old);
+    free(t_new);
+    free(sum);
+    return st;
+}

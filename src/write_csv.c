@@ -277,3 +277,75 @@ out:
     free(pop);
     return st;
 }
+
+rr_status rr_write_bestfit_csv(rr_ctx *ctx, const rr_revision *rev, const char *path)
+{
+    FILE *f = open_out(ctx, path);
+    if (!f)
+        return RR_ERR_IO;
+    fputs("version,code,best_code,share\n", f);
+    for (int side = 0; side < 2; side++) {
+        const rr_areaset *set = side ? rev->new_set : rev->old_set;
+        const rr_areaset *other = side ? rev->old_set : rev->new_set;
+        const size_t *by = side ? rev->rel_by_new : rev->rel_by_old;
+        const size_t *first = side ? rev->rel_first_new : rev->rel_first_old;
+        const rr_area_info *info = side ? rev->new_info : rev->old_info;
+        for (size_t i = 0; i < set->n; i++) {
+            const rr_relation *best = NULL;
+            double best_w = -1;
+            for (size_t k = first[i]; k < first[i + 1]; k++) {
+                const rr_relation *r = &rev->rel[by[k]];
+                double w = rev->has_pop && !info[i].pop_fallback ? (side ? r->w_pop_new : r->w_pop_old)
+                                                                 : (side ? r->w_area_new : r->w_area_old);
+                if (w > best_w) { /* ties: the first, i.e. the smallest code */
+                    best_w = w;
+                    best = r;
+                }
+            }
+            fputs(side ? "new," : "old,", f);
+            put_field(f, set->areas[i].code);
+            fputc(',', f);
+            if (best) {
+                put_field(f, other->areas[side ? best->old_idx : best->new_idx].code);
+                fputc(',', f);
+                put_num(f, best_w, 9);
+            } else {
+                fputc(',', f);
+            }
+            fputc('\n', f);
+        }
+    }
+    return close_out(ctx, f, path);
+}
+
+/* A relation rests on the grid's resolution when most of its people come from cells that are
+ * only partly inside its pieces: the split of those cells is by area, not by where people live. */
+#define RR_GRID_FLAG_SHARE 0.5
+
+rr_status rr_write_key_uncertainty_csv(rr_ctx *ctx, const rr_revision *rev, const char *path)
+{
+    FILE *f = open_out(ctx, path);
+    if (!f)
+        return RR_ERR_IO;
+    fputs("old_code,new_code,pop,pop_from_partial_cells,share_from_partial_cells,rests_on_grid\n", f);
+    for (size_t k = 0; k < rev->nrel; k++) {
+        const rr_relation *r = &rev->rel[k];
+        put_field(f, old_code(rev, r->old_idx));
+        fputc(',', f);
+        put_field(f, new_code(rev, r->new_idx));
+        fputc(',', f);
+        put_pop(f, rev, r->pop);
+        fputc(',', f);
+        put_pop(f, rev, r->pop_partial);
+        fputc(',', f);
+        if (rev->has_pop && r->pop > 0) {
+            double share = r->pop_partial / r->pop;
+            put_num(f, share, 6);
+            fprintf(f, ",%d", share > RR_GRID_FLAG_SHARE ? 1 : 0);
+        } else {
+            fputc(',', f);
+        }
+        fputc('\n', f);
+    }
+    return close_out(ctx, f, path);
+}

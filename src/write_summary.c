@@ -101,6 +101,18 @@ rr_status rr_write_summary_json(rr_ctx *ctx, const rr_revision *rev, const rr_ru
         goto nomem;
     if (info && info->pop_path)
         json_object_set_new(inputs, "pop", json_string(info->pop_path));
+    if (info && info->pop_old_path)
+        json_object_set_new(inputs, "pop_old_totals", json_string(info->pop_old_path));
+    if (info && info->pop_new_path)
+        json_object_set_new(inputs, "pop_new_totals", json_string(info->pop_new_path));
+    if (rev->calibrated)
+        json_object_set_new(root, "calibration",
+                            json_pack("{s:b, s:b, s:i, s:f, s:f, s:f}", "old_totals",
+                                      (rev->calibrated & 1) != 0, "new_totals",
+                                      (rev->calibrated & 2) != 0, "iterations",
+                                      rev->calib_iterations, "max_deviation_old",
+                                      rev->calib_dev_old, "max_deviation_new", rev->calib_dev_new,
+                                      "new_totals_scale", rev->calib_scale_new));
     json_object_set_new(root, "regrev_version", json_string(RR_VERSION));
     json_object_set_new(root, "inputs", inputs);
     json_object_set_new(root, "thresholds", thresholds);

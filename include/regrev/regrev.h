@@ -114,6 +114,19 @@ RR_API rr_status rr_popsource_from_wkt(rr_ctx *ctx, size_t n, const char *const 
 RR_API void rr_popsource_free(rr_popsource *pop);
 RR_API double rr_popsource_total(const rr_popsource *pop);
 
+/* Per-area population totals (official figures) to calibrate the piece estimates. */
+typedef struct rr_areatotals rr_areatotals;
+/* Read a table of per-area totals: a CSV (or any GDAL table) with a code column (deso, desokod,
+ * regsokod, region, kod, code, or `code_field`) and a value column (`value_field`, or detect
+ * total/totalt/befolkning/folkmangd, else the last numeric column). SCB statistical-database
+ * exports work as they come: suffixed codes are stripped and rows of other dimensions (age
+ * bands, sex) are dropped by keeping the rows whose other columns say total ("totalt", "1+2").
+ * Missing values ("..", "." or empty) are skipped with a warning. */
+RR_API rr_status rr_areatotals_read(rr_ctx *ctx, const char *path, const char *code_field,
+                                    const char *value_field, rr_areatotals **out);
+RR_API void rr_areatotals_free(rr_areatotals *t);
+RR_API size_t rr_areatotals_count(const rr_areatotals *t);
+
 /* ---- the revision: overlay, sliver rule, key, changes, classes ---------------------------- */
 
 typedef struct rr_params {
@@ -137,6 +150,14 @@ RR_API rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set,
 /* Estimate the population of every piece from a population source (borrowed for the call). */
 RR_API rr_status rr_revision_set_population(rr_ctx *ctx, rr_revision *rev,
                                             const rr_popsource *pop);
+/* Calibrate the piece populations to official per-area totals: with one table, scale the pieces
+ * of each area to its total; with both, iterative proportional fitting to both margins starting
+ * from the current estimate (the grid, or area shares without a population source). The new
+ * totals are first scaled to the old grand total (the tables are usually of different years).
+ * A notice reports the fit. Either table may be NULL. */
+RR_API rr_status rr_revision_calibrate(rr_ctx *ctx, rr_revision *rev, const rr_areatotals *old_totals,
+                                       const rr_areatotals *new_totals);
+
 /* Apply the sliver rule and derive relations, change list and classes. Call after the overlay
  * (and the population, if any); calling it again recomputes. */
 RR_API rr_status rr_revision_analyse(rr_ctx *ctx, rr_revision *rev);
@@ -181,6 +202,13 @@ RR_API rr_status rr_write_pieces_csv(rr_ctx *ctx, const rr_revision *rev, const 
 RR_API rr_status rr_write_key_csv(rr_ctx *ctx, const rr_revision *rev, const char *path);
 RR_API rr_status rr_write_changes_csv(rr_ctx *ctx, const rr_revision *rev, const char *path);
 RR_API rr_status rr_write_areas_csv(rr_ctx *ctx, const rr_revision *rev, const char *path);
+/* bestfit.csv: each area → the one area of the other version holding most of its population
+ * (area without population): version,code,best_code,share. */
+RR_API rr_status rr_write_bestfit_csv(rr_ctx *ctx, const rr_revision *rev, const char *path);
+/* key_uncertainty.csv: per key row, the share of its population drawn from population cells only
+ * partly inside its pieces, and a flag when the relation rests on the grid's resolution. */
+RR_API rr_status rr_write_key_uncertainty_csv(rr_ctx *ctx, const rr_revision *rev,
+                                              const char *path);
 /* comparability.csv: per area and version identical | recoded | aggregate | estimated, its
  * comparable unit and the share that must be apportioned. units.csv: one row per unit. */
 RR_API rr_status rr_write_comparability_csv(rr_ctx *ctx, const rr_revision *rev, const char *path);
@@ -194,6 +222,7 @@ RR_API rr_status rr_write_review_html(rr_ctx *ctx, const rr_revision *rev, const
 
 typedef struct rr_run_info {
     const char *old_path, *old_layer, *new_path, *new_layer, *pop_path;
+    const char *pop_old_path, *pop_new_path;
     double elapsed_s;
 } rr_run_info;
 RR_API rr_status rr_write_summary_json(rr_ctx *ctx, const rr_revision *rev,
@@ -212,6 +241,129 @@ RR_API rr_status rr_outset_commit(rr_ctx *ctx, rr_outset *set);
 RR_API void rr_outset_abort(rr_outset *set);
 /* Unlink the temporaries only (for a signal handler): async-signal-safe. */
 RR_API void rr_outset_unlink_temps(const rr_outset *set);
+
+/* ---- translation: keys and statistical tables ---------------------------------------------- */
+
+/* A correspondence key (key.csv), oriented: rows carry data from one version (`from`) to the
+ * other (`to`). Read from a file, reversed, or chained from two keys. */
+typedef struct rr_key rr_key;
+
+/* Read key.csv (header old_code,new_code,area_m2,pop,w_area_old,w_area_new,w_pop_old,w_pop_new;
+ * columns are found by name, area_m2, pop and the w_pop_* columns may be absent). Codes lose
+ * SCB's vintage suffix. An empty code is a part only one version covers; its weights may be
+ * empty. Checks, each failing with RR_ERR_FORMAT or RR_ERR_DATA naming file, line and code: a
+ * header with the columns, numbers where numbers belong, no pair twice, and for every code the
+ * weights of its rows summing to 1 (±1e-6). On success *out owns the key: free with
+ * rr_key_free. The key goes old -> new. */
+RR_API rr_status rr_key_read_csv(rr_ctx *ctx, const char *path, rr_key **out);
+RR_API void rr_key_free(rr_key *key);
+/* A new key going the other way (w_*_new become the weights that carry data). *out is owned by
+ * the caller. */
+RR_API rr_status rr_key_reverse(rr_ctx *ctx, const rr_key *key, rr_key **out);
+/* Compose two keys, first A (a -> b) then B (b -> c), into one (a -> c):
+ * w(a->c) = sum over b of w_A(a->b) w_B(b->c) for each of the four weights; area and pop are
+ * multiplied through by b's shares in B. Parts only one version covers stay parts on their own
+ * (an empty code). A code b that A carries data to but B does not know fails with RR_ERR_DATA.
+ * Neither input is changed; *out is owned by the caller. */
+RR_API rr_status rr_key_chain(rr_ctx *ctx, const rr_key *first, const rr_key *second,
+                              rr_key **out);
+/* Write a key in key.csv's format (sorted, weights with 12 significant digits). */
+RR_API rr_status rr_key_write_csv(rr_ctx *ctx, const rr_key *key, const char *path);
+/* Take the quality of each target area from a comparability.csv of the same revision
+ * (identical, recoded, aggregate -> exact; estimated -> estimated) instead of from the weights.
+ * Not for chained keys (RR_ERR_ARG). */
+RR_API rr_status rr_key_read_comparability(rr_ctx *ctx, rr_key *key, const char *path);
+RR_API size_t rr_key_row_count(const rr_key *key);
+/* Row k in output order: old_code is the code data is carried from, new_code the code it goes
+ * to (so for a reversed key, old_code holds a new-version code). Strings borrowed. */
+RR_API void rr_key_row(const rr_key *key, size_t k, rr_relation_view *out);
+/* 1 if every relation between two codes has population weights. */
+RR_API int rr_key_has_pop(const rr_key *key);
+/* "exact" when the target area `to_code` is a union of whole source areas (every relation into
+ * it carries a whole source area: w_area_from = 1), "estimated" otherwise; NULL for a code the
+ * key does not carry data to. */
+RR_API const char *rr_key_quality(const rr_key *key, const char *to_code);
+
+/* A statistical table: values per area code and series (period, value column, dimension
+ * values). */
+typedef struct rr_table rr_table;
+typedef enum rr_table_format {
+    RR_TABLE_AUTO = 0,  /* detect */
+    RR_TABLE_LONG,      /* code,period,value (+ other columns kept as dimensions) */
+    RR_TABLE_WIDE,      /* code + one value column per period (+ dimension columns) */
+    RR_TABLE_PXWEB_CSV, /* SCB statistical database CSV: quoted, Region + dimensions + values */
+    RR_TABLE_JSONSTAT   /* JSON-stat 2.0 dataset */
+} rr_table_format;
+
+typedef struct rr_table_opts {
+    const char *path;
+    rr_table_format format;   /* RR_TABLE_AUTO: JSON-stat for JSON, else from the header */
+    const char *code_column;  /* NULL: detect (code, region, deso, desokod, regso, regsokod, kod,
+                                 area, id; else the first column); JSON-stat: the geographic
+                                 dimension's id (NULL: role geo, else the dimension whose
+                                 categories the key knows) */
+    const char *value_column; /* long tables: NULL = `value`, else the last numeric column */
+    const char *denominator;  /* NULL, or the column (CSV) or category (JSON-stat) holding the
+                                 denominator of a mean or rate; it is translated as a count */
+} rr_table_opts;
+
+/* Read a table. `key` (may be NULL) helps find the geographic dimension of a JSON-stat dataset
+ * and a missing header. Missing values ("..", "." or an empty cell; null in JSON-stat) stay
+ * missing. Errors name file, line and column (RR_ERR_FORMAT): empty file, no header, ragged row,
+ * text where a number belongs, a code twice for the same series. *out owned by the caller. */
+RR_API rr_status rr_table_read(rr_ctx *ctx, const rr_table_opts *opts, const rr_key *key,
+                               rr_table **out);
+RR_API void rr_table_free(rr_table *table);
+/* Write a table in the shape it was read in (a translated table: the shape of its source, with
+ * a `quality` column, or for JSON-stat an extension of the geographic dimension). */
+RR_API rr_status rr_table_write(rr_ctx *ctx, const rr_table *table, const char *path);
+RR_API rr_table_format rr_table_format_of(const rr_table *table);
+RR_API const char *rr_table_format_name(rr_table_format format);
+RR_API size_t rr_table_code_count(const rr_table *table);
+/* Codes in sorted order, without vintage suffix; borrowed. */
+RR_API const char *rr_table_code(const rr_table *table, size_t i);
+RR_API size_t rr_table_series_count(const rr_table *table);
+/* A readable name of series j ("2024", "Alder=totalt, 000007Y7 2024"); borrowed. */
+RR_API const char *rr_table_series_name(const rr_table *table, size_t j);
+/* Value of `code` in series j: NAN when missing or absent. */
+RR_API double rr_table_value(const rr_table *table, const char *code, size_t j);
+/* Quality of a translated table's code ("exact"/"estimated"), NULL otherwise. */
+RR_API const char *rr_table_quality(const rr_table *table, const char *code);
+
+typedef enum rr_kind {
+    RR_KIND_COUNT = 0, /* sum(w * value) */
+    RR_KIND_MEAN,      /* weighted by the denominator, or by population */
+    RR_KIND_MEDIAN     /* estimated as a weighted mean; exact only for a 1:1 area */
+} rr_kind;
+typedef enum rr_weights { RR_WEIGHTS_DEFAULT = 0, RR_WEIGHTS_POP, RR_WEIGHTS_AREA } rr_weights;
+
+typedef struct rr_translate_opts {
+    rr_kind kind;
+    rr_weights weights;  /* DEFAULT: population when the key has it, else area */
+    int allow_unknown;   /* pass rows with codes the key does not know through, with a warning */
+} rr_translate_opts;
+
+/* What a translation did (counts are sums over every count series without missing outputs). */
+typedef struct rr_translate_report {
+    rr_weights weights;      /* the weights used: RR_WEIGHTS_POP or RR_WEIGHTS_AREA */
+    size_t codes_in, codes_out, codes_exact, codes_unknown;
+    size_t cells_missing;    /* output cells that are missing */
+    size_t series_checked;   /* count series whose totals were checked */
+    double total_in, total_out;
+    double dropped;          /* carried by the key's weights to a part with an empty code */
+    double uncovered;        /* lies on parts the other version does not cover (weights empty:
+                                already included in the neighbouring areas) */
+    size_t kommun_checked, kommun_differ; /* municipalities checked, those not preserved */
+} rr_translate_report;
+
+/* Carry `in` across the key. An input code the key does not know fails with RR_ERR_DATA naming
+ * the code and its line, unless opts->allow_unknown. Output cells fed by a missing or absent
+ * input with nonzero weight are missing. Totals (overall and per municipality) of counts are
+ * checked; amounts on empty codes and broken totals are reported as warnings. On success *out
+ * is owned by the caller and borrows `in` (free it first); report may be NULL. */
+RR_API rr_status rr_table_translate(rr_ctx *ctx, const rr_table *in, const rr_key *key,
+                                    const rr_translate_opts *opts, rr_table **out,
+                                    rr_translate_report *report);
 
 #ifdef __cplusplus
 }

@@ -2,6 +2,11 @@
 #include "test_support.h"
 
 #include <stdlib.h>
+#include <unistd.h>
+
+#ifndef REGREV_TEST_TMP
+#define REGREV_TEST_TMP "/tmp"
+#endif
 
 #define SQ(x0, y0, x1, y1) "POLYGON((" #x0 " " #y0 "," #x1 " " #y0 "," #x1 " " #y1 "," #x0 " " #y1 "," #x0 " " #y0 "))"
 
@@ -119,6 +124,89 @@ static void test_population_zero_falls_back_to_area(void **state)
     rr_areaset_free(ns);
 }
 
+static const char *write_tmp(const char *name, const char *content)
+{
+    static char path[2][512];
+    static int which;
+    which = !which;
+    snprintf(path[which], sizeof path[which], "%s/%ld-%s", REGREV_TEST_TMP, (long)getpid(), name);
+    FILE *f = fopen(path[which], "w");
+    assert_non_null(f);
+    fputs(content, f);
+    fclose(f);
+    return path[which];
+}
+
+/* IPF on a 2×2 table: four equal pieces (seeds 1,1,1,1), margins A=30, B=70 and C=40, D=60.
+ * With equal seeds the fit is the independence table: AC = 30·40/100 = 12, AD = 18, BC = 28,
+ * BD = 42. */
+static void test_population_ipf_2x2(void **state)
+{
+    rr_ctx *ctx = *state;
+    const char *oc[] = {"0001A", "0001B"};
+    const char *ow[] = {SQ(0, 0, 1000, 2000), SQ(1000, 0, 2000, 2000)};
+    const char *nc[] = {"0001C", "0001D"};
+    const char *nw[] = {SQ(0, 0, 2000, 1000), SQ(0, 1000, 2000, 2000)};
+    rr_params p;
+    rr_params_default(&p);
+    rr_areaset *os = NULL, *ns = NULL;
+    rr_revision *rev = NULL;
+    rr_areatotals *t_old = NULL, *t_new = NULL;
+    assert_ok(ctx, rr_areaset_from_wkt(ctx, 2, oc, ow, NULL, &os));
+    assert_ok(ctx, rr_areaset_from_wkt(ctx, 2, nc, nw, NULL, &ns));
+    assert_ok(ctx, rr_revision_overlay(ctx, os, ns, &p, &rev));
+    assert_ok(ctx, rr_areatotals_read(ctx, write_tmp("old.csv", "deso,total\n0001A,30\n0001B,70\n"),
+                                      NULL, NULL, &t_old));
+    /* an SCB-style export: suffixed codes, another dimension whose total rows are kept */
+    assert_ok(ctx, rr_areatotals_read(ctx, write_tmp("new.csv",
+        "\"Region\",\"Alder\",\"000007Y7 2024\"\n\"0001C_DeSO2025\",\"totalt\",40\n"
+        "\"0001C_DeSO2025\",\"65-69\",7\n\"0001D_DeSO2025\",\"totalt\",60\n"), NULL, NULL, &t_new));
+    assert_int_equal(rr_areatotals_count(t_new), 2);
+    assert_ok(ctx, rr_revision_calibrate(ctx, rev, t_old, t_new));
+    assert_ok(ctx, rr_revision_analyse(ctx, rev));
+    assert_near(piece_pop(rev, "0001A", "0001C"), 12, 1e-6);
+    assert_near(piece_pop(rev, "0001A", "0001D"), 18, 1e-6);
+    assert_near(piece_pop(rev, "0001B", "0001C"), 28, 1e-6);
+    assert_near(piece_pop(rev, "0001B", "0001D"), 42, 1e-6);
+    rr_areatotals_free(t_old);
+    rr_areatotals_free(t_new);
+    rr_revision_free(rev);
+    rr_areaset_free(os);
+    rr_areaset_free(ns);
+}
+
+/* A raster (ESRI ASCII grid, 500 m cells) with a nodata cell: the 2×2 raster covers one area;
+ * the cells with 10 (top left), 20 and 30 (bottom row) give 60 people; -9999 is no data. The new
+ * version splits the area at x = 250: the left piece gets half of the 10 and half of the 20. */
+static void test_population_raster_with_nodata(void **state)
+{
+    rr_ctx *ctx = *state;
+    const char *path = write_tmp("pop.asc", "ncols 2\nnrows 2\nxllcorner 0\nyllcorner 0\n"
+                                            "cellsize 500\nNODATA_value -9999\n10 -9999\n20 30\n");
+    const char *oc[] = {"0001A"}, *ow[] = {SQ(0, 0, 1000, 1000)};
+    const char *nc[] = {"0001B", "0001C"};
+    const char *nw[] = {SQ(0, 0, 250, 1000), SQ(250, 0, 1000, 1000)};
+    rr_params p;
+    rr_params_default(&p);
+    rr_areaset *os = NULL, *ns = NULL;
+    rr_revision *rev = NULL;
+    rr_popsource *pop = NULL;
+    assert_ok(ctx, rr_areaset_from_wkt(ctx, 1, oc, ow, NULL, &os));
+    assert_ok(ctx, rr_areaset_from_wkt(ctx, 2, nc, nw, NULL, &ns));
+    rr_pop_opts po = {.path = path};
+    assert_ok(ctx, rr_popsource_read(ctx, &po, os, &pop));
+    assert_near(rr_popsource_total(pop), 60, 1e-9);
+    assert_ok(ctx, rr_revision_overlay(ctx, os, ns, &p, &rev));
+    assert_ok(ctx, rr_revision_set_population(ctx, rev, pop));
+    assert_ok(ctx, rr_revision_analyse(ctx, rev));
+    assert_near(piece_pop(rev, "0001A", "0001B"), 15, 1e-9);
+    assert_near(piece_pop(rev, "0001A", "0001C"), 45, 1e-9);
+    rr_popsource_free(pop);
+    rr_revision_free(rev);
+    rr_areaset_free(os);
+    rr_areaset_free(ns);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -126,6 +214,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_population_cell_partly_outside),
         cmocka_unit_test(test_population_points_on_boundary),
         cmocka_unit_test(test_population_zero_falls_back_to_area),
+        cmocka_unit_test(test_population_ipf_2x2),
+        cmocka_unit_test(test_population_raster_with_nodata),
     };
     return RUN_TESTS(tests);
 }

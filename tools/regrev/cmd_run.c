@@ -29,6 +29,7 @@ static void run_usage(FILE *f)
 "  changes.csv  the change list in SCB's vocabulary (Förändringstyp)\n"
 "  areas.csv    one row per area and version with its class\n"
 "  comparability.csv, units.csv  which series carry across exactly, in comparable units\n"
+"  bestfit.csv  each area's one best match; key_uncertainty.csv  how much rests on the grid\n"
 "  review.gpkg, review.html      review data for GIS and for the browser\n"
 "  summary.json counts, totals, thresholds, inputs\n"
 "Without --old/--new/--pop: the Dalarna DeSO 2018/2025 pair and 1 km grid in geodata/.\n"
@@ -43,6 +44,10 @@ static void run_usage(FILE *f)
 "                             polygons or a raster; --no-pop to run without\n"
 "  --pop-field F              population field (default: detect befolkning*, pop*, value)\n"
 "  --pop-cell M               cell size of a grid given by centres (default: detect; -1: points)\n"
+"  --pop-old TABLE, --pop-new TABLE  official population per old / new area (CSV or an SCB\n"
+"                             statistical-database CSV export): the estimate is calibrated to\n"
+"                             them (both: iterative proportional fitting to both margins)\n"
+"  --pop-old-field F, --pop-new-field F  value column of those tables (default: detect)\n"
 "\n"
 "Sliver rule: a piece between two different codes is a transfer only when it is the main part\n"
 "of one of its areas, or when all of these hold (see README, \"What counts as a transfer\"):\n"
@@ -78,7 +83,7 @@ enum {
     OPT_OLD = 256, OPT_NEW, OPT_POP, OPT_OUT, OPT_OLD_LAYER, OPT_NEW_LAYER, OPT_OLD_CODE,
     OPT_NEW_CODE, OPT_ASSUME_CRS, OPT_POP_FIELD, OPT_POP_CELL, OPT_NO_POP, OPT_MIN_AREA,
     OPT_MIN_SHARE, OPT_MIN_WIDTH, OPT_MIN_CORE, OPT_MIN_POP, OPT_TOLERANCE, OPT_THREADS, OPT_PROGRESS,
-    OPT_QUIET, OPT_HELP
+    OPT_QUIET, OPT_HELP, OPT_POP_OLD, OPT_POP_NEW, OPT_POP_OLD_FIELD, OPT_POP_NEW_FIELD
 };
 
 static const struct option run_options[] = {
@@ -94,6 +99,10 @@ static const struct option run_options[] = {
     {"pop-field", required_argument, NULL, OPT_POP_FIELD},
     {"pop-cell", required_argument, NULL, OPT_POP_CELL},
     {"no-pop", no_argument, NULL, OPT_NO_POP},
+    {"pop-old", required_argument, NULL, OPT_POP_OLD},
+    {"pop-new", required_argument, NULL, OPT_POP_NEW},
+    {"pop-old-field", required_argument, NULL, OPT_POP_OLD_FIELD},
+    {"pop-new-field", required_argument, NULL, OPT_POP_NEW_FIELD},
     {"min-area", required_argument, NULL, OPT_MIN_AREA},
     {"min-share", required_argument, NULL, OPT_MIN_SHARE},
     {"min-width", required_argument, NULL, OPT_MIN_WIDTH},
@@ -115,6 +124,8 @@ int cmd_run(int argc, char **argv)
     rr_params_default(&params);
     const char *out_dir = "out";
     int no_pop = 0;
+    const char *pop_old_path = NULL, *pop_new_path = NULL, *pop_old_field = NULL,
+               *pop_new_field = NULL;
     cli_state cs = {0};
     double num;
     char *owned[3] = {NULL, NULL, NULL};
@@ -139,6 +150,10 @@ int cmd_run(int argc, char **argv)
             pop_opts.cell_size = num;
             break;
         case OPT_NO_POP: no_pop = 1; break;
+        case OPT_POP_OLD: pop_old_path = optarg; break;
+        case OPT_POP_NEW: pop_new_path = optarg; break;
+        case OPT_POP_OLD_FIELD: pop_old_field = optarg; break;
+        case OPT_POP_NEW_FIELD: pop_new_field = optarg; break;
         case OPT_MIN_AREA:
             if (cli_parse_double("--min-area", optarg, 0, &params.min_area_m2))
                 return EXIT_USAGE;
@@ -203,6 +218,7 @@ int cmd_run(int argc, char **argv)
     rr_status st;
     rr_areaset *old_set = NULL, *new_set = NULL;
     rr_popsource *pop = NULL;
+    rr_areatotals *totals_old = NULL, *totals_new = NULL;
     rr_revision *rev = NULL;
     rr_outset *outs = NULL;
     int rc = EXIT_OK;
@@ -216,6 +232,12 @@ int cmd_run(int argc, char **argv)
     if ((st = rr_revision_overlay(ctx, old_set, new_set, &params, &rev)) != RR_OK)
         goto fail;
     if (pop && (st = rr_revision_set_population(ctx, rev, pop)) != RR_OK)
+        goto fail;
+    if ((pop_old_path &&
+         (st = rr_areatotals_read(ctx, pop_old_path, NULL, pop_old_field, &totals_old)) != RR_OK) ||
+        (pop_new_path &&
+         (st = rr_areatotals_read(ctx, pop_new_path, NULL, pop_new_field, &totals_new)) != RR_OK) ||
+        (st = rr_revision_calibrate(ctx, rev, totals_old, totals_new)) != RR_OK)
         goto fail;
     if ((st = rr_revision_analyse(ctx, rev)) != RR_OK)
         goto fail;
@@ -232,6 +254,9 @@ int cmd_run(int argc, char **argv)
         !(p = rr_outset_add(ctx, outs, "comparability.csv")) ||
         (st = rr_write_comparability_csv(ctx, rev, p)) ||
         !(p = rr_outset_add(ctx, outs, "units.csv")) || (st = rr_write_units_csv(ctx, rev, p)) ||
+        !(p = rr_outset_add(ctx, outs, "bestfit.csv")) || (st = rr_write_bestfit_csv(ctx, rev, p)) ||
+        !(p = rr_outset_add(ctx, outs, "key_uncertainty.csv")) ||
+        (st = rr_write_key_uncertainty_csv(ctx, rev, p)) ||
         !(p = rr_outset_add(ctx, outs, "review.gpkg")) || (st = rr_write_review_gpkg(ctx, rev, p)) ||
         !(p = rr_outset_add(ctx, outs, "review.html")) || (st = rr_write_review_html(ctx, rev, p))) {
         if (st == RR_OK)
@@ -240,7 +265,8 @@ int cmd_run(int argc, char **argv)
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     rr_run_info info = {.old_path = old_opts.path, .new_path = new_opts.path,
-                        .pop_path = pop_opts.path,
+                        .pop_path = pop_opts.path, .pop_old_path = pop_old_path,
+                        .pop_new_path = pop_new_path,
                         .elapsed_s = (double)(t1.tv_sec - t0.tv_sec) +
                                      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9};
     if (!(p = rr_outset_add(ctx, outs, "summary.json")) ||
@@ -267,6 +293,8 @@ fail:
 done:
     rr_revision_free(rev);
     rr_popsource_free(pop);
+    rr_areatotals_free(totals_old);
+    rr_areatotals_free(totals_new);
     rr_areaset_free(new_set);
     rr_areaset_free(old_set);
     rr_ctx_free(ctx);
