@@ -37,6 +37,9 @@ void rr_ctx_free(rr_ctx *ctx)
 {
     if (!ctx)
         return;
+    for (size_t i = 0; i < ctx->nwarning_texts; i++)
+        free(ctx->warning_texts[i]);
+    free(ctx->warning_texts);
     GEOS_finish_r(ctx->geos);
     free(ctx);
 }
@@ -113,8 +116,10 @@ static void emit(rr_ctx *ctx, rr_diag_level level, const char *fmt, va_list ap)
 {
     char msg[RR_ERRMSG_MAX];
     vsnprintf(msg, sizeof msg, fmt, ap);
-    if (level == RR_WARNING)
+    if (level == RR_WARNING) {
         ctx->warnings++;
+        rr_ctx_keep_warning(ctx, msg);
+    }
     if (ctx->diag)
         ctx->diag(level, msg, ctx->diag_user);
 }
@@ -140,6 +145,23 @@ void rr_progress(rr_ctx *ctx, const char *stage, size_t done, size_t total)
     if (ctx->progress)
         ctx->progress(stage, done, total, ctx->progress_user);
 }
+
+void rr_ctx_keep_warning(rr_ctx *ctx, const char *msg)
+{
+    if (ctx->nwarning_texts >= RR_WARNINGS_KEPT)
+        return;
+    if (!ctx->warning_texts) {
+        ctx->warning_texts = calloc(RR_WARNINGS_KEPT, sizeof *ctx->warning_texts);
+        if (!ctx->warning_texts)
+            return;
+    }
+    char *copy = rr_strdup(msg);
+    if (copy)
+        ctx->warning_texts[ctx->nwarning_texts++] = copy;
+}
+
+size_t rr_ctx_warning_text_count(const rr_ctx *ctx) { return ctx->nwarning_texts; }
+const char *rr_ctx_warning_text(const rr_ctx *ctx, size_t i) { return ctx->warning_texts[i]; }
 
 const char *rr_geos_msg(rr_ctx *ctx)
 {

@@ -22,7 +22,12 @@ struct rr_ctx {
     void *progress_user;
     volatile sig_atomic_t cancelled;
     size_t warnings;
+    char **warning_texts;    /* the first RR_WARNINGS_KEPT warnings, for summary.json */
+    size_t nwarning_texts;
 };
+#define RR_WARNINGS_KEPT 1000
+/* Keep a warning text in the context (owned copy); dropped silently past RR_WARNINGS_KEPT. */
+void rr_ctx_keep_warning(rr_ctx *ctx, const char *msg);
 
 /* One area of one version: all features of one code gathered into one (multi)polygon. */
 typedef struct rr_area {

@@ -74,6 +74,8 @@ static void *worker_main(void *arg)
         pool->finish(wctx);
     pthread_mutex_lock(&pool->lock);
     pool->ctx->warnings += wctx->warnings;
+    for (size_t i = 0; i < wctx->nwarning_texts; i++)
+        rr_ctx_keep_warning(pool->ctx, wctx->warning_texts[i]);
     pthread_mutex_unlock(&pool->lock);
     rr_ctx_free(wctx);
     return NULL;

@@ -122,9 +122,13 @@ rr_status rr_write_summary_json(rr_ctx *ctx, const rr_revision *rev, const rr_ru
     json_object_set_new(root, "change_types", changes);
     json_object_set_new(root, "totals", totals);
     json_object_set_new(root, "population_weights_fall_back_to_area", fallback);
-    json_object_set_new(root, "warnings", json_integer((json_int_t)ctx->warnings));
+    json_t *warnings = json_array();
+    for (size_t i = 0; warnings && i < ctx->nwarning_texts; i++)
+        json_array_append_new(warnings, json_string(ctx->warning_texts[i]));
+    json_object_set_new(root, "warning_count", json_integer((json_int_t)ctx->warnings));
+    json_object_set_new(root, "warnings", warnings ? warnings : json_null());
     json_object_set_new(root, "elapsed_s", json_real(info ? info->elapsed_s : 0));
-    if (json_dump_file(root, path, JSON_INDENT(2) | JSON_ENSURE_ASCII * 0 | JSON_REAL_PRECISION(12)) != 0) {
+    if (json_dump_file(root, path, JSON_INDENT(2) | JSON_REAL_PRECISION(12)) != 0) {
         json_decref(root);
         return rr_error(ctx, RR_ERR_IO, "cannot write (%s)", path);
     }

@@ -67,6 +67,9 @@ RR_API void rr_ctx_set_progress(rr_ctx *ctx, rr_progress_fn fn, void *user);
 RR_API void rr_ctx_cancel(rr_ctx *ctx);
 /* Number of warnings emitted through this context so far. */
 RR_API size_t rr_ctx_warning_count(const rr_ctx *ctx);
+/* The texts of the first 1,000 warnings (borrowed from the context). */
+RR_API size_t rr_ctx_warning_text_count(const rr_ctx *ctx);
+RR_API const char *rr_ctx_warning_text(const rr_ctx *ctx, size_t i);
 RR_API const char *rr_status_name(rr_status status);
 
 /* ---- area sets (one version of a partition) --------------------------------------------- */
