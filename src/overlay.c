@@ -284,7 +284,8 @@ static rr_status overlay_one(rr_ctx *ctx, size_t i, void *user)
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory querying the spatial index");
     }
     /* The tree returns hits in no particular order: sort so output does not depend on it. */
-    qsort(hits.idx, hits.n, sizeof *hits.idx, cmp_size);
+    if (hits.n > 1)
+        qsort(hits.idx, hits.n, sizeof *hits.idx, cmp_size);
 
     double covered = 0;
     if (!job->uncovered_only) {
@@ -474,15 +475,14 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory for %zu pieces", total);
         goto fail;
     }
-    for (size_t i = 0; i < old_set->n; i++) {
-        memcpy(rev->pieces + rev->npieces, old_lists[i].p, old_lists[i].n * sizeof(rr_piece));
-        rev->npieces += old_lists[i].n;
-        old_lists[i].n = 0;
-    }
-    for (size_t i = 0; i < new_set->n; i++) {
-        memcpy(rev->pieces + rev->npieces, new_lists[i].p, new_lists[i].n * sizeof(rr_piece));
-        rev->npieces += new_lists[i].n;
-        new_lists[i].n = 0;
+    for (int side = 0; side < 2; side++) {
+        piece_list *lists = side ? new_lists : old_lists;
+        for (size_t i = 0; i < (side ? new_set->n : old_set->n); i++) {
+            if (lists[i].n)
+                memcpy(rev->pieces + rev->npieces, lists[i].p, lists[i].n * sizeof(rr_piece));
+            rev->npieces += lists[i].n;
+            lists[i].n = 0;
+        }
     }
     free_lists(ctx, old_lists, old_set->n);
     free_lists(ctx, new_lists, new_set->n);
