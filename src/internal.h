@@ -54,6 +54,7 @@ struct rr_popsource {
     double *cell_area;     /* area of each cell (0 for points) */
     size_t n;
     int points;            /* 1: containment; 0: area shares */
+    int rectangles;        /* cells are axis-aligned rectangles (grids, rasters): clip by rect */
     double total;
     char *path, *field, *kind; /* kind: "grid cells", "polygons", "points", "raster" */
     double cell_size;

@@ -159,6 +159,7 @@ static rr_status read_raster(rr_ctx *ctx, GDALDatasetH ds, const rr_pop_opts *op
     }
     free(row);
     pop->cell_size = fabs(gt[1]);
+    pop->rectangles = 1;
     return st;
 }
 
@@ -278,6 +279,7 @@ static rr_status read_vector(rr_ctx *ctx, GDALDatasetH ds, const rr_pop_opts *op
             pop->cell_area[i] = size * size;
         }
         pop->points = 0;
+        pop->rectangles = 1;
         pop->cell_size = size;
         free(pop->kind);
         pop->kind = rr_sprintf("grid cells of %g m given by their centres", size);

@@ -118,7 +118,19 @@ static rr_status pop_one(rr_ctx *ctx, size_t i, void *user)
             char touch = GEOSPreparedIntersects_r(ctx->geos, prep, cell);
             if (touch != 1)
                 continue;
-            GEOSGeometry *g = GEOSIntersection_r(ctx->geos, piece->shape, cell);
+            /* Grid cells are rectangles: rectangle clipping is much cheaper than an overlay. */
+            GEOSGeometry *g = NULL;
+            if (pop->rectangles) {
+                double x0, y0, x1, y1;
+                GEOSGeom_getExtent_r(ctx->geos, cell, &x0, &y0, &x1, &y1);
+                g = GEOSClipByRect_r(ctx->geos, piece->shape, x0, y0, x1, y1);
+                /* GEOS 3.11's rectangle clipper can fail on rings that collapse to a sliver
+                 * ("Invalid number of points in LinearRing"): fall back to the overlay. */
+                if (!g)
+                    g = GEOSIntersection_r(ctx->geos, piece->shape, cell);
+            } else {
+                g = GEOSIntersection_r(ctx->geos, piece->shape, cell);
+            }
             if (!g) {
                 st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot intersect a piece with a population cell: %s",
                               rr_geos_msg(ctx));

@@ -128,6 +128,11 @@ rr_status rr_write_summary_json(rr_ctx *ctx, const rr_revision *rev, const rr_ru
     json_object_set_new(root, "warning_count", json_integer((json_int_t)ctx->warnings));
     json_object_set_new(root, "warnings", warnings ? warnings : json_null());
     json_object_set_new(root, "elapsed_s", json_real(info ? info->elapsed_s : 0));
+    if (info)
+        json_object_set_new(root, "stage_s",
+                            json_pack("{s:f, s:f, s:f, s:f, s:f}", "read", info->read_s, "overlay",
+                                      info->overlay_s, "population", info->population_s,
+                                      "analyse", info->analyse_s, "write", info->write_s));
     if (json_dump_file(root, path, JSON_INDENT(2) | JSON_REAL_PRECISION(12)) != 0) {
         json_decref(root);
         return rr_error(ctx, RR_ERR_IO, "cannot write (%s)", path);

@@ -227,6 +227,8 @@ typedef struct rr_run_info {
     const char *old_path, *old_layer, *new_path, *new_layer, *pop_path;
     const char *pop_old_path, *pop_new_path;
     double elapsed_s;
+    /* seconds spent per stage (reading, overlay, population, analysis, writing); 0 if unknown */
+    double read_s, overlay_s, population_s, analyse_s, write_s;
 } rr_run_info;
 RR_API rr_status rr_write_summary_json(rr_ctx *ctx, const rr_revision *rev,
                                        const rr_run_info *info, const char *path);

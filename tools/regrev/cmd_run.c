@@ -61,12 +61,28 @@ static void run_usage(FILE *f)
 "\n"
 "Other:\n"
 "  --out DIR          output directory (default out); outputs replace files atomically\n"
-"  --threads N        worker threads (default 1); output is the same for any N\n"
+"  --threads N        worker threads (default: the cores, at most 8); output is the same\n"
+"                     for any N\n"
 "  --progress         show progress even when stderr is not a terminal\n"
 "  --quiet            no warnings or notices\n"
 "  --help             this text\n"
 "Exit codes: 0 ok, 1 bad or inconsistent data, 2 usage error, 3 input/output error.\n",
             d.min_area_m2, d.min_share, d.min_width_m, d.min_core_m2, d.min_pop, d.tolerance_m2);
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Seconds since *since; resets it. */
+static double lap(double *since)
+{
+    double t = now_s(), d = t - *since;
+    *since = t;
+    return d;
 }
 
 /* Default inputs: geodata/ under the working directory, else the source tree's geodata/. */
@@ -122,6 +138,8 @@ int cmd_run(int argc, char **argv)
     rr_pop_opts pop_opts = {0};
     rr_params params;
     rr_params_default(&params);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    params.threads = cores > 1 ? (int)(cores < 8 ? cores : 8) : 1;
     const char *out_dir = "out";
     int no_pop = 0;
     const char *pop_old_path = NULL, *pop_new_path = NULL, *pop_old_field = NULL,
@@ -206,8 +224,10 @@ int cmd_run(int argc, char **argv)
     if (pop_opts.cell_size < 0)
         pop_opts.cell_size = -1;
 
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = now_s(), t_stage = t0;
+    rr_run_info info = {.old_path = old_opts.path, .new_path = new_opts.path,
+                        .pop_path = pop_opts.path, .pop_old_path = pop_old_path,
+                        .pop_new_path = pop_new_path};
     rr_ctx *ctx = rr_ctx_new();
     if (!ctx) {
         cli_error("out of memory");
@@ -229,8 +249,10 @@ int cmd_run(int argc, char **argv)
         goto fail;
     if (pop_opts.path && (st = rr_popsource_read(ctx, &pop_opts, old_set, &pop)) != RR_OK)
         goto fail;
+    info.read_s = lap(&t_stage);
     if ((st = rr_revision_overlay(ctx, old_set, new_set, &params, &rev)) != RR_OK)
         goto fail;
+    info.overlay_s = lap(&t_stage);
     if (pop && (st = rr_revision_set_population(ctx, rev, pop)) != RR_OK)
         goto fail;
     if ((pop_old_path &&
@@ -239,8 +261,10 @@ int cmd_run(int argc, char **argv)
          (st = rr_areatotals_read(ctx, pop_new_path, NULL, pop_new_field, &totals_new)) != RR_OK) ||
         (st = rr_revision_calibrate(ctx, rev, totals_old, totals_new)) != RR_OK)
         goto fail;
+    info.population_s = lap(&t_stage);
     if ((st = rr_revision_analyse(ctx, rev)) != RR_OK)
         goto fail;
+    info.analyse_s = lap(&t_stage);
     cli_progress_done(&cs);
 
     if ((st = rr_outset_begin(ctx, out_dir, &outs)) != RR_OK)
@@ -263,12 +287,8 @@ int cmd_run(int argc, char **argv)
             st = RR_ERR_INTERNAL;
         goto fail;
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    rr_run_info info = {.old_path = old_opts.path, .new_path = new_opts.path,
-                        .pop_path = pop_opts.path, .pop_old_path = pop_old_path,
-                        .pop_new_path = pop_new_path,
-                        .elapsed_s = (double)(t1.tv_sec - t0.tv_sec) +
-                                     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9};
+    info.write_s = lap(&t_stage);
+    info.elapsed_s = now_s() - t0;
     if (!(p = rr_outset_add(ctx, outs, "summary.json")) ||
         (st = rr_write_summary_json(ctx, rev, &info, p))) {
         if (st == RR_OK)
