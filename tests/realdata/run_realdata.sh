@@ -6,8 +6,8 @@ set -euo pipefail
 regrev=$1 geo=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
 py=$(command -v python3)
-echo "== Dalarna with the 1 km grid"
-"$regrev" run --quiet --old "$geo/dalarna/deso2018_dalarna.gpkg" --new "$geo/dalarna/deso2025_dalarna.geojson" \
+echo "== Dalarna with the 1 km grid (1 thread)"
+"$regrev" run --quiet --threads 1 --old "$geo/dalarna/deso2018_dalarna.gpkg" --new "$geo/dalarna/deso2025_dalarna.geojson" \
   --pop "$geo/dalarna/befolkning_1km_2025_dalarna.csv" --out "$work/dalarna"
 "$py" "$(dirname "$0")/check_dalarna.py" "$work/dalarna" "$geo" --pop
 echo "== Dalarna without population"
@@ -15,9 +15,10 @@ echo "== Dalarna without population"
   --no-pop --out "$work/dalarna-nopop"
 "$py" "$(dirname "$0")/check_dalarna.py" "$work/dalarna-nopop" "$geo"
 echo "== Dalarna, 2 threads: key.csv identical"
-"$regrev" run --quiet --threads 2 --out "$work/dalarna-t2"
+"$regrev" run --quiet --threads 2 --old "$geo/dalarna/deso2018_dalarna.gpkg" --new "$geo/dalarna/deso2025_dalarna.geojson" \
+  --pop "$geo/dalarna/befolkning_1km_2025_dalarna.csv" --out "$work/dalarna-t2"
 cmp "$work/dalarna/key.csv" "$work/dalarna-t2/key.csv"
-cmp "$work/dalarna/changes.csv" "$work/dalarna-t2/changes.csv"
+for f in pieces.csv changes.csv areas.csv comparability.csv units.csv; do cmp "$work/dalarna/$f" "$work/dalarna-t2/$f"; done
 echo "== Switzerland 2015 (EPSG:21781) -> 2022 (EPSG:2056), integer codes"
 "$regrev" run --quiet --old "$geo/switzerland/gemeinden_2015_lv03.gpkg" --new "$geo/switzerland/gemeinden_2022_lv95.gpkg" \
   --old-code bfs_nr --new-code bfs_nr --no-pop --out "$work/switzerland"
