@@ -28,5 +28,6 @@ void cli_signals_set_outset(rr_outset *set);
 
 int cmd_run(int argc, char **argv);
 int cmd_translate(int argc, char **argv);
+int cmd_key_chain(int argc, char **argv);
 
 #endif

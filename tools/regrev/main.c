@@ -13,6 +13,7 @@ static void usage(FILE *f)
           "Commands:\n"
           "  run         overlay two versions; write key, change list, classes, review data\n"
           "  translate   carry a statistical table from one version to the other with a key\n"
+          "  key-chain   compose keys of successive revisions into one\n"
           "\n"
           "Run 'regrev COMMAND --help' for the options of a command.\n"
           "Exit codes: 0 ok, 1 bad or inconsistent data, 2 usage error, 3 input/output error.\n",
@@ -38,6 +39,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "translate") == 0)
         return cmd_translate(argc - 1, argv + 1);
+    if (strcmp(cmd, "key-chain") == 0)
+        return cmd_key_chain(argc - 1, argv + 1);
     cli_error("unknown command '%s'; the commands are run and translate (see regrev --help)", cmd);
     return EXIT_USAGE;
 }
