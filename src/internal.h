@@ -90,7 +90,9 @@ typedef enum rr_area_class {
 typedef struct rr_piece {
     size_t old_idx, new_idx; /* RR_NONE for an uncovered part */
     GEOSGeometry *geom;      /* owned geometry, or NULL when the piece is a whole area */
-    const GEOSGeometry *shape; /* geom, or the borrowed geometry of the whole area */
+    const GEOSGeometry *shape; /* geom, or the borrowed geometry of the whole area; NULL for a
+                                * continuing area's own piece until rr_piece_shape makes it */
+    GEOSGeometry *lost;      /* for that piece: old area − new area of the same code (owned) */
     double area;
     double pop;              /* NAN without population */
     double core_area;        /* area left after an inward buffer of min_width/2 (NAN: not computed) */
@@ -200,6 +202,9 @@ typedef void (*rr_worker_done_fn)(rr_ctx *wctx); /* per worker, before its conte
 rr_status rr_parallel_for(rr_ctx *ctx, size_t n, int threads, const char *stage, rr_work_fn fn,
                           rr_worker_done_fn finish, void *user);
 void rr_piece_clear(rr_ctx *ctx, rr_piece *p);
+/* The geometry of piece k, made on first use for a continuing area's own piece (old − lost).
+ * Not thread-safe for the same piece; NULL on failure (message set). */
+const GEOSGeometry *rr_piece_shape(rr_ctx *ctx, const rr_revision *rev, size_t k);
 
 /* analysis.c */
 const char *rr_change_type_name(rr_change_type t);

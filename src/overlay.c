@@ -8,6 +8,7 @@
 
 #include "internal.h"
 
+
 void rr_params_default(rr_params *p)
 {
     p->tolerance_m2 = 1.0;
@@ -148,15 +149,37 @@ typedef struct overlay_job {
     double tolerance;
     piece_list *lists;       /* one list per area of a */
     const double *covered;   /* second pass: area of each a-area already covered by pieces */
-    int uncovered_only;      /* second pass: only the parts of a not covered by b */
 } overlay_job;
+
+static GEOSGeometry *polygons_only(rr_ctx *ctx, GEOSGeometry *g);
 
 void rr_piece_clear(rr_ctx *ctx, rr_piece *p)
 {
     if (p->geom)
         GEOSGeom_destroy_r(ctx->geos, p->geom);
-    p->geom = NULL;
+    if (p->lost)
+        GEOSGeom_destroy_r(ctx->geos, p->lost);
+    p->geom = p->lost = NULL;
     p->shape = NULL;
+}
+
+const GEOSGeometry *rr_piece_shape(rr_ctx *ctx, const rr_revision *rev, size_t k)
+{
+    rr_piece *p = &((rr_revision *)rev)->pieces[k];
+    if (p->shape)
+        return p->shape;
+    GEOSGeometry *g = GEOSDifference_r(ctx->geos, rev->old_set->areas[p->old_idx].geom, p->lost);
+    if (g)
+        g = polygons_only(ctx, g);
+    if (!g) {
+        rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the piece %s -> %s: %s",
+                 rev->old_set->areas[p->old_idx].code, rev->new_set->areas[p->new_idx].code,
+                 rr_geos_msg(ctx));
+        return NULL;
+    }
+    p->geom = g;
+    p->shape = g;
+    return g;
 }
 
 static rr_status list_push(rr_ctx *ctx, piece_list *l, const rr_piece *p)
@@ -265,140 +288,240 @@ static void tree_release(rr_ctx *ctx)
     tls_tree_set = NULL;
 }
 
-static rr_status overlay_one(rr_ctx *ctx, size_t i, void *user)
+/* Query the other version's index with a geometry; hits sorted (the tree's order is not stable). */
+static rr_status query(rr_ctx *ctx, const rr_areaset *b, const GEOSGeometry *g, query_hits *hits)
+{
+    GEOSSTRtree *tree = tree_for(ctx, b);
+    if (!tree)
+        return rr_error(ctx, RR_ERR_NOMEM, "out of memory building a spatial index");
+    GEOSSTRtree_query_r(ctx->geos, tree, g, query_cb, hits);
+    if (hits->failed)
+        return rr_error(ctx, RR_ERR_NOMEM, "out of memory querying the spatial index");
+    if (hits->n > 1)
+        qsort(hits->idx, hits->n, sizeof *hits->idx, cmp_size);
+    return RR_OK;
+}
+
+static rr_piece new_piece(const overlay_job *job, size_t i, size_t other)
+{
+    rr_piece p = {.old_idx = RR_NONE, .new_idx = RR_NONE, .pop = NAN, .core_area = NAN};
+    if (job->a_is_old) {
+        p.old_idx = i;
+        p.new_idx = other;
+    } else {
+        p.old_idx = other;
+        p.new_idx = i;
+    }
+    return p;
+}
+
+/* Pieces geom ∩ b[h] for every hit but `skip`; adds their area to *covered. `whole` is the area
+ * geom belongs to when geom is the whole area (enables the fast paths), else NULL. */
+static rr_status intersect_hits(rr_ctx *ctx, const overlay_job *job, size_t i,
+                                const GEOSGeometry *geom, const rr_area *whole,
+                                const query_hits *hits, size_t skip, double *covered)
+{
+    const GEOSPreparedGeometry *prep = NULL;
+    rr_status st = RR_OK;
+    const char *code = job->a->areas[i].code;
+    for (size_t h = 0; h < hits->n && st == RR_OK; h++) {
+        if (hits->idx[h] == skip)
+            continue;
+        const rr_area *other = &job->b->areas[hits->idx[h]];
+        rr_piece p = new_piece(job, i, hits->idx[h]);
+        if (whole && fabs(whole->area - other->area) <= job->tolerance &&
+            GEOSEqualsExact_r(ctx->geos, geom, other->geom, 0.0) == 1) {
+            p.area = whole->area;
+            p.shape = whole->geom;
+        } else {
+            if (!prep && !(prep = GEOSPrepare_r(ctx->geos, geom))) {
+                st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot prepare area %s: %s", code,
+                              rr_geos_msg(ctx));
+                break;
+            }
+            char touches = GEOSPreparedIntersects_r(ctx->geos, prep, other->geom);
+            if (touches == 2) {
+                st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot test %s against %s: %s", code,
+                              other->code, rr_geos_msg(ctx));
+                break;
+            }
+            if (!touches)
+                continue;
+            if (whole && GEOSPreparedContainsProperly_r(ctx->geos, prep, other->geom) == 1) {
+                p.area = other->area;
+                p.shape = other->geom;
+            } else {
+                GEOSGeometry *g = GEOSIntersection_r(ctx->geos, geom, other->geom);
+                if (!g) {
+                    st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot intersect %s with %s: %s", code,
+                                  other->code, rr_geos_msg(ctx));
+                    break;
+                }
+                g = polygons_only(ctx, g);
+                if (!g)
+                    continue;
+                GEOSArea_r(ctx->geos, g, &p.area);
+                if (p.area <= job->tolerance) {
+                    GEOSGeom_destroy_r(ctx->geos, g);
+                    continue;
+                }
+                p.geom = g;
+                p.shape = g;
+            }
+        }
+        *covered += p.area;
+        if ((st = list_push(ctx, &job->lists[i], &p)) != RR_OK)
+            rr_piece_clear(ctx, &p);
+    }
+    if (prep)
+        GEOSPreparedGeom_destroy_r(ctx->geos, prep);
+    return st;
+}
+
+/* The part of geom that no hit (but `skip`) covers: a part only one version has (e.g. the 2025
+ * sea extension). Subtracting the neighbours one by one from what is left, rather than their
+ * union: geom is small (what an area lost or gained), and an overlay clips the big neighbour to
+ * the small geometry's envelope, while a union of neighbours would overlay them all in full. */
+static rr_status push_uncovered(rr_ctx *ctx, const overlay_job *job, size_t i,
+                                const GEOSGeometry *geom, const query_hits *hits, size_t skip)
+{
+    const char *code = job->a->areas[i].code;
+    GEOSGeometry *rest = GEOSGeom_clone_r(ctx->geos, geom);
+    double left = 0;
+    if (!rest)
+        return rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+    GEOSArea_r(ctx->geos, rest, &left);
+    for (size_t h = 0; h < hits->n && left > job->tolerance; h++) {
+        if (hits->idx[h] == skip)
+            continue;
+        const GEOSGeometry *other = job->b->areas[hits->idx[h]].geom;
+        char touches = GEOSIntersects_r(ctx->geos, rest, other);
+        if (touches == 0)
+            continue;
+        GEOSGeometry *smaller = touches == 1 ? GEOSDifference_r(ctx->geos, rest, other) : NULL;
+        GEOSGeom_destroy_r(ctx->geos, rest);
+        if (!smaller)
+            return rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the uncovered part of %s: %s",
+                            code, rr_geos_msg(ctx));
+        rest = polygons_only(ctx, smaller);
+        left = 0;
+        if (rest)
+            GEOSArea_r(ctx->geos, rest, &left);
+        else
+            break;
+    }
+    if (!rest)
+        return RR_OK;
+    if (left <= job->tolerance) {
+        GEOSGeom_destroy_r(ctx->geos, rest);
+        return RR_OK;
+    }
+    rr_piece p = new_piece(job, i, RR_NONE);
+    p.old_idx = job->a_is_old ? i : RR_NONE;
+    p.new_idx = job->a_is_old ? RR_NONE : i;
+    p.area = left;
+    p.geom = rest;
+    p.shape = rest;
+    rr_status st = list_push(ctx, &job->lists[i], &p);
+    if (st != RR_OK)
+        rr_piece_clear(ctx, &p);
+    return st;
+}
+
+/* geom − twin, polygons only; *out NULL when nothing is left. */
+static rr_status difference(rr_ctx *ctx, const rr_area *area, const rr_area *twin,
+                            GEOSGeometry **out, double *area_out)
+{
+    GEOSGeometry *d = GEOSDifference_r(ctx->geos, area->geom, twin->geom);
+    if (!d)
+        return rr_error(ctx, RR_ERR_GEOMETRY, "cannot compare the two versions of %s: %s",
+                        area->code, rr_geos_msg(ctx));
+    d = polygons_only(ctx, d);
+    *area_out = 0;
+    if (d)
+        GEOSArea_r(ctx->geos, d, area_out);
+    *out = d;
+    return RR_OK;
+}
+
+/* Pass 1, one old area. Where the code continues, the old and new geometry of that code are
+ * compared first: what the old area lost (usually thin slivers) is all that needs intersecting
+ * with the neighbours, instead of intersecting whole areas that merely touch. */
+static rr_status overlay_old(rr_ctx *ctx, size_t i, void *user)
 {
     overlay_job *job = user;
     const rr_area *area = &job->a->areas[i];
-    piece_list *list = &job->lists[i];
-    rr_status st = RR_OK;
+    size_t same = rr_areaset_find(job->b, area->code);
     query_hits hits = {0};
-    const GEOSPreparedGeometry *prep = NULL;
-    GEOSGeometry *rest = NULL;
-
-    GEOSSTRtree *tree = tree_for(ctx, job->b);
-    if (!tree)
-        return rr_error(ctx, RR_ERR_NOMEM, "out of memory building a spatial index");
-    GEOSSTRtree_query_r(ctx->geos, tree, area->geom, query_cb, &hits);
-    if (hits.failed) {
-        free(hits.idx);
-        return rr_error(ctx, RR_ERR_NOMEM, "out of memory querying the spatial index");
-    }
-    /* The tree returns hits in no particular order: sort so output does not depend on it. */
-    if (hits.n > 1)
-        qsort(hits.idx, hits.n, sizeof *hits.idx, cmp_size);
-
+    GEOSGeometry *lost = NULL;
+    rr_status st = RR_OK;
     double covered = 0;
-    if (!job->uncovered_only) {
-        for (size_t h = 0; h < hits.n; h++) {
-            const rr_area *other = &job->b->areas[hits.idx[h]];
-            rr_piece p = {.old_idx = RR_NONE, .new_idx = RR_NONE, .pop = NAN, .core_area = NAN};
-            if (job->a_is_old) {
-                p.old_idx = i;
-                p.new_idx = hits.idx[h];
-            } else {
-                p.old_idx = hits.idx[h];
-                p.new_idx = i;
-            }
-            /* Fast path: an area whose geometry did not change needs no overlay. */
-            if (fabs(area->area - other->area) <= job->tolerance &&
-                GEOSEqualsExact_r(ctx->geos, area->geom, other->geom, 0.0) == 1) {
-                p.area = area->area;
-                p.shape = area->geom;
-            } else {
-                if (!prep && !(prep = GEOSPrepare_r(ctx->geos, area->geom))) {
-                    st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot prepare area %s: %s", area->code,
-                                  rr_geos_msg(ctx));
-                    goto out;
-                }
-                char touches = GEOSPreparedIntersects_r(ctx->geos, prep, other->geom);
-                if (touches == 2) {
-                    st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot test %s against %s: %s",
-                                  area->code, other->code, rr_geos_msg(ctx));
-                    goto out;
-                }
-                if (!touches)
-                    continue;
-                char inside = GEOSPreparedContainsProperly_r(ctx->geos, prep, other->geom);
-                if (inside == 1) {
-                    p.area = other->area;
-                    p.shape = other->geom;
-                } else {
-                    GEOSGeometry *g = GEOSIntersection_r(ctx->geos, area->geom, other->geom);
-                    if (!g) {
-                        st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot intersect %s with %s: %s",
-                                      area->code, other->code, rr_geos_msg(ctx));
-                        goto out;
-                    }
-                    g = polygons_only(ctx, g);
-                    if (!g)
-                        continue;
-                    GEOSArea_r(ctx->geos, g, &p.area);
-                    if (p.area <= job->tolerance) {
-                        GEOSGeom_destroy_r(ctx->geos, g);
-                        continue;
-                    }
-                    p.geom = g;
-                    p.shape = g;
-                }
-            }
-            covered += p.area;
-            if ((st = list_push(ctx, list, &p)) != RR_OK) {
-                rr_piece_clear(ctx, &p);
-                goto out;
-            }
-        }
-    } else {
-        covered = job->covered[i];
-    }
-    if (!job->uncovered_only && !job->a_is_old)
-        goto out; /* the new side's uncovered parts are found in the second pass */
-    if (area->area - covered <= job->tolerance)
+    if (same == RR_NONE) {
+        if ((st = query(ctx, job->b, area->geom, &hits)) != RR_OK ||
+            (st = intersect_hits(ctx, job, i, area->geom, area, &hits, RR_NONE, &covered)) != RR_OK)
+            goto out;
+        if (area->area - covered > job->tolerance)
+            st = push_uncovered(ctx, job, i, area->geom, &hits, RR_NONE);
         goto out;
-    /* Part of this area that the other version does not cover (e.g. the 2025 sea extension). */
-    {
-        GEOSGeometry **others = malloc((hits.n ? hits.n : 1) * sizeof *others);
-        if (!others) {
-            st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
-            goto out;
-        }
-        for (size_t h = 0; h < hits.n; h++)
-            others[h] = GEOSGeom_clone_r(ctx->geos, job->b->areas[hits.idx[h]].geom);
-        GEOSGeometry *coll = GEOSGeom_createCollection_r(ctx->geos, GEOS_GEOMETRYCOLLECTION,
-                                                         others, (unsigned)hits.n);
-        free(others);
-        GEOSGeometry *cover = coll ? GEOSUnaryUnion_r(ctx->geos, coll) : NULL;
-        if (coll)
-            GEOSGeom_destroy_r(ctx->geos, coll);
-        rest = cover ? GEOSDifference_r(ctx->geos, area->geom, cover) : NULL;
-        if (cover)
-            GEOSGeom_destroy_r(ctx->geos, cover);
-        if (!rest) {
-            st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the uncovered part of %s: %s",
-                          area->code, rr_geos_msg(ctx));
-            goto out;
-        }
-        rest = polygons_only(ctx, rest);
-        if (!rest)
-            goto out;
-        rr_piece p = {.old_idx = RR_NONE, .new_idx = RR_NONE, .pop = NAN, .core_area = NAN};
-        if (job->a_is_old)
-            p.old_idx = i;
-        else
-            p.new_idx = i;
-        GEOSArea_r(ctx->geos, rest, &p.area);
-        if (p.area <= job->tolerance)
-            goto out;
-        p.geom = rest;
-        p.shape = rest;
-        if ((st = list_push(ctx, list, &p)) != RR_OK)
-            goto out;
-        rest = NULL;
     }
+    const rr_area *twin = &job->b->areas[same];
+    rr_piece xx = new_piece(job, i, same);
+    if (fabs(area->area - twin->area) <= job->tolerance &&
+        GEOSEqualsExact_r(ctx->geos, area->geom, twin->geom, 0.0) == 1) {
+        xx.area = area->area;
+        xx.shape = area->geom;
+        st = list_push(ctx, &job->lists[i], &xx);
+        goto out;
+    }
+    double lost_area = 0;
+    if ((st = difference(ctx, area, twin, &lost, &lost_area)) != RR_OK)
+        goto out;
+    xx.area = area->area - lost_area;
+    if (xx.area > job->tolerance) {
+        if (lost) {
+            xx.lost = lost; /* the shape (area − lost) is made only if someone asks for it */
+        } else {
+            xx.shape = area->geom;
+        }
+        if ((st = list_push(ctx, &job->lists[i], &xx)) != RR_OK)
+            goto out;
+        /* the piece owns `lost` from here; keep using it */
+    }
+    if (lost && lost_area > job->tolerance) {
+        if ((st = query(ctx, job->b, lost, &hits)) != RR_OK ||
+            (st = intersect_hits(ctx, job, i, lost, NULL, &hits, same, &covered)) != RR_OK)
+            goto out;
+        if (lost_area - covered > job->tolerance)
+            st = push_uncovered(ctx, job, i, lost, &hits, same);
+    }
+    if (xx.area > job->tolerance)
+        lost = NULL; /* owned by the piece */
 out:
-    if (rest)
-        GEOSGeom_destroy_r(ctx->geos, rest);
-    if (prep)
-        GEOSPreparedGeom_destroy_r(ctx->geos, prep);
+    if (lost)
+        GEOSGeom_destroy_r(ctx->geos, lost);
+    free(hits.idx);
+    return st;
+}
+
+/* Pass 2, one new area: only what no old area covers. */
+static rr_status overlay_new_uncovered(rr_ctx *ctx, size_t j, void *user)
+{
+    overlay_job *job = user;
+    const rr_area *area = &job->a->areas[j];
+    if (area->area - job->covered[j] <= job->tolerance)
+        return RR_OK;
+    size_t same = rr_areaset_find(job->b, area->code);
+    GEOSGeometry *gained = NULL;
+    double gained_area = 0;
+    query_hits hits = {0};
+    rr_status st = RR_OK;
+    if (same != RR_NONE && (st = difference(ctx, area, &job->b->areas[same], &gained, &gained_area)) != RR_OK)
+        return st;
+    const GEOSGeometry *base = same != RR_NONE ? gained : area->geom;
+    if (base && (st = query(ctx, job->b, base, &hits)) == RR_OK)
+        st = push_uncovered(ctx, job, j, base, &hits, same);
+    if (gained)
+        GEOSGeom_destroy_r(ctx->geos, gained);
     free(hits.idx);
     return st;
 }
@@ -450,7 +573,7 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
     overlay_job job = {.a = old_set, .b = new_set, .a_is_old = 1,
                        .tolerance = rev->params.tolerance_m2, .lists = old_lists};
     st = rr_parallel_for(ctx, old_set->n, rev->params.threads, "overlaying",
-                         overlay_one, tree_release, &job);
+                         overlay_old, tree_release, &job);
     if (st != RR_OK)
         goto fail;
     for (size_t i = 0; i < old_set->n; i++)
@@ -459,9 +582,9 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
                 covered[old_lists[i].p[k].new_idx] += old_lists[i].p[k].area;
     overlay_job job2 = {.a = new_set, .b = old_set, .a_is_old = 0,
                         .tolerance = rev->params.tolerance_m2, .lists = new_lists,
-                        .covered = covered, .uncovered_only = 1};
+                        .covered = covered};
     st = rr_parallel_for(ctx, new_set->n, rev->params.threads, "finding uncovered parts",
-                         overlay_one, tree_release, &job2);
+                         overlay_new_uncovered, tree_release, &job2);
     if (st != RR_OK)
         goto fail;
 

@@ -70,27 +70,18 @@ static rr_status contrib_push(rr_ctx *ctx, contrib_list *l, contrib c)
     return RR_OK;
 }
 
-static rr_status pop_one(rr_ctx *ctx, size_t i, void *user)
+/* Add the contributions of the cells under `geom` to list, with sign +1 or -1. */
+static rr_status collect(rr_ctx *ctx, const rr_popsource *pop, const GEOSGeometry *geom,
+                         double sign, contrib_list *list)
 {
-    pop_job *job = user;
-    const rr_popsource *pop = job->pop;
-    const rr_piece *piece = &job->rev->pieces[i];
-    if (!tls_cells || tls_cells_owner != ctx->geos) {
-        tls_cells = GEOSSTRtree_create_r(ctx->geos, 10);
-        tls_cells_owner = ctx->geos;
-        if (!tls_cells)
-            return rr_error(ctx, RR_ERR_NOMEM, "out of memory indexing population cells");
-        for (size_t c = 0; c < pop->n; c++)
-            GEOSSTRtree_insert_r(ctx->geos, tls_cells, pop->cells[c], (void *)(uintptr_t)(c + 1));
-    }
     cell_hits hits = {0};
-    GEOSSTRtree_query_r(ctx->geos, tls_cells, piece->shape, cell_cb, &hits);
+    GEOSSTRtree_query_r(ctx->geos, tls_cells, geom, cell_cb, &hits);
     if (hits.failed) {
         free(hits.idx);
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory querying population cells");
     }
     rr_status st = RR_OK;
-    const GEOSPreparedGeometry *prep = hits.n ? GEOSPrepare_r(ctx->geos, piece->shape) : NULL;
+    const GEOSPreparedGeometry *prep = hits.n ? GEOSPrepare_r(ctx->geos, geom) : NULL;
     if (hits.n && !prep) {
         free(hits.idx);
         return rr_error(ctx, RR_ERR_GEOMETRY, "cannot prepare a piece: %s", rr_geos_msg(ctx));
@@ -104,33 +95,22 @@ static rr_status pop_one(rr_ctx *ctx, size_t i, void *user)
             if (in == 2)
                 st = rr_error(ctx, RR_ERR_GEOMETRY, "point test failed: %s", rr_geos_msg(ctx));
             else if (in == 1) {
-                k.amount = 1.0;
+                k.amount = sign;
                 k.whole = 1;
-                st = contrib_push(ctx, &job->lists[i], k);
+                st = contrib_push(ctx, list, k);
             }
             continue;
         }
-        char inside = GEOSPreparedContainsProperly_r(ctx->geos, prep, cell);
-        if (inside == 1) {
+        if (GEOSPreparedContainsProperly_r(ctx->geos, prep, cell) == 1) {
             k.amount = pop->cell_area[c];
             k.whole = 1;
         } else {
-            char touch = GEOSPreparedIntersects_r(ctx->geos, prep, cell);
-            if (touch != 1)
+            if (GEOSPreparedIntersects_r(ctx->geos, prep, cell) != 1)
                 continue;
-            /* Grid cells are rectangles: rectangle clipping is much cheaper than an overlay. */
-            GEOSGeometry *g = NULL;
-            if (pop->rectangles) {
-                double x0, y0, x1, y1;
-                GEOSGeom_getExtent_r(ctx->geos, cell, &x0, &y0, &x1, &y1);
-                g = GEOSClipByRect_r(ctx->geos, piece->shape, x0, y0, x1, y1);
-                /* GEOS 3.11's rectangle clipper can fail on rings that collapse to a sliver
-                 * ("Invalid number of points in LinearRing"): fall back to the overlay. */
-                if (!g)
-                    g = GEOSIntersection_r(ctx->geos, piece->shape, cell);
-            } else {
-                g = GEOSIntersection_r(ctx->geos, piece->shape, cell);
-            }
+            /* Not GEOSClipByRect: in GEOS 3.11 it returned the whole cell for an area that only
+             * grazes it (Dalarna 2080A0020: 1 km² instead of 0.3 m²). OverlayNG clips to the
+             * cell's envelope first, which keeps this fast. */
+            GEOSGeometry *g = GEOSIntersection_r(ctx->geos, geom, cell);
             if (!g) {
                 st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot intersect a piece with a population cell: %s",
                               rr_geos_msg(ctx));
@@ -142,12 +122,62 @@ static rr_status pop_one(rr_ctx *ctx, size_t i, void *user)
                 continue;
             k.whole = k.amount >= pop->cell_area[c] * (1 - 1e-9);
         }
-        st = contrib_push(ctx, &job->lists[i], k);
+        k.amount *= sign;
+        st = contrib_push(ctx, list, k);
     }
     if (prep)
         GEOSPreparedGeom_destroy_r(ctx->geos, prep);
     free(hits.idx);
     return st;
+}
+
+static int cmp_contrib(const void *a, const void *b)
+{
+    const contrib *x = a, *y = b;
+    return x->cell < y->cell ? -1 : x->cell > y->cell;
+}
+
+static rr_status pop_one(rr_ctx *ctx, size_t i, void *user)
+{
+    pop_job *job = user;
+    const rr_popsource *pop = job->pop;
+    const rr_piece *piece = &job->rev->pieces[i];
+    if (!tls_cells || tls_cells_owner != ctx->geos) {
+        tls_cells = GEOSSTRtree_create_r(ctx->geos, 10);
+        tls_cells_owner = ctx->geos;
+        if (!tls_cells)
+            return rr_error(ctx, RR_ERR_NOMEM, "out of memory indexing population cells");
+        for (size_t c = 0; c < pop->n; c++)
+            GEOSSTRtree_insert_r(ctx->geos, tls_cells, pop->cells[c], (void *)(uintptr_t)(c + 1));
+    }
+    contrib_list *list = &job->lists[i];
+    if (piece->shape)
+        return collect(ctx, pop, piece->shape, 1, list);
+    /* A continuing area's own piece, kept without geometry: its old area minus what it lost. */
+    rr_status st = collect(ctx, pop, job->rev->old_set->areas[piece->old_idx].geom, 1, list);
+    if (st == RR_OK)
+        st = collect(ctx, pop, piece->lost, -1, list);
+    if (st != RR_OK || list->n < 2)
+        return st;
+    qsort(list->c, list->n, sizeof *list->c, cmp_contrib);
+    size_t w = 0;
+    for (size_t k = 0; k < list->n; k++) {
+        if (w > 0 && list->c[w - 1].cell == list->c[k].cell) {
+            list->c[w - 1].amount += list->c[k].amount;
+            list->c[w - 1].whole = 0; /* the cell also touches what the area lost */
+        } else {
+            list->c[w++] = list->c[k];
+        }
+    }
+    /* drop cells that cancel out (all of their part went with what was lost) */
+    size_t kept = 0;
+    for (size_t k = 0; k < w; k++) {
+        double scale = pop->points ? 1 : pop->cell_area[list->c[k].cell];
+        if (list->c[k].amount > 1e-9 * scale)
+            list->c[kept++] = list->c[k];
+    }
+    list->n = kept;
+    return RR_OK;
 }
 
 rr_status rr_revision_set_population(rr_ctx *ctx, rr_revision *rev, const rr_popsource *pop)
