@@ -90,7 +90,7 @@ static rr_status gather(rr_ctx *ctx, rr_areaset *set, size_t from, size_t to, co
     return RR_OK;
 }
 
-rr_status rr_areaset_finish(rr_ctx *ctx, rr_areaset *set, const char *source)
+rr_status rr_areaset_finish(rr_ctx *ctx, rr_areaset *set, const char *source, int dissolving)
 {
     qsort(set->areas, set->n, sizeof *set->areas, cmp_area_code);
     size_t w = 0;
@@ -99,8 +99,9 @@ rr_status rr_areaset_finish(rr_ctx *ctx, rr_areaset *set, const char *source)
         while (j < set->n && strcmp(set->areas[j].code, set->areas[i].code) == 0)
             j++;
         if (j - i > 1) {
-            rr_warn(ctx, "%s: code %s appears in %zu features; gathered into one area", source,
-                    set->areas[i].code, j - i);
+            if (!dissolving)
+                rr_warn(ctx, "%s: code %s appears in %zu features; gathered into one area", source,
+                        set->areas[i].code, j - i);
             /* On failure the set stays freeable: moved and gathered slots are zeroed. */
             rr_status st = gather(ctx, set, i, j, source);
             if (st != RR_OK)
@@ -158,7 +159,7 @@ rr_status rr_areaset_from_wkt(rr_ctx *ctx, size_t n, const char *const *codes,
         rr_code_normalise(a->code);
     }
     set->feature_count = n;
-    if ((st = rr_areaset_finish(ctx, set, "(wkt)")) != RR_OK)
+    if ((st = rr_areaset_finish(ctx, set, "(wkt)", 0)) != RR_OK)
         goto out;
     *out = set;
     set = NULL;

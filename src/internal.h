@@ -69,6 +69,18 @@ struct rr_areatotals {
 /* Index of a code in a totals table or RR_NONE. */
 size_t rr_areatotals_find(const rr_areatotals *t, const char *code);
 
+/* A link table code → group (io_totals.c). */
+typedef struct rr_link {
+    char **codes, **groups; /* sorted by code */
+    size_t n;
+    char *path, *from, *to;
+} rr_link;
+rr_status rr_link_read(rr_ctx *ctx, const char *path, const char *from, const char *to,
+                       rr_link **out);
+void rr_link_free(rr_link *link);
+/* The group of a code, or NULL. */
+const char *rr_link_group(const rr_link *link, const char *code);
+
 typedef enum rr_change_type {
     RR_CH_CEASED_TO_NEW = 0,   /* Upphör; till nybildad */
     RR_CH_CEASED_TO_EXISTING,  /* Upphör; till befintlig */
@@ -183,8 +195,9 @@ void rr_buf_free(rr_buf *b);
 
 /* areaset.c */
 rr_areaset *rr_areaset_alloc(void);
-/* Sort by code and gather equal codes into one area (union). */
-rr_status rr_areaset_finish(rr_ctx *ctx, rr_areaset *set, const char *source_name);
+/* Sort by code and gather equal codes into one area (union). dissolving: gathering is the
+ * purpose (a coarser level), so it is not warned about. */
+rr_status rr_areaset_finish(rr_ctx *ctx, rr_areaset *set, const char *source_name, int dissolving);
 size_t rr_areaset_find(const rr_areaset *set, const char *code);
 
 /* reproject.c */

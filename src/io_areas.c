@@ -140,6 +140,7 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
     GDALDatasetH ds = NULL;
     OGRSpatialReferenceH assumed = NULL;
     OGRFeatureH feat = NULL;
+    rr_link *link = NULL;
     const char *path = opts->path;
     const char *label = opts->label ? opts->label : "areas";
 
@@ -174,6 +175,17 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
         goto out;
     }
     int kommun_i = find_field(defn, kommun_candidates);
+    int group_i = -1;
+    if (opts->group_field && (group_i = OGR_FD_GetFieldIndex(defn, opts->group_field)) < 0) {
+        char *fields = field_list(defn);
+        st = rr_error(ctx, RR_ERR_FORMAT, "no field '%s' to dissolve by; the fields are: %s (%s, "
+                      "layer %s)", opts->group_field, fields ? fields : "?", path, lname);
+        free(fields);
+        goto out;
+    }
+    if (opts->link_path && (st = rr_link_read(ctx, opts->link_path, opts->link_from,
+                                              opts->link_to, &link)) != RR_OK)
+        goto out;
 
     OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(lyr);
     if (opts->assume_crs) {
@@ -312,6 +324,30 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
             set->areas = bigger;
             cap *= 2;
         }
+        /* A coarser level: the area takes its group's code (and is dissolved with its group). */
+        char *group = NULL;
+        if (group_i >= 0 || link) {
+            const char *gc = group_i >= 0 ? (OGR_F_IsFieldSetAndNotNull(feat, group_i)
+                                                 ? OGR_F_GetFieldAsString(feat, group_i) : NULL)
+                                          : rr_link_group(link, code);
+            if (!gc || !gc[0]) {
+                st = rr_error(ctx, RR_ERR_DATA, "%s: no group in %s to dissolve by", where,
+                              group_i >= 0 ? opts->group_field : opts->link_path);
+                GEOSGeom_destroy_r(ctx->geos, g);
+                free(code);
+                break;
+            }
+            group = rr_strdup(gc);
+            if (!group) {
+                st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
+                GEOSGeom_destroy_r(ctx->geos, g);
+                free(code);
+                break;
+            }
+            rr_code_normalise(group);
+            free(code);
+            code = group;
+        }
         rr_area *a = &set->areas[set->n++];
         a->code = code;
         a->geom = g;
@@ -333,7 +369,16 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
     }
     rr_notice(ctx, "%s: layer %s, code field %s, %zu features, CRS %s", path, lname,
               set->code_field, set->feature_count, set->crs_name);
-    if ((st = rr_areaset_finish(ctx, set, path)) != RR_OK)
+    if (group_i >= 0 || link) {
+        /* the codes are now the groups' */
+        char *level = rr_sprintf("%s (dissolved by %s)", set->code_field,
+                                 group_i >= 0 ? opts->group_field : opts->link_path);
+        if (level) {
+            free(set->code_field);
+            set->code_field = level;
+        }
+    }
+    if ((st = rr_areaset_finish(ctx, set, path, opts->group_field || opts->link_path)) != RR_OK)
         goto out;
     *out = set;
     set = NULL;
@@ -341,6 +386,7 @@ out:
     if (feat)
         OGR_F_Destroy(feat);
     rr_areaset_free(set);
+    rr_link_free(link);
     if (assumed)
         OSRDestroySpatialReference(assumed);
     if (ds)

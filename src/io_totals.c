@@ -242,3 +242,167 @@ out:
     GDALClose(ds);
     return st;
 }
+
+void rr_link_free(rr_link *link)
+{
+    if (!link)
+        return;
+    for (size_t i = 0; i < link->n; i++) {
+        free(link->codes[i]);
+        free(link->groups[i]);
+    }
+    free(link->codes);
+    free(link->groups);
+    free(link->path);
+    free(link->from);
+    free(link->to);
+    free(link);
+}
+
+const char *rr_link_group(const rr_link *link, const char *code)
+{
+    size_t lo = 0, hi = link->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(link->codes[mid], code);
+        if (c == 0)
+            return link->groups[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static int contains_ci(const char *s, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *s; s++)
+        if (strncasecmp(s, needle, n) == 0)
+            return 1;
+    return 0;
+}
+
+rr_status rr_link_read(rr_ctx *ctx, const char *path, const char *from, const char *to,
+                       rr_link **out)
+{
+    GDALDatasetH ds = NULL;
+    const char *opts[] = {"AUTODETECT_TYPE=NO", NULL};
+    rr_status st = rr_gdal_open_vector(ctx, path, opts, &ds);
+    if (st != RR_OK)
+        return st;
+    rr_link *link = calloc(1, sizeof *link);
+    size_t cap = 0;
+    OGRLayerH lyr = GDALDatasetGetLayer(ds, 0);
+    if (!link || !(link->path = rr_strdup(path))) {
+        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
+        goto out;
+    }
+    if (!lyr) {
+        st = rr_error(ctx, RR_ERR_FORMAT, "no table in the link file (%s)", path);
+        goto out;
+    }
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
+    int nf = OGR_FD_GetFieldCount(defn), fi = -1, ti = -1;
+    if (from)
+        fi = OGR_FD_GetFieldIndex(defn, from);
+    else
+        for (int i = 0; i < nf && fi < 0; i++)
+            if (contains_ci(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)), "deso"))
+                fi = i;
+    if (to)
+        ti = OGR_FD_GetFieldIndex(defn, to);
+    else
+        for (int i = nf - 1; i >= 0 && ti < 0; i--)
+            if (i != fi && contains_ci(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)), "kod"))
+                ti = i;
+    if (fi < 0 || ti < 0 || fi == ti) {
+        char *names = NULL;
+        rr_buf b = {0};
+        for (int i = 0; i < nf; i++)
+            rr_buf_addf(&b, "%s%s", i ? ", " : "", OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
+        names = b.s;
+        st = rr_error(ctx, RR_ERR_FORMAT, "cannot tell which columns link codes to groups; name "
+                      "them (FROM,TO); the columns are: %s (%s)", names ? names : "?", path);
+        free(names);
+        goto out;
+    }
+    link->from = rr_strdup(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, fi)));
+    link->to = rr_strdup(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, ti)));
+    OGRFeatureH f;
+    size_t line = 1;
+    while ((f = OGR_L_GetNextFeature(lyr)) != NULL) {
+        line++;
+        char *code = rr_strdup(OGR_F_GetFieldAsString(f, fi));
+        char *group = rr_strdup(OGR_F_GetFieldAsString(f, ti));
+        OGR_F_Destroy(f);
+        if (!code || !group) {
+            free(code);
+            free(group);
+            st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
+            goto out;
+        }
+        rr_code_normalise(code);
+        rr_code_normalise(group);
+        if (!code[0] || !group[0]) {
+            free(code);
+            free(group);
+            st = rr_error(ctx, RR_ERR_FORMAT, "empty code or group (%s, line %zu)", path, line);
+            goto out;
+        }
+        if (link->n == cap) {
+            cap = cap ? 2 * cap : 256;
+            char **c2 = realloc(link->codes, cap * sizeof *c2);
+            if (c2)
+                link->codes = c2;
+            char **g2 = realloc(link->groups, cap * sizeof *g2);
+            if (g2)
+                link->groups = g2;
+            if (!c2 || !g2) {
+                free(code);
+                free(group);
+                st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
+                goto out;
+            }
+        }
+        link->codes[link->n] = code;
+        link->groups[link->n++] = group;
+    }
+    /* sort pairs by code (insertion into an index array, then permute) */
+    size_t *order = malloc((link->n + 1) * sizeof *order);
+    char **codes = malloc((link->n + 1) * sizeof *codes), **groups = malloc((link->n + 1) * sizeof *groups);
+    if (!order || !codes || !groups) {
+        free(order);
+        free(codes);
+        free(groups);
+        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
+        goto out;
+    }
+    for (size_t i = 0; i < link->n; i++)
+        order[i] = i;
+    sort_codes = link->codes;
+    qsort(order, link->n, sizeof *order, cmp_idx_q);
+    for (size_t i = 0; i < link->n; i++) {
+        codes[i] = link->codes[order[i]];
+        groups[i] = link->groups[order[i]];
+    }
+    free(order);
+    free(link->codes);
+    free(link->groups);
+    link->codes = codes;
+    link->groups = groups;
+    for (size_t i = 1; i < link->n; i++)
+        if (strcmp(link->codes[i], link->codes[i - 1]) == 0 &&
+            strcmp(link->groups[i], link->groups[i - 1]) != 0) {
+            st = rr_error(ctx, RR_ERR_DATA, "code %s links to two groups, %s and %s (%s)",
+                          link->codes[i], link->groups[i - 1], link->groups[i], path);
+            goto out;
+        }
+    *out = link;
+    link = NULL;
+out:
+    rr_link_free(link);
+    GDALClose(ds);
+    return st;
+}

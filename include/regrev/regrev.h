@@ -80,6 +80,12 @@ typedef struct rr_read_opts {
     const char *code_field;  /* NULL: detect (desokod, deso, regsokod, regso, kod, code, id…) */
     const char *assume_crs;  /* NULL, or a CRS (EPSG:3006, WKT…) for a layer that has none */
     const char *label;       /* "old"/"new": used in messages; may be NULL */
+    /* Coarser level (RegSO from DeSO): dissolve the areas into groups, either by a field of the
+     * layer (group_field, e.g. regsokod) or by a link table (link_path, a CSV with the code in
+     * column link_from and the group in link_to; NULL columns: detect a column named like the
+     * code field or "deso", and the last column named like "*kod*" that is not it). */
+    const char *group_field;
+    const char *link_path, *link_from, *link_to;
 } rr_read_opts;
 
 /* Read one version: features gathered per code into one (multi)polygon, vintage suffixes

@@ -19,6 +19,11 @@ echo "== Dalarna, 2 threads: key.csv identical"
   --pop "$geo/dalarna/befolkning_1km_2025_dalarna.csv" --out "$work/dalarna-t2"
 cmp "$work/dalarna/key.csv" "$work/dalarna-t2/key.csv"
 for f in pieces.csv changes.csv areas.csv comparability.csv units.csv; do cmp "$work/dalarna/$f" "$work/dalarna-t2/$f"; done
+echo "== RegSO: RegSO 2020 from DeSO 2018 by SCB's link table, RegSO 2025 by DeSO 2025's regsokod"
+"$regrev" run --quiet --old "$geo/dalarna/deso2018_dalarna.gpkg" --new "$geo/dalarna/deso2025_dalarna.geojson" \
+  --pop "$geo/dalarna/befolkning_1km_2025_dalarna.csv" --old-link "$geo/scb/koppling_deso2018_regso2020.csv" \
+  --new-group regsokod --out "$work/regso"
+"$py" "$(dirname "$0")/check_regso.py" "$work/dalarna" "$work/regso" "$geo"
 echo "== Switzerland 2015 (EPSG:21781) -> 2022 (EPSG:2056), integer codes"
 "$regrev" run --quiet --old "$geo/switzerland/gemeinden_2015_lv03.gpkg" --new "$geo/switzerland/gemeinden_2022_lv95.gpkg" \
   --old-code bfs_nr --new-code bfs_nr --no-pop --out "$work/switzerland"

@@ -190,6 +190,40 @@ static void test_io_nan_coordinates_refused(void **state)
     unlink(path);
 }
 
+/* A coarser level: dissolve by a field, or by a link table, without duplicate-code warnings. */
+static void test_io_dissolve_by_field_and_link(void **state)
+{
+    rr_ctx *ctx = *state;
+    diag_log log = {0};
+    rr_ctx_set_diag(ctx, collect, &log);
+    static char path[600]; /* write_file's buffer is reused below */
+    snprintf(path, sizeof path, "%s", write_file("j.geojson", COLL(
+        FEATURE("{\"deso\":\"0001A0010\",\"regso\":\"0001R001\"}", SQUARE) ","
+        FEATURE("{\"deso\":\"0001A0020\",\"regso\":\"0001R001_RegSO2025\"}", SQUARE2))));
+    rr_read_opts o = {.path = path, .code_field = "deso", .group_field = "regso"};
+    rr_areaset *set = NULL;
+    assert_ok(ctx, rr_areaset_read(ctx, &o, &set));
+    assert_int_equal(rr_areaset_count(set), 1);
+    assert_string_equal(rr_areaset_code(set, 0), "0001R001");
+    assert_near(rr_areaset_area(set, 0), 2e6, 1e-6);
+    assert_int_equal(log.warnings, 0);
+    rr_areaset_free(set);
+    static char link_path[600];
+    snprintf(link_path, sizeof link_path, "%s", write_file("link.csv",
+             "Kommun,DeSO_2018,RegSOkod_2020\n0001,0001A0010,0001R009\n0001,0001A0020,0001R009\n"));
+    rr_read_opts l = {.path = path, .code_field = "deso", .link_path = link_path};
+    assert_ok(ctx, rr_areaset_read(ctx, &l, &set));
+    assert_int_equal(rr_areaset_count(set), 1);
+    assert_string_equal(rr_areaset_code(set, 0), "0001R009");
+    rr_areaset_free(set);
+    /* a code the link table does not know is an error naming it */
+    write_file("link.csv", "DeSO_2018,RegSOkod_2020\n0001A0010,0001R009\n");
+    assert_fails_with(ctx, rr_areaset_read(ctx, &l, &set), RR_ERR_DATA, "code 0001A0020: no group");
+    rr_ctx_set_diag(ctx, NULL, NULL);
+    unlink(link_path);
+    unlink(path);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +237,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_io_skips_empty_and_gathers_duplicates),
         cmocka_unit_test(test_io_reprojects_to_old_crs),
         cmocka_unit_test(test_io_nan_coordinates_refused),
+        cmocka_unit_test(test_io_dissolve_by_field_and_link),
     };
     return RUN_TESTS(tests);
 }

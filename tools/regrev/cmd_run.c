@@ -40,6 +40,11 @@ static void run_usage(FILE *f)
 "  --old-code F, --new-code F     code field (default: detect desokod, deso, regsokod, regso,\n"
 "                                 kod, code); integer fields work too\n"
 "  --assume-crs CRS           CRS for layers that have none (e.g. EPSG:3006)\n"
+"\n"
+"Coarser levels (RegSO from DeSO): dissolve each version's areas into groups\n"
+"  --old-group F, --new-group F   by a field of the layer (e.g. --new-group regsokod)\n"
+"  --old-link T, --new-link T     by a link table (CSV), e.g. SCB's DeSO 2018 -> RegSO 2020 key\n"
+"  --old-link-columns FROM,TO     its columns (default: a *deso* column and the last *kod* one)\n"
 "  --pop SRC                  population: grid cells, cell centres (CSV with e/n), points,\n"
 "                             polygons or a raster; --no-pop to run without\n"
 "  --pop-field F              population field (default: detect befolkning*, pop*, value)\n"
@@ -99,7 +104,8 @@ enum {
     OPT_OLD = 256, OPT_NEW, OPT_POP, OPT_OUT, OPT_OLD_LAYER, OPT_NEW_LAYER, OPT_OLD_CODE,
     OPT_NEW_CODE, OPT_ASSUME_CRS, OPT_POP_FIELD, OPT_POP_CELL, OPT_NO_POP, OPT_MIN_AREA,
     OPT_MIN_SHARE, OPT_MIN_WIDTH, OPT_MIN_CORE, OPT_MIN_POP, OPT_TOLERANCE, OPT_THREADS, OPT_PROGRESS,
-    OPT_QUIET, OPT_HELP, OPT_POP_OLD, OPT_POP_NEW, OPT_POP_OLD_FIELD, OPT_POP_NEW_FIELD
+    OPT_QUIET, OPT_HELP, OPT_OLD_GROUP, OPT_NEW_GROUP, OPT_OLD_LINK, OPT_NEW_LINK,
+    OPT_OLD_LINK_COLUMNS, OPT_NEW_LINK_COLUMNS, OPT_POP_OLD, OPT_POP_NEW, OPT_POP_OLD_FIELD, OPT_POP_NEW_FIELD
 };
 
 static const struct option run_options[] = {
@@ -112,6 +118,12 @@ static const struct option run_options[] = {
     {"old-code", required_argument, NULL, OPT_OLD_CODE},
     {"new-code", required_argument, NULL, OPT_NEW_CODE},
     {"assume-crs", required_argument, NULL, OPT_ASSUME_CRS},
+    {"old-group", required_argument, NULL, OPT_OLD_GROUP},
+    {"new-group", required_argument, NULL, OPT_NEW_GROUP},
+    {"old-link", required_argument, NULL, OPT_OLD_LINK},
+    {"new-link", required_argument, NULL, OPT_NEW_LINK},
+    {"old-link-columns", required_argument, NULL, OPT_OLD_LINK_COLUMNS},
+    {"new-link-columns", required_argument, NULL, OPT_NEW_LINK_COLUMNS},
     {"pop-field", required_argument, NULL, OPT_POP_FIELD},
     {"pop-cell", required_argument, NULL, OPT_POP_CELL},
     {"no-pop", no_argument, NULL, OPT_NO_POP},
@@ -161,6 +173,25 @@ int cmd_run(int argc, char **argv)
         case OPT_OLD_CODE: old_opts.code_field = optarg; break;
         case OPT_NEW_CODE: new_opts.code_field = optarg; break;
         case OPT_ASSUME_CRS: old_opts.assume_crs = new_opts.assume_crs = optarg; break;
+        case OPT_OLD_GROUP: old_opts.group_field = optarg; break;
+        case OPT_NEW_GROUP: new_opts.group_field = optarg; break;
+        case OPT_OLD_LINK: old_opts.link_path = optarg; break;
+        case OPT_NEW_LINK: new_opts.link_path = optarg; break;
+        case OPT_OLD_LINK_COLUMNS:
+        case OPT_NEW_LINK_COLUMNS: {
+            rr_read_opts *o = c == OPT_OLD_LINK_COLUMNS ? &old_opts : &new_opts;
+            char *comma = strchr(optarg, ',');
+            if (!comma || comma == optarg || !comma[1]) {
+                cli_error("%s takes FROM,TO (two column names), not '%s'",
+                          c == OPT_OLD_LINK_COLUMNS ? "--old-link-columns" : "--new-link-columns",
+                          optarg);
+                return EXIT_USAGE;
+            }
+            *comma = '\0';
+            o->link_from = optarg;
+            o->link_to = comma + 1;
+            break;
+        }
         case OPT_POP_FIELD: pop_opts.field = optarg; break;
         case OPT_POP_CELL:
             if (cli_parse_double("--pop-cell", optarg, -1, &num))
