@@ -1,0 +1,298 @@
+/* test_review.c: review.gpkg (layers, counts, fields, geometry of moved pieces, CRS, styles) and
+ * review.html (every code, the data, no URL) on a hand-made revision whose answers are squares. */
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+
+#include "test_support.h"
+
+#define SQ(x0, y0, x1, y1) "POLYGON((" #x0 " " #y0 "," #x1 " " #y0 "," #x1 " " #y1 "," #x0 " " #y1 "," #x0 " " #y0 "))"
+
+/* Old: A0010 and A0020 side by side, A0030 above A0010. New: the boundary between A0010 and
+ * A0020 moves 200 m into A0020 (a 20 ha block changes hands), and A0030 is split in two halves
+ * with new codes. Classes: A0010/A0020 complex (2 old ↔ 2 new), A0030 split. */
+static const char *const old_codes[] = {"0001A0010", "0001A0020", "0001A0030"};
+static const char *const old_wkt[] = {SQ(0, 0, 1000, 1000), SQ(1000, 0, 2000, 1000),
+                                      SQ(0, 1000, 1000, 2000)};
+static const char *const new_codes[] = {"0001A0010", "0001A0020", "0001A0031", "0001A0032"};
+static const char *const new_wkt[] = {SQ(0, 0, 1200, 1000), SQ(1200, 0, 2000, 1000),
+                                      SQ(0, 1000, 500, 2000), SQ(500, 1000, 1000, 2000)};
+
+typedef struct fixture {
+    rr_ctx *ctx;
+    rr_areaset *old_set, *new_set;
+    rr_revision *rev;
+    char dir[256];
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof *fx);
+    if (!fx || !(fx->ctx = rr_ctx_new()))
+        return -1;
+    rr_params p;
+    rr_params_default(&p);
+    if (rr_areaset_from_wkt(fx->ctx, 3, old_codes, old_wkt, "EPSG:3006", &fx->old_set) ||
+        rr_areaset_from_wkt(fx->ctx, 4, new_codes, new_wkt, "EPSG:3006", &fx->new_set) ||
+        rr_revision_overlay(fx->ctx, fx->old_set, fx->new_set, &p, &fx->rev) ||
+        rr_revision_analyse(fx->ctx, fx->rev)) {
+        fprintf(stderr, "setup: %s\n", rr_ctx_errmsg(fx->ctx));
+        return -1;
+    }
+    snprintf(fx->dir, sizeof fx->dir, "%s/review-XXXXXX", REGREV_TEST_TMP);
+    mkdir(REGREV_TEST_TMP, 0777);
+    if (!mkdtemp(fx->dir))
+        return -1;
+    GDALAllRegister();
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    char path[512];
+    static const char *const names[] = {"review.gpkg", "review.html", "again.gpkg"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", fx->dir, names[i]);
+        unlink(path);
+    }
+    rmdir(fx->dir);
+    rr_revision_free(fx->rev);
+    rr_areaset_free(fx->old_set);
+    rr_areaset_free(fx->new_set);
+    rr_ctx_free(fx->ctx);
+    free(fx);
+    return 0;
+}
+
+static GDALDatasetH open_gpkg(const char *path)
+{
+    const char *drivers[] = {"GPKG", NULL};
+    return GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, NULL, NULL);
+}
+
+/* The feature of `lyr` whose string fields f1 (and f2, if given) have these values. */
+static OGRFeatureH find_feature(OGRLayerH lyr, const char *f1, const char *v1, const char *f2,
+                                const char *v2, const char *f3, const char *v3)
+{
+    OGR_L_ResetReading(lyr);
+    OGRFeatureH f;
+    while ((f = OGR_L_GetNextFeature(lyr))) {
+        int ok = strcmp(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, f1)), v1) == 0;
+        if (ok && f2)
+            ok = strcmp(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, f2)), v2) == 0;
+        if (ok && f3)
+            ok = strcmp(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, f3)), v3) == 0;
+        if (ok)
+            return f;
+        OGR_F_Destroy(f);
+    }
+    return NULL;
+}
+
+static double geom_area(OGRFeatureH f)
+{
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    return g ? OGR_G_Area(g) : -1;
+}
+
+static void test_review_gpkg_layers(void **state)
+{
+    fixture *fx = *state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/review.gpkg", fx->dir);
+    assert_ok(fx->ctx, rr_write_review_gpkg(fx->ctx, fx->rev, path));
+    GDALDatasetH ds = open_gpkg(path);
+    assert_non_null(ds);
+
+    struct { const char *name; GIntBig count; const char *fields[6]; } layers[] = {
+        {"old", 3, {"code", "class", "kommun", "area_m2", "pop", "related"}},
+        {"new", 4, {"code", "class", "kommun", "area_m2", "pop", "related"}},
+        {"pieces", 5, {"old_code", "new_code", "area_m2", "pop", "transfer", NULL}},
+        {"changes", 5, {"old_code", "new_code", "change_type", "area_m2", "pop", NULL}},
+    };
+    for (size_t i = 0; i < 4; i++) {
+        OGRLayerH lyr = GDALDatasetGetLayerByName(ds, layers[i].name);
+        if (!lyr)
+            fail_msg("no layer %s", layers[i].name);
+        assert_int_equal(OGR_L_GetFeatureCount(lyr, 1), layers[i].count);
+        assert_int_equal(wkbFlatten(OGR_L_GetGeomType(lyr)), wkbMultiPolygon);
+        OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
+        for (size_t k = 0; k < 6 && layers[i].fields[k]; k++)
+            if (OGR_FD_GetFieldIndex(defn, layers[i].fields[k]) < 0)
+                fail_msg("layer %s lacks field %s", layers[i].name, layers[i].fields[k]);
+        OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(lyr);
+        assert_non_null(srs);
+        assert_string_equal(OSRGetAuthorityCode(srs, NULL), "3006");
+    }
+
+    OGRLayerH old_l = GDALDatasetGetLayerByName(ds, "old");
+    OGRFeatureH f = find_feature(old_l, "code", "0001A0030", NULL, NULL, NULL, NULL);
+    assert_non_null(f);
+    assert_string_equal(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "class")), "split");
+    assert_string_equal(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "kommun")), "0001");
+    assert_string_equal(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "related")),
+                        "0001A0031;0001A0032");
+    assert_near(OGR_F_GetFieldAsDouble(f, OGR_F_GetFieldIndex(f, "area_m2")), 1e6, 1e-6);
+    assert_false(OGR_F_IsFieldSetAndNotNull(f, OGR_F_GetFieldIndex(f, "pop"))); /* no population */
+    assert_near(geom_area(f), 1e6, 1e-6);
+    OGR_F_Destroy(f);
+
+    OGRLayerH new_l = GDALDatasetGetLayerByName(ds, "new");
+    f = find_feature(new_l, "code", "0001A0010", NULL, NULL, NULL, NULL);
+    assert_non_null(f);
+    assert_string_equal(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "class")), "complex");
+    assert_string_equal(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "related")),
+                        "0001A0010;0001A0020");
+    assert_near(geom_area(f), 1.2e6, 1e-6);
+    OGR_F_Destroy(f);
+
+    OGRLayerH pieces = GDALDatasetGetLayerByName(ds, "pieces");
+    f = find_feature(pieces, "old_code", "0001A0020", "new_code", "0001A0010", NULL, NULL);
+    assert_non_null(f);
+    assert_near(OGR_F_GetFieldAsDouble(f, OGR_F_GetFieldIndex(f, "area_m2")), 2e5, 1e-6);
+    assert_int_equal(OGR_F_GetFieldAsInteger(f, OGR_F_GetFieldIndex(f, "transfer")), 1);
+    assert_near(geom_area(f), 2e5, 1e-6);
+    OGR_F_Destroy(f);
+
+    /* Each change row's geometry is what moved: the 20 ha block for the X → Y row and for the
+     * Minskas / Utvidgas rows of its two areas; a half of A0030 for each split row. */
+    OGRLayerH changes = GDALDatasetGetLayerByName(ds, "changes");
+    struct { const char *o, *n, *type; double area; } want[] = {
+        {"0001A0020", "0001A0010", "Ger del/delar till befintlig", 2e5},
+        {"0001A0020", "0001A0020", "Minskas och ger del till befintlig eller nybildad", 2e5},
+        {"0001A0010", "0001A0010", "Utvidgas", 2e5},
+        {"0001A0030", "0001A0031", "Upphör; till nybildad", 5e5},
+        {"0001A0030", "0001A0032", "Upphör; till nybildad", 5e5},
+    };
+    for (size_t i = 0; i < 5; i++) {
+        f = find_feature(changes, "old_code", want[i].o, "new_code", want[i].n, "change_type",
+                         want[i].type);
+        if (!f)
+            fail_msg("no change %s -> %s (%s)", want[i].o, want[i].n, want[i].type);
+        assert_near(OGR_F_GetFieldAsDouble(f, OGR_F_GetFieldIndex(f, "area_m2")), want[i].area,
+                    1e-6);
+        assert_near(geom_area(f), want[i].area, 1e-6);
+        OGR_F_Destroy(f);
+    }
+
+    /* QGIS styles: one default style per layer. */
+    OGRLayerH styles = GDALDatasetGetLayerByName(ds, "layer_styles");
+    assert_non_null(styles);
+    assert_int_equal(OGR_L_GetFeatureCount(styles, 1), 4);
+    f = find_feature(styles, "f_table_name", "new", NULL, NULL, NULL, NULL);
+    assert_non_null(f);
+    assert_non_null(strstr(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "styleQML")),
+                           "categorizedSymbol"));
+    OGR_F_Destroy(f);
+    GDALClose(ds);
+
+    /* Writing again over an existing file replaces it. */
+    assert_ok(fx->ctx, rr_write_review_gpkg(fx->ctx, fx->rev, path));
+    ds = open_gpkg(path);
+    assert_non_null(ds);
+    assert_int_equal(OGR_L_GetFeatureCount(GDALDatasetGetLayerByName(ds, "old"), 1), 3);
+    GDALClose(ds);
+}
+
+static void test_review_gpkg_unwritable(void **state)
+{
+    fixture *fx = *state;
+    assert_fails_with(fx->ctx,
+                      rr_write_review_gpkg(fx->ctx, fx->rev, "/nonexistent-dir/x/review.gpkg"),
+                      RR_ERR_IO, "/nonexistent-dir/x/review.gpkg");
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
+        free(s);
+        s = NULL;
+    }
+    if (s)
+        s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+static void test_review_html_content(void **state)
+{
+    fixture *fx = *state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/review.html", fx->dir);
+    assert_ok(fx->ctx, rr_write_review_html(fx->ctx, fx->rev, path));
+    char *html = slurp(path);
+    assert_non_null(html);
+    assert_non_null(strstr(html, "<!doctype html>"));
+    assert_non_null(strstr(html, "id=\"regrev-data\""));
+    assert_null(strstr(html, "@REGREV_DATA@")); /* the data replaced the marker */
+    assert_null(strstr(html, "/*@REGREV_JS@*/"));
+    for (size_t i = 0; i < 3; i++)
+        if (!strstr(html, old_codes[i]))
+            fail_msg("review.html lacks %s", old_codes[i]);
+    for (size_t i = 0; i < 4; i++)
+        if (!strstr(html, new_codes[i]))
+            fail_msg("review.html lacks %s", new_codes[i]);
+    assert_non_null(strstr(html, "Upphör; till nybildad"));
+    assert_non_null(strstr(html, "\"coverage\":true"));
+    /* Self-contained: no URL, hence no network request; the data cannot close its <script>. */
+    assert_null(strstr(html, "http://"));
+    assert_null(strstr(html, "https://"));
+    const char *data = strstr(html, "id=\"regrev-data\">");
+    assert_non_null(data);
+    const char *end = strstr(data, "</script>");
+    assert_non_null(end);
+    assert_null(memchr(data + 17, '<', (size_t)(end - data - 17)));
+    free(html);
+}
+
+/* A code with "</script>" in it must not end the data early. */
+static void test_review_html_escapes(void **state)
+{
+    fixture *fx = *state;
+    const char *codes[] = {"0001</script><b>"}, *wkt[] = {SQ(0, 0, 10, 10)};
+    rr_areaset *a = NULL, *b = NULL;
+    rr_revision *rev = NULL;
+    rr_params p;
+    rr_params_default(&p);
+    assert_ok(fx->ctx, rr_areaset_from_wkt(fx->ctx, 1, codes, wkt, NULL, &a));
+    assert_ok(fx->ctx, rr_areaset_from_wkt(fx->ctx, 1, codes, wkt, NULL, &b));
+    assert_ok(fx->ctx, rr_revision_overlay(fx->ctx, a, b, &p, &rev));
+    assert_ok(fx->ctx, rr_revision_analyse(fx->ctx, rev));
+    char path[512];
+    snprintf(path, sizeof path, "%s/review.html", fx->dir);
+    assert_ok(fx->ctx, rr_write_review_html(fx->ctx, rev, path));
+    char *html = slurp(path);
+    assert_non_null(html);
+    assert_null(strstr(html, "0001</script>"));
+    assert_non_null(strstr(html, "0001\\u003c/script>"));
+    free(html);
+    rr_revision_free(rev);
+    rr_areaset_free(a);
+    rr_areaset_free(b);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_review_gpkg_layers),
+        cmocka_unit_test(test_review_gpkg_unwritable),
+        cmocka_unit_test(test_review_html_content),
+        cmocka_unit_test(test_review_html_escapes),
+    };
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests_name("review", tests, setup, teardown);
+}
