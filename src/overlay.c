@@ -544,6 +544,105 @@ static void free_lists(rr_ctx *ctx, piece_list *lists, size_t n)
     free(lists);
 }
 
+/* Areas of one version that overlap show up for free in the overlay: the pieces inside an area
+ * of the other version add up to more than its area. Only then are the candidate pairs
+ * intersected, to name them and the overlap's size. */
+static void warn_overlaps(rr_ctx *ctx, const rr_revision *rev, int side)
+{
+    const rr_areaset *set = side ? rev->old_set : rev->new_set; /* the version that holds them */
+    const rr_areaset *host = side ? rev->new_set : rev->old_set;
+    double *sum = calloc(host->n + 1, sizeof *sum);
+    if (!sum)
+        return;
+    for (size_t k = 0; k < rev->npieces; k++) {
+        const rr_piece *p = &rev->pieces[k];
+        size_t h = side ? p->new_idx : p->old_idx;
+        if (h != RR_NONE && (side ? p->old_idx : p->new_idx) != RR_NONE)
+            sum[h] += p->area;
+    }
+    size_t warned = 0, nseen = 0, pairs[200];
+    for (size_t h = 0; h < host->n && warned < 100; h++) {
+        if (sum[h] <= host->areas[h].area + rev->params.tolerance_m2 * 10)
+            continue;
+        for (size_t a = 0; a < rev->npieces; a++) {
+            const rr_piece *pa = &rev->pieces[a];
+            size_t ia = side ? pa->old_idx : pa->new_idx;
+            if ((side ? pa->new_idx : pa->old_idx) != h || ia == RR_NONE)
+                continue;
+            for (size_t b = a + 1; b < rev->npieces; b++) {
+                const rr_piece *pb = &rev->pieces[b];
+                size_t ib = side ? pb->old_idx : pb->new_idx;
+                if ((side ? pb->new_idx : pb->old_idx) != h || ib == RR_NONE || ib == ia)
+                    continue;
+                /* a pair inside several host areas is reported once */
+                int seen = 0;
+                for (size_t w = 0; w < nseen && !seen; w++)
+                    seen = (pairs[2 * w] == ia && pairs[2 * w + 1] == ib) ||
+                           (pairs[2 * w] == ib && pairs[2 * w + 1] == ia);
+                if (seen || nseen == 100)
+                    continue;
+                pairs[2 * nseen] = ia;
+                pairs[2 * nseen + 1] = ib;
+                nseen++;
+                GEOSGeometry *g = GEOSIntersection_r(ctx->geos, set->areas[ia].geom, set->areas[ib].geom);
+                double area = 0;
+                if (g) {
+                    GEOSArea_r(ctx->geos, g, &area);
+                    GEOSGeom_destroy_r(ctx->geos, g);
+                }
+                if (area > rev->params.tolerance_m2) {
+                    rr_warn(ctx, "%s: areas %s and %s of the %s version overlap by %.1f m²; the "
+                            "overlap is counted in both", set->path, set->areas[ia].code,
+                            set->areas[ib].code, side ? "old" : "new", area);
+                    warned++;
+                }
+            }
+        }
+    }
+    free(sum);
+}
+
+/* The kind of an SCB code: 'D' DeSO (2081C1100), 'R' RegSO (2081R001), 0 other. */
+static char code_kind(const char *c)
+{
+    size_t n = strlen(c);
+    for (int i = 0; i < 4; i++)
+        if (c[i] < '0' || c[i] > '9')
+            return 0;
+    if (n == 9 && (c[4] == 'A' || c[4] == 'B' || c[4] == 'C'))
+        return 'D';
+    if (n == 8 && c[4] == 'R')
+        return 'R';
+    return 0;
+}
+
+/* Two versions of one partition share most codes and their kind. Say so when they do not: a
+ * RegSO file given as the new DeSO, or the versions swapped, is a likely mistake. */
+static void check_versions(rr_ctx *ctx, const rr_areaset *os, const rr_areaset *ns)
+{
+    size_t common = 0, kinds_old[3] = {0}, kinds_new[3] = {0};
+    for (size_t i = 0; i < os->n; i++) {
+        common += rr_areaset_find(ns, os->areas[i].code) != RR_NONE;
+        char k = code_kind(os->areas[i].code);
+        kinds_old[k == 'D' ? 0 : k == 'R' ? 1 : 2]++;
+    }
+    for (size_t j = 0; j < ns->n; j++) {
+        char k = code_kind(ns->areas[j].code);
+        kinds_new[k == 'D' ? 0 : k == 'R' ? 1 : 2]++;
+    }
+    static const char *const kind_names[3] = {"DeSO", "RegSO", "other"};
+    int ko = kinds_old[0] > os->n / 2 ? 0 : kinds_old[1] > os->n / 2 ? 1 : 2;
+    int kn = kinds_new[0] > ns->n / 2 ? 0 : kinds_new[1] > ns->n / 2 ? 1 : 2;
+    if (ko != kn && ko != 2 && kn != 2)
+        rr_warn(ctx, "the old codes look like %s codes and the new ones like %s codes: are these "
+                "two versions of the same level? (%s, %s)", kind_names[ko], kind_names[kn],
+                os->path, ns->path);
+    else if (common == 0 && os->n >= 5 && ns->n >= 5)
+        rr_warn(ctx, "no code of the old version appears in the new one: are these two versions of "
+                "the same partition, with the right code fields? (%s: %s, %s: %s)", os->path,
+                os->code_field, ns->path, ns->code_field);
+}
+
 rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_areaset *new_set,
                               const rr_params *params, rr_revision **out)
 {
@@ -567,6 +666,7 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
         rev->params = *params;
     else
         rr_params_default(&rev->params);
+    check_versions(ctx, old_set, new_set);
     warm_envelopes(ctx, old_set);
     warm_envelopes(ctx, new_set);
 
@@ -610,6 +710,8 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
     free_lists(ctx, old_lists, old_set->n);
     free_lists(ctx, new_lists, new_set->n);
     free(covered);
+    warn_overlaps(ctx, rev, 1);
+    warn_overlaps(ctx, rev, 0);
     *out = rev;
     return RR_OK;
 fail:

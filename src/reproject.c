@@ -74,8 +74,9 @@ rr_status rr_geoms_transform(rr_ctx *ctx, GEOSGeometry **geoms, size_t n, const 
     rr_status st = RR_OK;
     GEOSGeometry **out = calloc(n ? n : 1, sizeof *out);
     if (!op) {
-        st = rr_error(ctx, RR_ERR_CRS, "no transformation between the two CRSs: %s",
-                      proj_context_errno_string(pc, proj_context_errno(pc)));
+        const char *why = proj_context_errno_string(pc, proj_context_errno(pc));
+        st = rr_error(ctx, RR_ERR_CRS, "PROJ knows no transformation between the two CRSs%s%s",
+                      why ? ": " : "", why ? why : "");
         goto done;
     }
     if (!out) {
@@ -131,8 +132,8 @@ rr_status rr_areaset_match_crs(rr_ctx *ctx, rr_areaset *set, const rr_areaset *l
     rr_notice(ctx, "%s: transforming from %s to %s", set->path, set->crs_name, like->crs_name);
     st = rr_geoms_transform(ctx, geoms, set->n, set->crs, like->crs, labels);
     if (st != RR_OK) {
-        rr_error_prefix(ctx, st, "%s (%s) to %s (%s)", set->crs_name, set->path, like->crs_name,
-                        like->path);
+        rr_error_prefix(ctx, st, "cannot transform %s from %s to %s, the CRS of %s", set->path,
+                        set->crs_name, like->crs_name, like->path);
         goto out;
     }
     for (size_t i = 0; i < set->n; i++) {

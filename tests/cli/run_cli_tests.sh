@@ -39,6 +39,20 @@ printf '{"type":"FeatureCollection",%s,"features":[{"type":"Feature","properties
   "$crs" "$(square 0001A0020 501000 6700000 502000 6701000)" > bowtie.geojson
 printf 'deso,WKT\n0001A0010,"POLYGON((500000 6700000,501000 6700000,501000 6701000,500000 6701000,500000 6700000))"\n' > nocrs.csv
 echo "not geodata" > junk.gpkg
+# duplicate codes, an empty and a NULL geometry, overlapping areas, absurd coordinates
+printf '{"type":"FeatureCollection",%s,"features":[%s,%s,%s,{"type":"Feature","properties":{"deso":"0001A0030"},"geometry":null},{"type":"Feature","properties":{"deso":"0001A0040"},"geometry":{"type":"Polygon","coordinates":[]}}]}' \
+  "$crs" "$(square 0001A0010 500000 6700000 500500 6701000)" "$(square 0001A0010 500500 6700000 501000 6701000)" \
+  "$(square 0001A0020 501000 6700000 502000 6701000)" > messy.geojson
+printf '{"type":"FeatureCollection",%s,"features":[%s,%s]}' "$crs" "$(square 0001A0010 500000 6700000 501100 6701000)" \
+  "$(square 0001A0020 501000 6700000 502000 6701000)" > overlap.geojson
+printf 'deso,WKT\n0001A0010,"POLYGON((500000 6700000,501000 6700000,501000 6701000,500000 6701000,500000 6700000))"\n0001A0020,"POLYGON EMPTY"\n' > empty.csv
+printf 'deso,WKT\n0001A0010,"POLYGON((500000 6700000,1e300 6700000,1e300 6701000,500000 6701000,500000 6700000))"\n' > absurd.csv
+printf 'deso,WKT\n0001A0010,"POLYGON((500000 6700000,nan 6700000,501000 6701000,500000 6701000,500000 6700000))"\n' > nan.csv
+printf '{"type":"FeatureCollection",%s,"features":[%s,%s]}' "$crs" "$(square 0001R001 500000 6700000 501200 6701000)" \
+  "$(square 0001R002 501200 6700000 502000 6701000)" > regso.geojson
+if command -v ogr2ogr >/dev/null; then
+  ogr2ogr -f GPKG engineering.gpkg new.geojson -a_srs 'ENGCRS["site",EDATUM["local"],CS[Cartesian,2],AXIS["x",east,LENGTHUNIT["metre",1]],AXIS["y",north,LENGTHUNIT["metre",1]]]' 2>/dev/null
+fi
 run=("$regrev" run --no-pop --old old.geojson --new new.geojson)
 
 expect "help"                 0 "Usage: regrev COMMAND" -- "$regrev" --help
@@ -56,8 +70,26 @@ expect "unknown code field"   1 "no field 'kod'"        -- "${run[@]}" --old-cod
 expect "no CRS"               1 "--assume-crs"          -- "$regrev" run --no-pop --old nocrs.csv --new new.geojson --out o
 expect "no CRS, assumed"      0 ""                      -- "$regrev" run --no-pop --old nocrs.csv --new new.geojson --assume-crs EPSG:3006 --out o-assumed
 expect "bow-tie repaired"     0 "feature 0, code 0001A0010: invalid polygon (Self-intersection" -- "$regrev" run --no-pop --old bowtie.geojson --new new.geojson --out o-bowtie
+expect "duplicate codes gathered" 0 "code 0001A0010 appears in 2 features; gathered into one area" -- "$regrev" run --no-pop --old messy.geojson --new new.geojson --out o-messy
+expect "NULL geometry skipped" 0 "feature 3, code 0001A0030: no (NULL) geometry; feature skipped" -- "$regrev" run --no-pop --old messy.geojson --new new.geojson --out o-messy
+expect "empty geometry skipped" 0 "feature 2, code 0001A0020: empty geometry; feature skipped" -- "$regrev" run --no-pop --old empty.csv --assume-crs EPSG:3006 --new new.geojson --out o-empty
+expect "overlapping areas warned" 0 "areas 0001A0010 and 0001A0020 of the old version overlap by 100000.0 m²" -- "$regrev" run --no-pop --old overlap.geojson --new new.geojson --out o-overlap
+expect "absurd coordinates"   1 "feature 1, code 0001A0010: coordinates are not finite or far outside" -- "$regrev" run --no-pop --old absurd.csv --new new.geojson --assume-crs EPSG:3006 --out o
+expect "NaN coordinates"      1 "code 0001A0010" -- "$regrev" run --no-pop --old nan.csv --new new.geojson --assume-crs EPSG:3006 --out o
+expect "other level's codes"  0 "the old codes look like DeSO codes and the new ones like RegSO codes" -- "$regrev" run --no-pop --old old.geojson --new regso.geojson --out o-level
+if [ -f engineering.gpkg ]; then
+  expect "CRSs without a transformation" 1 "PROJ knows no transformation" -- "$regrev" run --no-pop --old old.geojson --new engineering.gpkg --out o
+fi
+expect "quiet silences warnings" 0 "" -- "$regrev" run --quiet --no-pop --old overlap.geojson --new new.geojson --out o-quiet
+if [ -s stderr.txt ]; then failed=$((failed + 1)); echo "FAIL --quiet printed: $(cat stderr.txt)"; else passed=$((passed + 1)); echo "ok   --quiet prints nothing"; fi
+for f in o-messy o-overlap; do
+  [ -f $f/key.csv ] && [ -f $f/summary.json ] || { failed=$((failed + 1)); echo "FAIL $f has no outputs"; }
+done
 expect "good run"             0 "wrote good/"           -- "${run[@]}" --out good
 expect "output not a directory" 3 "cannot create output directory" -- "${run[@]}" --out junk.gpkg/sub
+expect "output under /proc"   3 "output directory" -- "${run[@]}" --out /proc/regrev-out
+# a failed run leaves no outputs behind (nothing in o/ from the errors above)
+if [ ! -e o ] || [ -z "$(ls -A o)" ]; then passed=$((passed + 1)); echo "ok   failed runs wrote nothing"; else failed=$((failed + 1)); echo "FAIL failed runs left: $(ls -A o)"; fi
 
 # The good run's results: a 20 ha block moved from 0001A0020 to 0001A0010.
 if grep -q '^0001A0020,0001A0010,Ger del/delar till befintlig,200000.000,' good/changes.csv; then
