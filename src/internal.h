@@ -6,8 +6,24 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "regrev/regrev.h"
+
+/* alloc.c: every allocation of regrev_core goes through these wrappers, so that tests can make
+ * the k-th one fail (test-only; see alloc.c). Memory is released with plain free(). */
+void *rr_malloc(size_t size);
+void *rr_calloc(size_t n, size_t size);
+void *rr_realloc(void *ptr, size_t size);
+#define malloc(size) rr_malloc(size)
+#define calloc(n, size) rr_calloc(n, size)
+#define realloc(ptr, size) rr_realloc(ptr, size)
+/* Test-only, not thread-safe in meaning: count allocations from now and make the k-th fail
+ * (k = 0 disarms); how many allocations were made since; whether the failure happened. */
+void rr_alloc_fail_at(unsigned long k);
+unsigned long rr_alloc_count(void);
+int rr_alloc_fired(void);
 
 #define RR_NONE SIZE_MAX /* index meaning "no area" (a part only one version covers) */
 #define RR_ERRMSG_MAX 2048

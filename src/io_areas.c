@@ -102,8 +102,13 @@ static GEOSGeometry *polygonal_part(rr_ctx *ctx, GEOSGeometry *g)
 static GEOSGeometry *check_geometry(rr_ctx *ctx, GEOSGeometry *g, const char *where)
 {
     char valid = GEOSisValid_r(ctx->geos, g);
-    if (valid == 1)
-        return polygonal_part(ctx, g);
+    if (valid == 1) {
+        GEOSGeometry *poly = polygonal_part(ctx, g);
+        if (!poly)
+            rr_error(ctx, RR_ERR_GEOMETRY, "%s: cannot take the polygonal part: %s", where,
+                     rr_geos_msg(ctx));
+        return poly;
+    }
     if (valid == 2) {
         rr_error(ctx, RR_ERR_GEOMETRY, "%s: validity check failed: %s", where, rr_geos_msg(ctx));
         GEOSGeom_destroy_r(ctx->geos, g);
@@ -131,6 +136,45 @@ static GEOSGeometry *check_geometry(rr_ctx *ctx, GEOSGeometry *g, const char *wh
             where, reason ? reason : "?", before, after);
     GEOSFree_r(ctx->geos, reason);
     return fixed;
+}
+
+rr_status rr_area_geometry(rr_ctx *ctx, OGRGeometryH og, int geographic, const char *where,
+                           GEOSGeometry **out)
+{
+    if (!og || OGR_G_IsEmpty(og)) {
+        rr_warn(ctx, "%s: %s geometry; feature skipped", where, og ? "empty" : "no (NULL)");
+        *out = NULL;
+        return RR_OK;
+    }
+    OGRwkbGeometryType gt = wkbFlatten(OGR_G_GetGeometryType(og));
+    if (gt != wkbPolygon && gt != wkbMultiPolygon && gt != wkbCurvePolygon &&
+        gt != wkbMultiSurface && gt != wkbGeometryCollection) {
+        rr_warn(ctx, "%s: %s is not a polygon; feature skipped", where,
+                OGRGeometryTypeToName(gt));
+        *out = NULL;
+        return RR_OK;
+    }
+    GEOSGeometry *g = rr_gdal_to_geos(ctx, og);
+    if (!g)
+        return rr_error_prefix(ctx, RR_ERR_GEOMETRY, "%s", where);
+    if (!coords_ok(ctx, g, geographic)) {
+        GEOSGeom_destroy_r(ctx->geos, g);
+        return rr_error(ctx, RR_ERR_GEOMETRY,
+                        "%s: coordinates are not finite or far outside any real extent "
+                        "(NaN, infinity or beyond %s)", where,
+                        geographic ? "±400 degrees" : "±100,000 km");
+    }
+    g = check_geometry(ctx, g, where);
+    if (!g)
+        return RR_ERR_GEOMETRY;
+    if (GEOSisEmpty_r(ctx->geos, g) == 1) {
+        rr_warn(ctx, "%s: geometry has no area after repair; feature skipped", where);
+        GEOSGeom_destroy_r(ctx->geos, g);
+        *out = NULL;
+        return RR_OK;
+    }
+    *out = g;
+    return RR_OK;
 }
 
 rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **out)
@@ -265,48 +309,13 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
             feat = NULL;
             continue;
         }
-        OGRGeometryH og = OGR_F_GetGeometryRef(feat);
-        if (!og || OGR_G_IsEmpty(og)) {
-            rr_warn(ctx, "%s: %s geometry; feature skipped", where, og ? "empty" : "no (NULL)");
-            free(code);
-            OGR_F_Destroy(feat);
-            feat = NULL;
-            continue;
-        }
-        OGRwkbGeometryType gt = wkbFlatten(OGR_G_GetGeometryType(og));
-        if (gt != wkbPolygon && gt != wkbMultiPolygon && gt != wkbCurvePolygon &&
-            gt != wkbMultiSurface && gt != wkbGeometryCollection) {
-            rr_warn(ctx, "%s: %s is not a polygon; feature skipped", where,
-                    OGRGeometryTypeToName(gt));
-            free(code);
-            OGR_F_Destroy(feat);
-            feat = NULL;
-            continue;
-        }
-        GEOSGeometry *g = rr_gdal_to_geos(ctx, og);
-        if (!g) {
-            st = rr_error_prefix(ctx, RR_ERR_GEOMETRY, "%s", where);
+        GEOSGeometry *g = NULL;
+        st = rr_area_geometry(ctx, OGR_F_GetGeometryRef(feat), set->geographic, where, &g);
+        if (st != RR_OK) {
             free(code);
             break;
         }
-        if (!coords_ok(ctx, g, set->geographic)) {
-            st = rr_error(ctx, RR_ERR_GEOMETRY,
-                          "%s: coordinates are not finite or far outside any real extent "
-                          "(NaN, infinity or beyond %s)", where,
-                          set->geographic ? "±400 degrees" : "±100,000 km");
-            GEOSGeom_destroy_r(ctx->geos, g);
-            free(code);
-            break;
-        }
-        g = check_geometry(ctx, g, where);
-        if (!g) {
-            st = RR_ERR_GEOMETRY;
-            free(code);
-            break;
-        }
-        if (GEOSisEmpty_r(ctx->geos, g) == 1) {
-            rr_warn(ctx, "%s: geometry has no area after repair; feature skipped", where);
-            GEOSGeom_destroy_r(ctx->geos, g);
+        if (!g) { /* nothing usable: warned */
             free(code);
             OGR_F_Destroy(feat);
             feat = NULL;

@@ -29,6 +29,12 @@ OGRLayerH rr_gdal_pick_layer(rr_ctx *ctx, GDALDatasetH ds, const char *path, con
                              int want_points);
 /* OGR geometry → GEOS by ISO WKB, curves linearised, Z/M dropped. NULL on failure (message set). */
 GEOSGeometry *rr_gdal_to_geos(rr_ctx *ctx, OGRGeometryH g);
+/* One feature's geometry as the area reader takes it (io_areas.c): polygonal, coordinates finite
+ * and within a real extent, valid (repaired with a warning naming `where`). RR_OK with *out NULL:
+ * nothing usable (empty, not a polygon, no area after repair; warned). *out is owned by the
+ * caller (GEOSGeom_destroy_r). */
+rr_status rr_area_geometry(rr_ctx *ctx, OGRGeometryH og, int geographic, const char *where,
+                           GEOSGeometry **out);
 /* GEOS → OGR by WKB. NULL on failure. */
 OGRGeometryH rr_geos_to_gdal(rr_ctx *ctx, const GEOSGeometry *g);
 /* An SRS from user text (EPSG:3006, WKT, PROJ string); NULL if it cannot be parsed. */

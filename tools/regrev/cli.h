@@ -26,8 +26,11 @@ void cli_progress_done(cli_state *st);
 void cli_signals_install(rr_ctx *ctx);
 void cli_signals_set_outset(rr_outset *set);
 
-int cmd_run(int argc, char **argv);
-int cmd_translate(int argc, char **argv);
-int cmd_key_chain(int argc, char **argv);
+/* The commands; argv[0] is the command's name. parse_only: return after the arguments are
+ * parsed and checked (EXIT_OK if they are good, else the usage exit code) without reading or
+ * writing anything: for the argument fuzzer (fuzz/fuzz_args.c). */
+int cmd_run(int argc, char **argv, int parse_only);
+int cmd_translate(int argc, char **argv, int parse_only);
+int cmd_key_chain(int argc, char **argv, int parse_only);
 
 #endif

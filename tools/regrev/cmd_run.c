@@ -144,7 +144,7 @@ static const struct option run_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-int cmd_run(int argc, char **argv)
+int cmd_run(int argc, char **argv, int parse_only)
 {
     rr_read_opts old_opts = {.label = "old"}, new_opts = {.label = "new"};
     rr_pop_opts pop_opts = {0};
@@ -254,6 +254,11 @@ int cmd_run(int argc, char **argv)
         pop_opts.path = NULL;
     if (pop_opts.cell_size < 0)
         pop_opts.cell_size = -1;
+    if (parse_only) {
+        for (int i = 0; i < 3; i++)
+            free(owned[i]);
+        return EXIT_OK;
+    }
 
     double t0 = now_s(), t_stage = t0;
     rr_run_info info = {.old_path = old_opts.path, .new_path = new_opts.path,

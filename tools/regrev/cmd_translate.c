@@ -186,7 +186,7 @@ static const char *weights_name(rr_weights w)
     return w == RR_WEIGHTS_POP ? "population" : "area";
 }
 
-int cmd_translate(int argc, char **argv)
+int cmd_translate(int argc, char **argv, int parse_only)
 {
     const char *keys[MAX_KEYS];
     size_t nkeys = 0;
@@ -291,6 +291,8 @@ int cmd_translate(int argc, char **argv)
             cli_error("--out is a key; regrev never overwrites its inputs (%s)", out_path);
             return EXIT_USAGE;
         }
+    if (parse_only)
+        return EXIT_OK;
 
     rr_ctx *ctx = rr_ctx_new();
     if (!ctx) {
@@ -351,7 +353,7 @@ static const struct option chain_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-int cmd_key_chain(int argc, char **argv)
+int cmd_key_chain(int argc, char **argv, int parse_only)
 {
     const char *out_path = NULL;
     cli_state cs = {0};
@@ -392,6 +394,8 @@ int cmd_key_chain(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
+    if (parse_only)
+        return EXIT_OK;
     rr_ctx *ctx = rr_ctx_new();
     if (!ctx) {
         cli_error("out of memory");

@@ -36,11 +36,11 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(cmd, "run") == 0)
-        return cmd_run(argc - 1, argv + 1);
+        return cmd_run(argc - 1, argv + 1, 0);
     if (strcmp(cmd, "translate") == 0)
-        return cmd_translate(argc - 1, argv + 1);
+        return cmd_translate(argc - 1, argv + 1, 0);
     if (strcmp(cmd, "key-chain") == 0)
-        return cmd_key_chain(argc - 1, argv + 1);
+        return cmd_key_chain(argc - 1, argv + 1, 0);
     cli_error("unknown command '%s'; the commands are run and translate (see regrev --help)", cmd);
     return EXIT_USAGE;
 }

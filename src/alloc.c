@@ -1,0 +1,62 @@
+/* alloc.c: the allocator of regrev_core (internal.h maps malloc, calloc and realloc here), with
+ * a test-only hook that makes the k-th allocation fail, to prove every error path frees what it
+ * holds and reports RR_ERR_NOMEM [tg's chaos runs].
+ *
+ * The hook is one process-wide countdown: tests that arm it run single-threaded (threads = 1).
+ * Unarmed, the wrappers cost one relaxed atomic increment per allocation. Memory from here is
+ * ordinary malloc memory: free() releases it, and so may dependencies that take ownership. */
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+#undef malloc
+#undef calloc
+#undef realloc
+
+static atomic_ulong alloc_count;
+static atomic_ulong alloc_fail_at; /* 0: disarmed */
+static atomic_int alloc_fired;
+
+/* 1 if this allocation is the one to fail. */
+static int fail_now(void)
+{
+    unsigned long k = atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed) + 1;
+    unsigned long at = atomic_load_explicit(&alloc_fail_at, memory_order_relaxed);
+    if (at == 0 || k != at)
+        return 0;
+    atomic_store_explicit(&alloc_fired, 1, memory_order_relaxed);
+    return 1;
+}
+
+void *rr_malloc(size_t size)
+{
+    return fail_now() ? NULL : malloc(size);
+}
+
+void *rr_calloc(size_t n, size_t size)
+{
+    return fail_now() ? NULL : calloc(n, size);
+}
+
+void *rr_realloc(void *ptr, size_t size)
+{
+    return fail_now() ? NULL : realloc(ptr, size);
+}
+
+void rr_alloc_fail_at(unsigned long k)
+{
+    atomic_store(&alloc_count, 0);
+    atomic_store(&alloc_fired, 0);
+    atomic_store(&alloc_fail_at, k);
+}
+
+unsigned long rr_alloc_count(void)
+{
+    return atomic_load(&alloc_count);
+}
+
+int rr_alloc_fired(void)
+{
+    return atomic_load(&alloc_fired);
+}
