@@ -29,7 +29,7 @@
       change: 'Ändring', changes_title: 'Ändringar (SCB:s förändringstyper)', filter_type: 'Ändringstyp',
       filter_text: 'Kod eller kommun', all_types: 'Alla ändringstyper', rows_shown: (n, m) => `${n} av ${m} rader`,
       col_old: 'Gammal kod', col_new: 'Ny kod', col_type: 'Ändringstyp', col_kommun: 'Kommun',
-      col_area: 'Yta (ha)', col_pop: 'Befolkning', count: 'Antal', areas_old: 'Gamla', areas_new: 'Nya',
+      col_area: 'Yta (ha)', col_pop: 'Befolkning', pop_short: 'Bef.', count: 'Antal', areas_old: 'Gamla', areas_new: 'Nya',
       report_title: 'Kommunöversikt',
       report_intro: 'Varje karta visar kommunens nya områden färgade efter klass, de gamla gränserna streckade och de flyttade delarna i orange. Klicka på en karta för att visa kommunen i huvudkartan.',
       only_changed: 'Visa bara kommuner med ändringar', areas_word: 'områden', rows_word: 'ändringsrader',
@@ -58,7 +58,7 @@
       change: 'Change', changes_title: "Changes (SCB's change types)", filter_type: 'Change type',
       filter_text: 'Code or municipality', all_types: 'All change types', rows_shown: (n, m) => `${n} of ${m} rows`,
       col_old: 'Old code', col_new: 'New code', col_type: 'Change type', col_kommun: 'Municipality',
-      col_area: 'Area (ha)', col_pop: 'Population', count: 'Count', areas_old: 'Old', areas_new: 'New',
+      col_area: 'Area (ha)', col_pop: 'Population', pop_short: 'Pop.', count: 'Count', areas_old: 'Old', areas_new: 'New',
       report_title: 'Municipalities at a glance',
       report_intro: 'Each map shows the municipality\'s new areas coloured by class, the old boundaries dashed and the moved parts in orange. Click a map to show the municipality on the main map.',
       only_changed: 'Only municipalities with changes', areas_word: 'areas', rows_word: 'change rows',
@@ -398,7 +398,7 @@
 
   function renderLegend() {
     const counts = S.fill === 'new' ? F.clsNew : F.clsOld;
-    let h = `<div class="panel-title">${esc(t('legend_class'))} (${esc(verName(S.fill).toLowerCase())})</div>`;
+    let h = `<summary class="panel-title">${esc(t('legend_class'))} (${esc(verName(S.fill).toLowerCase())})</summary>`;
     D.classes.forEach((c, ci) => {
       if (!counts[ci]) return;
       h += `<div class="row"><span class="chip" style="background:${colour(ci)}"></span>${esc(clsName(ci))}<span class="n">${fmt(counts[ci], 0)}</span></div>`;
@@ -501,7 +501,7 @@
       h += `<dt>${esc(t(side === 'old' ? 'area_out' : 'area_in'))}</dt><dd>${fmtArea(movedArea)}</dd>`;
       if (M.has_pop) h += `<dt>${esc(t(side === 'old' ? 'moved_out' : 'moved_in'))}</dt><dd id="details-moved">${fmtPop(movedPop)}</dd>`;
       h += '</dl>';
-      h += `<h4>${esc(t('relations'))}</h4><div class="scroll"><table class="data" id="details-relations"><thead><tr><th>${esc(verName('old'))}</th><th>${esc(verName('new'))}</th><th class="num">ha</th>${M.has_pop ? `<th class="num">${esc(t('col_pop'))}</th>` : ''}<th class="num">w_area_old<br>w_area_new</th>${M.has_pop ? '<th class="num">w_pop_old<br>w_pop_new</th>' : ''}</tr></thead><tbody>`;
+      h += `<h4>${esc(t('relations'))}</h4><div class="scroll"><table class="data" id="details-relations"><thead><tr><th>${esc(verName('old'))}</th><th>${esc(verName('new'))}</th><th class="num">ha</th>${M.has_pop ? `<th class="num">${esc(t('pop_short'))}</th>` : ''}<th class="num">w_area_old<br>w_area_new</th>${M.has_pop ? '<th class="num">w_pop_old<br>w_pop_new</th>' : ''}</tr></thead><tbody>`;
       for (const k of A.rel[i]) {
         const r = D.rel[k];
         const oc = r[0] >= 0 ? codeLink('old', r[0]) : `<i>${esc(t('none_old'))}</i>`;

@@ -90,8 +90,9 @@ try {
   }
   const nRows = await page.$$eval('#changes-table tbody tr', (r) => r.length);
   check(nRows === changes.length, `table of changes has the ${changes.length} rows of changes.csv`, `${nRows}`);
-  const summary = await page.textContent('#summary-words');
-  check(summary.includes(String(codes.old.length)) && summary.length > 200, 'summary in words names the figures');
+  const summary = (await page.textContent('#summary-words')).replace(/[\s\u00a0\u202f]/g, '');
+  check(summary.includes(String(codes.old.length)) && summary.includes(String(changes.length)) && summary.length > 200,
+    'summary in words names the figures (areas, change rows)');
   const box = await page.$eval('#fill-new', (g) => { const b = g.getBBox(); return [b.width, b.height]; });
   check(box[0] > 0 && box[1] > 0, 'areas render with a non-empty extent');
 
