@@ -1,4 +1,5 @@
 /* areaset.c: one version of a partition in memory: sorting, gathering codes, accessors. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,4 +169,67 @@ out:
         GEOSWKTReader_destroy_r(ctx->geos, rd);
     rr_areaset_free(set);
     return st;
+}
+
+/* The polygons of a geometry (make-valid can return lines and points beside them), or NULL. */
+static GEOSGeometry *polygonal_only(rr_ctx *ctx, GEOSGeometry *g)
+{
+    int t = GEOSGeomTypeId_r(ctx->geos, g);
+    if (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON)
+        return g;
+    int n = GEOSGetNumGeometries_r(ctx->geos, g);
+    GEOSGeometry **parts = malloc((size_t)(n > 0 ? n : 1) * sizeof *parts);
+    unsigned k = 0;
+    for (int i = 0; parts && i < n; i++) {
+        const GEOSGeometry *sub = GEOSGetGeometryN_r(ctx->geos, g, i);
+        if (GEOSGeomTypeId_r(ctx->geos, sub) == GEOS_POLYGON)
+            parts[k++] = GEOSGeom_clone_r(ctx->geos, sub);
+        else if (GEOSGeomTypeId_r(ctx->geos, sub) == GEOS_MULTIPOLYGON)
+            for (int j = 0; j < GEOSGetNumGeometries_r(ctx->geos, sub); j++)
+                parts[k++] = GEOSGeom_clone_r(ctx->geos, GEOSGetGeometryN_r(ctx->geos, sub, j));
+    }
+    GEOSGeom_destroy_r(ctx->geos, g);
+    GEOSGeometry *out = parts && k ? GEOSGeom_createCollection_r(ctx->geos, GEOS_MULTIPOLYGON, parts, k) : NULL;
+    free(parts);
+    return out;
+}
+
+static int snap_xy(double *x, double *y, void *user)
+{
+    double p = *(const double *)user;
+    *x = round(*x / p) * p;
+    *y = round(*y / p) * p;
+    return 1;
+}
+
+rr_status rr_areaset_snap(rr_ctx *ctx, rr_areaset *set, double precision)
+{
+    if (!(precision > 0))
+        return RR_OK;
+    for (size_t i = 0; i < set->n; i++) {
+        rr_area *a = &set->areas[i];
+        GEOSGeometry *g = GEOSGeom_transformXY_r(ctx->geos, a->geom, snap_xy, &precision);
+        if (!g)
+            return rr_error(ctx, RR_ERR_GEOMETRY, "cannot snap code %s to a %g grid: %s (%s)",
+                            a->code, precision, rr_geos_msg(ctx), set->path);
+        if (GEOSisValid_r(ctx->geos, g) != 1) {
+            GEOSGeometry *fixed = GEOSMakeValid_r(ctx->geos, g);
+            GEOSGeom_destroy_r(ctx->geos, g);
+            if (!fixed)
+                return rr_error(ctx, RR_ERR_GEOMETRY, "code %s is invalid on a %g grid and cannot "
+                                "be repaired: %s (%s)", a->code, precision, rr_geos_msg(ctx),
+                                set->path);
+            rr_warn(ctx, "%s, code %s: invalid once snapped to a %g grid (vertices closer than "
+                    "that); repaired", set->path, a->code, precision);
+            g = polygonal_only(ctx, fixed);
+            if (!g)
+                return rr_error(ctx, RR_ERR_GEOMETRY, "code %s has no area left on a %g grid (%s)",
+                                a->code, precision, set->path);
+        }
+        GEOSGeom_destroy_r(ctx->geos, a->geom);
+        a->geom = g;
+        GEOSArea_r(ctx->geos, g, &a->area);
+    }
+    set->precision = precision;
+    return RR_OK;
 }

@@ -62,7 +62,13 @@ struct rr_areaset {
     char *crs_name;    /* short name for messages and summary.json */
     size_t feature_count;
     int geographic;    /* 1 if the CRS is geographic (degrees) */
+    double precision;  /* coordinates snapped to this grid (0: not snapped) */
 };
+/* Snap every coordinate to `precision` (a grid in CRS units; 0 does nothing) and repair what
+ * snapping made invalid. Two versions exported by different programs hold the same boundary as
+ * slightly different doubles (524011.09049999993 and 524011.0905); on a common grid they are
+ * identical again, which keeps the overlay exact and fast. */
+rr_status rr_areaset_snap(rr_ctx *ctx, rr_areaset *set, double precision);
 
 struct rr_popsource {
     GEOSGeometry **cells;  /* square cells or polygons, or points */
@@ -234,6 +240,12 @@ void rr_piece_clear(rr_ctx *ctx, rr_piece *p);
 /* The geometry of piece k, made on first use for a continuing area's own piece (old − lost).
  * Not thread-safe for the same piece; NULL on failure (message set). */
 const GEOSGeometry *rr_piece_shape(rr_ctx *ctx, const rr_revision *rev, size_t k);
+
+/* diff.c */
+/* a − b for two versions of one area; fast when they share most boundary segments exactly.
+ * *out is a MultiPolygon, or NULL when nothing is left. */
+rr_status rr_area_difference(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
+                             GEOSGeometry **out);
 
 /* analysis.c */
 const char *rr_change_type_name(rr_change_type t);

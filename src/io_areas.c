@@ -387,7 +387,12 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
             set->code_field = level;
         }
     }
-    if ((st = rr_areaset_finish(ctx, set, path, opts->group_field || opts->link_path)) != RR_OK)
+    double precision = opts->precision > 0 ? opts->precision
+                       : opts->precision < 0  ? 0
+                       : set->geographic      ? 1e-9
+                                              : 1e-4;
+    if ((st = rr_areaset_snap(ctx, set, precision)) != RR_OK ||
+        (st = rr_areaset_finish(ctx, set, path, opts->group_field || opts->link_path)) != RR_OK)
         goto out;
     *out = set;
     set = NULL;

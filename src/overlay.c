@@ -428,15 +428,14 @@ static rr_status push_uncovered(rr_ctx *ctx, const overlay_job *job, size_t i,
     return st;
 }
 
-/* geom − twin, polygons only; *out NULL when nothing is left. */
+/* area − twin (two versions of one code), polygons only; *out NULL when nothing is left. */
 static rr_status difference(rr_ctx *ctx, const rr_area *area, const rr_area *twin,
                             GEOSGeometry **out, double *area_out)
 {
-    GEOSGeometry *d = GEOSDifference_r(ctx->geos, area->geom, twin->geom);
-    if (!d)
-        return rr_error(ctx, RR_ERR_GEOMETRY, "cannot compare the two versions of %s: %s",
-                        area->code, rr_geos_msg(ctx));
-    d = polygons_only(ctx, d);
+    GEOSGeometry *d = NULL;
+    rr_status st = rr_area_difference(ctx, area->geom, twin->geom, &d);
+    if (st != RR_OK)
+        return rr_error_prefix(ctx, st, "comparing the two versions of %s", area->code);
     *area_out = 0;
     if (d)
         GEOSArea_r(ctx->geos, d, area_out);

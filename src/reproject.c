@@ -140,6 +140,8 @@ rr_status rr_areaset_match_crs(rr_ctx *ctx, rr_areaset *set, const rr_areaset *l
         set->areas[i].geom = geoms[i];
         GEOSArea_r(ctx->geos, geoms[i], &set->areas[i].area);
     }
+    if ((st = rr_areaset_snap(ctx, set, like->precision)) != RR_OK)
+        goto out;
     free(set->crs);
     free(set->crs_name);
     set->crs = crs;

@@ -86,6 +86,10 @@ typedef struct rr_read_opts {
      * code field or "deso", and the last column named like "*kod*" that is not it). */
     const char *group_field;
     const char *link_path, *link_from, *link_to;
+    /* Coordinates are snapped to a grid of this size in CRS units, so that boundaries two
+     * programs wrote as slightly different doubles coincide again. 0: the default, 0.0001
+     * (0.1 mm in metres; 1e-9 degrees for a geographic CRS); < 0: no snapping. */
+    double precision;
 } rr_read_opts;
 
 /* Read one version: features gathered per code into one (multi)polygon, vintage suffixes

@@ -40,6 +40,9 @@ static void run_usage(FILE *f)
 "  --old-code F, --new-code F     code field (default: detect desokod, deso, regsokod, regso,\n"
 "                                 kod, code); integer fields work too\n"
 "  --assume-crs CRS           CRS for layers that have none (e.g. EPSG:3006)\n"
+"  --precision P              snap coordinates to a grid of P CRS units so that shared\n"
+"                             boundaries written by different programs coincide (default\n"
+"                             0.0001: 0.1 mm; 1e-9 for degrees); 0: no snapping\n"
 "\n"
 "Coarser levels (RegSO from DeSO): dissolve each version's areas into groups\n"
 "  --old-group F, --new-group F   by a field of the layer (e.g. --new-group regsokod)\n"
@@ -104,7 +107,7 @@ enum {
     OPT_OLD = 256, OPT_NEW, OPT_POP, OPT_OUT, OPT_OLD_LAYER, OPT_NEW_LAYER, OPT_OLD_CODE,
     OPT_NEW_CODE, OPT_ASSUME_CRS, OPT_POP_FIELD, OPT_POP_CELL, OPT_NO_POP, OPT_MIN_AREA,
     OPT_MIN_SHARE, OPT_MIN_WIDTH, OPT_MIN_CORE, OPT_MIN_POP, OPT_TOLERANCE, OPT_THREADS, OPT_PROGRESS,
-    OPT_QUIET, OPT_HELP, OPT_OLD_GROUP, OPT_NEW_GROUP, OPT_OLD_LINK, OPT_NEW_LINK,
+    OPT_QUIET, OPT_HELP, OPT_PRECISION, OPT_OLD_GROUP, OPT_NEW_GROUP, OPT_OLD_LINK, OPT_NEW_LINK,
     OPT_OLD_LINK_COLUMNS, OPT_NEW_LINK_COLUMNS, OPT_POP_OLD, OPT_POP_NEW, OPT_POP_OLD_FIELD, OPT_POP_NEW_FIELD
 };
 
@@ -118,6 +121,7 @@ static const struct option run_options[] = {
     {"old-code", required_argument, NULL, OPT_OLD_CODE},
     {"new-code", required_argument, NULL, OPT_NEW_CODE},
     {"assume-crs", required_argument, NULL, OPT_ASSUME_CRS},
+    {"precision", required_argument, NULL, OPT_PRECISION},
     {"old-group", required_argument, NULL, OPT_OLD_GROUP},
     {"new-group", required_argument, NULL, OPT_NEW_GROUP},
     {"old-link", required_argument, NULL, OPT_OLD_LINK},
@@ -173,6 +177,11 @@ int cmd_run(int argc, char **argv, int parse_only)
         case OPT_OLD_CODE: old_opts.code_field = optarg; break;
         case OPT_NEW_CODE: new_opts.code_field = optarg; break;
         case OPT_ASSUME_CRS: old_opts.assume_crs = new_opts.assume_crs = optarg; break;
+        case OPT_PRECISION:
+            if (cli_parse_double("--precision", optarg, 0, &num))
+                return EXIT_USAGE;
+            old_opts.precision = new_opts.precision = num > 0 ? num : -1;
+            break;
         case OPT_OLD_GROUP: old_opts.group_field = optarg; break;
         case OPT_NEW_GROUP: new_opts.group_field = optarg; break;
         case OPT_OLD_LINK: old_opts.link_path = optarg; break;
