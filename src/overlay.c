@@ -149,6 +149,8 @@ typedef struct overlay_job {
     double tolerance;
     piece_list *lists;       /* one list per area of a */
     const double *covered;   /* second pass: area of each a-area already covered by pieces */
+    const GEOSGeometry ***given; /* second pass: per new area, pieces other old areas gave it */
+    const size_t *ngiven;
 } overlay_job;
 
 static GEOSGeometry *polygons_only(rr_ctx *ctx, GEOSGeometry *g);
@@ -428,6 +430,54 @@ static rr_status push_uncovered(rr_ctx *ctx, const overlay_job *job, size_t i,
     return st;
 }
 
+/* The part of a small geometry (what an area lost or gained) that the given pieces, cut from
+ * it, do not cover: all small, so no whole area is overlaid. */
+static rr_status push_rest(rr_ctx *ctx, const overlay_job *job, size_t i, const GEOSGeometry *geom,
+                           const GEOSGeometry *const *parts, size_t nparts)
+{
+    GEOSGeometry *rest = NULL;
+    if (nparts == 0) {
+        rest = GEOSGeom_clone_r(ctx->geos, geom);
+    } else {
+        GEOSGeometry **copies = malloc(nparts * sizeof *copies);
+        if (!copies)
+            return rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+        for (size_t k = 0; k < nparts; k++)
+            copies[k] = GEOSGeom_clone_r(ctx->geos, parts[k]);
+        GEOSGeometry *coll = GEOSGeom_createCollection_r(ctx->geos, GEOS_GEOMETRYCOLLECTION,
+                                                         copies, (unsigned)nparts);
+        free(copies);
+        GEOSGeometry *cover = coll ? GEOSUnaryUnion_r(ctx->geos, coll) : NULL;
+        if (coll)
+            GEOSGeom_destroy_r(ctx->geos, coll);
+        rest = cover ? GEOSDifference_r(ctx->geos, geom, cover) : NULL;
+        if (cover)
+            GEOSGeom_destroy_r(ctx->geos, cover);
+    }
+    if (!rest)
+        return rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the uncovered part of %s: %s",
+                        job->a->areas[i].code, rr_geos_msg(ctx));
+    rest = polygons_only(ctx, rest);
+    double left = 0;
+    if (rest)
+        GEOSArea_r(ctx->geos, rest, &left);
+    if (!rest || left <= job->tolerance) {
+        if (rest)
+            GEOSGeom_destroy_r(ctx->geos, rest);
+        return RR_OK;
+    }
+    rr_piece p = new_piece(job, i, RR_NONE);
+    p.old_idx = job->a_is_old ? i : RR_NONE;
+    p.new_idx = job->a_is_old ? RR_NONE : i;
+    p.area = left;
+    p.geom = rest;
+    p.shape = rest;
+    rr_status st = list_push(ctx, &job->lists[i], &p);
+    if (st != RR_OK)
+        rr_piece_clear(ctx, &p);
+    return st;
+}
+
 /* area − twin (two versions of one code), polygons only; *out NULL when nothing is left. */
 static rr_status difference(rr_ctx *ctx, const rr_area *area, const rr_area *twin,
                             GEOSGeometry **out, double *area_out)
@@ -487,11 +537,22 @@ static rr_status overlay_old(rr_ctx *ctx, size_t i, void *user)
         /* the piece owns `lost` from here; keep using it */
     }
     if (lost && lost_area > job->tolerance) {
+        size_t first = job->lists[i].n;
         if ((st = query(ctx, job->b, lost, &hits)) != RR_OK ||
             (st = intersect_hits(ctx, job, i, lost, NULL, &hits, same, &covered)) != RR_OK)
             goto out;
-        if (lost_area - covered > job->tolerance)
-            st = push_uncovered(ctx, job, i, lost, &hits, same);
+        if (lost_area - covered > job->tolerance) {
+            size_t n = job->lists[i].n - first;
+            const GEOSGeometry **parts = malloc((n ? n : 1) * sizeof *parts);
+            if (!parts) {
+                st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+                goto out;
+            }
+            for (size_t k = 0; k < n; k++)
+                parts[k] = job->lists[i].p[first + k].shape;
+            st = push_rest(ctx, job, i, lost, parts, n);
+            free(parts);
+        }
     }
     if (xx.area > job->tolerance)
         lost = NULL; /* owned by the piece */
@@ -502,7 +563,8 @@ out:
     return st;
 }
 
-/* Pass 2, one new area: only what no old area covers. */
+/* Pass 2, one new area: only what no old area covers. Where the code continues, that is what
+ * the area gained, less the pieces other old areas gave it (found in pass 1). */
 static rr_status overlay_new_uncovered(rr_ctx *ctx, size_t j, void *user)
 {
     overlay_job *job = user;
@@ -510,18 +572,22 @@ static rr_status overlay_new_uncovered(rr_ctx *ctx, size_t j, void *user)
     if (area->area - job->covered[j] <= job->tolerance)
         return RR_OK;
     size_t same = rr_areaset_find(job->b, area->code);
-    GEOSGeometry *gained = NULL;
-    double gained_area = 0;
     query_hits hits = {0};
     rr_status st = RR_OK;
-    if (same != RR_NONE && (st = difference(ctx, area, &job->b->areas[same], &gained, &gained_area)) != RR_OK)
+    if (same == RR_NONE) {
+        if ((st = query(ctx, job->b, area->geom, &hits)) == RR_OK)
+            st = push_uncovered(ctx, job, j, area->geom, &hits, RR_NONE);
+        free(hits.idx);
         return st;
-    const GEOSGeometry *base = same != RR_NONE ? gained : area->geom;
-    if (base && (st = query(ctx, job->b, base, &hits)) == RR_OK)
-        st = push_uncovered(ctx, job, j, base, &hits, same);
+    }
+    GEOSGeometry *gained = NULL;
+    double gained_area = 0;
+    if ((st = difference(ctx, area, &job->b->areas[same], &gained, &gained_area)) != RR_OK)
+        return st;
+    if (gained && gained_area > job->tolerance)
+        st = push_rest(ctx, job, j, gained, job->given[j], job->ngiven[j]);
     if (gained)
         GEOSGeom_destroy_r(ctx->geos, gained);
-    free(hits.idx);
     return st;
 }
 
@@ -642,9 +708,18 @@ static void check_versions(rr_ctx *ctx, const rr_areaset *os, const rr_areaset *
                 os->code_field, ns->path, ns->code_field);
 }
 
+static void free_given(const GEOSGeometry ***given, size_t n)
+{
+    for (size_t j = 0; given && j < n; j++)
+        free(given[j]);
+    free(given);
+}
+
 rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_areaset *new_set,
                               const rr_params *params, rr_revision **out)
 {
+    const GEOSGeometry ***given = NULL;
+    size_t *ngiven = NULL;
     rr_status st = RR_OK;
     rr_revision *rev = calloc(1, sizeof *rev);
     piece_list *old_lists = calloc(old_set->n, sizeof *old_lists);
@@ -679,9 +754,34 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
         for (size_t k = 0; k < old_lists[i].n; k++)
             if (old_lists[i].p[k].new_idx != RR_NONE)
                 covered[old_lists[i].p[k].new_idx] += old_lists[i].p[k].area;
+    /* per new area, the pieces that other old areas gave it */
+    ngiven = calloc(new_set->n + 1, sizeof *ngiven);
+    given = calloc(new_set->n + 1, sizeof *given);
+    if (!ngiven || !given) {
+        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory for the overlay");
+        goto fail;
+    }
+    for (size_t i = 0; i < old_set->n; i++)
+        for (size_t k = 0; k < old_lists[i].n; k++) {
+            const rr_piece *p = &old_lists[i].p[k];
+            if (p->new_idx != RR_NONE && p->shape && strcmp(old_set->areas[i].code, new_set->areas[p->new_idx].code) != 0)
+                ngiven[p->new_idx]++;
+        }
+    for (size_t j = 0; j < new_set->n; j++)
+        if (ngiven[j] && !(given[j] = malloc(ngiven[j] * sizeof *given[j]))) {
+            st = rr_error(ctx, RR_ERR_NOMEM, "out of memory for the overlay");
+            goto fail;
+        }
+    memset(ngiven, 0, (new_set->n + 1) * sizeof *ngiven);
+    for (size_t i = 0; i < old_set->n; i++)
+        for (size_t k = 0; k < old_lists[i].n; k++) {
+            const rr_piece *p = &old_lists[i].p[k];
+            if (p->new_idx != RR_NONE && p->shape && strcmp(old_set->areas[i].code, new_set->areas[p->new_idx].code) != 0)
+                given[p->new_idx][ngiven[p->new_idx]++] = p->shape;
+        }
     overlay_job job2 = {.a = new_set, .b = old_set, .a_is_old = 0,
                         .tolerance = rev->params.tolerance_m2, .lists = new_lists,
-                        .covered = covered};
+                        .covered = covered, .given = given, .ngiven = ngiven};
     st = rr_parallel_for(ctx, new_set->n, rev->params.threads, "finding uncovered parts",
                          overlay_new_uncovered, tree_release, &job2);
     if (st != RR_OK)
@@ -706,6 +806,8 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
             lists[i].n = 0;
         }
     }
+    free_given(given, new_set->n);
+    free(ngiven);
     free_lists(ctx, old_lists, old_set->n);
     free_lists(ctx, new_lists, new_set->n);
     free(covered);
@@ -714,6 +816,8 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
     *out = rev;
     return RR_OK;
 fail:
+    free_given(given, new_set->n);
+    free(ngiven);
     free_lists(ctx, old_lists, old_set->n);
     free_lists(ctx, new_lists, new_set->n);
     free(covered);
