@@ -586,13 +586,14 @@
       : `The old division${vo} has ${n(f.nOld)} areas and the new one${vn} ${n(f.nNew)}. ${n(c(f.clsOld, 'unchanged'))} of the old areas remain entirely unchanged.`);
     const parts = [];
     const phr = sv
-      ? { recoded: 'har bara fått ny kod', boundary: 'har fått en ändrad gräns', split: 'har delats', merged: 'har slagits samman', complex: 'ingår i en komplex omfördelning', ceased: 'har upphört utan efterföljare' }
+      ? { recoded: 'bara fått ny kod', boundary: 'fått en ändrad gräns', split: 'delats', merged: 'slagits samman med andra', complex: 'blivit del av en komplex omfördelning', ceased: 'upphört utan efterföljare' }
       : { recoded: 'only changed code', boundary: 'had a boundary redrawn', split: 'were split', merged: 'were merged', complex: 'are part of a many-to-many redistribution', ceased: 'ceased without successor' };
     for (const k of ['boundary', 'split', 'merged', 'complex', 'recoded', 'ceased']) if (c(f.clsOld, k)) parts.push(`${n(c(f.clsOld, k))} ${phr[k]}`);
-    if (parts.length) ps.push((sv ? 'Av de gamla områdena ' : 'Of the old areas, ') + listWords(parts) + '.');
+    if (parts.length) ps.push((sv ? 'Bland de gamla områdena har ' : 'Of the old areas, ') + listWords(parts) + '.');
     if (c(f.clsNew, 'new')) ps.push(sv ? `${n(c(f.clsNew, 'new'))} områden i den nya indelningen är helt nya.` : `${n(c(f.clsNew, 'new'))} areas of the new division are entirely new.`);
     const tparts = [];
-    f.types.forEach((ty, ti) => { if (ty.n) tparts.push(`${n(ty.n)} ”${esc(typeName(ti))}”`); });
+    const [q0, q1] = sv ? ['”', '”'] : ['“', '”'];
+    f.types.forEach((ty, ti) => { if (ty.n) tparts.push(`${n(ty.n)} ${q0}${esc(typeName(ti))}${q1}`); });
     ps.push(sv
       ? `SCB:s ändringslista, återskapad ur geometrin, har ${n(rows.length)} rader${KOMS.length > 1 ? ` i ${n(f.kommunerChanged)} av ${n(KOMS.length)} kommuner` : ''}${tparts.length ? ': ' + listWords(tparts) : ''}.`
       : `SCB's change list, regenerated from the geometry, has ${n(rows.length)} rows${KOMS.length > 1 ? ` in ${n(f.kommunerChanged)} of ${n(KOMS.length)} municipalities` : ''}${tparts.length ? ': ' + listWords(tparts) : ''}.`);
@@ -665,7 +666,7 @@
   }
   function renderTable() {
     const list = sortedRows();
-    tbody.innerHTML = list.map((r) => `<tr data-k="${r.k}" data-type="${r.t}"><td>${esc(r.oc || '–')}</td><td>${esc(r.nc || '–')}</td><td>${esc(typeName(r.t))}</td><td>${esc(kname(r.kommun) || r.kommun)}</td><td class="num">${fmt(r.area / 1e4, 1)}</td><td class="num">${fmtPop(r.pop)}</td></tr>`).join('');
+    tbody.innerHTML = list.map((r) => `<tr data-k="${r.k}" data-type="${r.t}"><td>${esc(r.oc || '–')}</td><td>${esc(r.nc || '–')}</td><td title="${esc(D.types[r.t])}">${esc(typeName(r.t))}</td><td>${esc(kname(r.kommun) || r.kommun)}</td><td class="num">${fmt(r.area / 1e4, 1)}</td><td class="num">${fmtPop(r.pop)}</td></tr>`).join('');
     $('filter-count').textContent = t('rows_shown')(list.length, rows.length);
     for (const th of document.querySelectorAll('#changes-table th')) {
       th.classList.toggle('sorted', th.dataset.col === S.sort.col);
