@@ -16,7 +16,9 @@
 #include "internal.h"
 
 typedef struct seg {
-    double x0, y0, x1, y1;
+    double x0, y0, x1, y1; /* oriented: the interior on the left */
+    unsigned char reversed; /* the ring runs x1,y1 -> x0,y0 */
+    unsigned char ring_start; /* first segment of its ring */
 } seg;
 
 typedef struct seg_set {
@@ -123,13 +125,15 @@ static int add_ring(rr_ctx *ctx, const GEOSGeometry *ring, int hole, seg_set *se
         area2 += xy[2 * i] * xy[2 * i + 3] - xy[2 * i + 2] * xy[2 * i + 1];
     int ccw = area2 > 0;
     int reverse = hole ? ccw : !ccw;
-    int ok = 1;
+    int ok = 1, first = 1;
     for (unsigned i = 0; ok && i + 1 < n; i++) {
-        seg s = {xy[2 * i], xy[2 * i + 1], xy[2 * i + 2], xy[2 * i + 3]};
+        seg s = {xy[2 * i], xy[2 * i + 1], xy[2 * i + 2], xy[2 * i + 3], 0, 0};
         if (s.x0 == s.x1 && s.y0 == s.y1)
             continue;
         if (reverse)
-            s = (seg){s.x1, s.y1, s.x0, s.y0};
+            s = (seg){s.x1, s.y1, s.x0, s.y0, 1, 0};
+        s.ring_start = (unsigned char)first;
+        first = 0;
         ok = seg_push(set, s);
     }
     free(xy);
@@ -157,44 +161,87 @@ static int add_polygons(rr_ctx *ctx, const GEOSGeometry *g, seg_set *set)
     return 1;
 }
 
+/* A growable coordinate buffer for one chain of changed segments. */
+typedef struct chain {
+    double *xy;
+    size_t n, cap;
+} chain;
+
+static int chain_add(chain *c, double x, double y)
+{
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 64;
+        double *bigger = realloc(c->xy, 2 * cap * sizeof *bigger);
+        if (!bigger)
+            return 0;
+        c->xy = bigger;
+        c->cap = cap;
+    }
+    c->xy[2 * c->n] = x;
+    c->xy[2 * c->n + 1] = y;
+    c->n++;
+    return 1;
+}
+
+/* The segments found in one version only, as line strings: consecutive changed segments of a
+ * ring are chained into one line (far fewer objects than one line per segment). */
 static GEOSGeometry *changed_linework(rr_ctx *ctx, const seg_set *a, const seg_set *b,
                                       size_t *count)
 {
-    size_t n = 0, cap = 256;
+    size_t n = 0, cap = 64, changed = 0;
     GEOSGeometry **lines = malloc(cap * sizeof *lines);
+    chain c = {0};
     if (!lines)
         return NULL;
     for (int side = 0; side < 2; side++) {
         const seg_set *mine = side ? b : a, *other = side ? a : b;
-        for (size_t i = 0; i < mine->n; i++) {
-            const seg *s = &mine->s[i];
-            if (seg_contains(other, s))
-                continue;
-            if (n == cap) {
-                GEOSGeometry **bigger = realloc(lines, 2 * cap * sizeof *bigger);
-                if (!bigger)
-                    goto fail;
-                lines = bigger;
-                cap *= 2;
+        for (size_t i = 0; i <= mine->n; i++) {
+            const seg *s = i < mine->n ? &mine->s[i] : NULL;
+            int is_changed = s && !seg_contains(other, s);
+            /* ring order: x0,y0 -> x1,y1 unless the segment was reversed for orientation */
+            double ax = 0, ay = 0, bx = 0, by = 0;
+            if (s) {
+                ax = s->reversed ? s->x1 : s->x0;
+                ay = s->reversed ? s->y1 : s->y0;
+                bx = s->reversed ? s->x0 : s->x1;
+                by = s->reversed ? s->y0 : s->y1;
             }
-            GEOSCoordSequence *cs = GEOSCoordSeq_create_r(ctx->geos, 2, 2);
-            if (!cs)
+            int continues = is_changed && c.n > 0 && !s->ring_start &&
+                            c.xy[2 * (c.n - 1)] == ax && c.xy[2 * (c.n - 1) + 1] == ay;
+            if (c.n > 0 && !continues) { /* close the current chain */
+                if (n == cap) {
+                    GEOSGeometry **bigger = realloc(lines, 2 * cap * sizeof *bigger);
+                    if (!bigger)
+                        goto fail;
+                    lines = bigger;
+                    cap *= 2;
+                }
+                GEOSCoordSequence *cs = GEOSCoordSeq_copyFromBuffer_r(ctx->geos, c.xy,
+                                                                      (unsigned)c.n, 0, 0);
+                if (!cs || !(lines[n] = GEOSGeom_createLineString_r(ctx->geos, cs)))
+                    goto fail;
+                n++;
+                c.n = 0;
+            }
+            if (!is_changed)
+                continue;
+            changed++;
+            if (c.n == 0 && !chain_add(&c, ax, ay))
                 goto fail;
-            GEOSCoordSeq_setXY_r(ctx->geos, cs, 0, s->x0, s->y0);
-            GEOSCoordSeq_setXY_r(ctx->geos, cs, 1, s->x1, s->y1);
-            if (!(lines[n] = GEOSGeom_createLineString_r(ctx->geos, cs)))
+            if (!chain_add(&c, bx, by))
                 goto fail;
-            n++;
         }
     }
-    *count = n;
+    free(c.xy);
+    *count = changed;
     GEOSGeometry *mls = GEOSGeom_createCollection_r(ctx->geos, GEOS_MULTILINESTRING, lines, (unsigned)n);
-    if (mls)
-        free(lines);
-    else
-        goto fail;
+    if (!mls)
+        goto fail_lines;
+    free(lines);
     return mls;
 fail:
+    free(c.xy);
+fail_lines:
     for (size_t i = 0; i < n; i++)
         GEOSGeom_destroy_r(ctx->geos, lines[i]);
     free(lines);
