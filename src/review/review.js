@@ -459,7 +459,7 @@
   const codeLink = (side, i) => `<button class="code-link" data-s="${side}" data-i="${i}">${esc(D[side].code[i])}</button>`;
   function changeTable(ks) {
     if (!ks.length) return `<p class="hint">${esc(t('no_changes'))}</p>`;
-    let h = `<div class="scroll"><table class="data"><thead><tr><th>${esc(t('col_old'))}</th><th>${esc(t('col_new'))}</th><th>${esc(t('col_type'))}</th><th class="num">ha</th><th class="num">${esc(t('col_pop'))}</th></tr></thead><tbody>`;
+    let h = `<div class="scroll"><table class="data"><thead><tr><th>${esc(t('col_old'))}</th><th>${esc(t('col_new'))}</th><th>${esc(t('col_type'))}</th><th class="num">ha</th><th class="num">${esc(t('pop_short'))}</th></tr></thead><tbody>`;
     for (const k of ks) {
       const r = rows[k];
       h += `<tr data-k="${k}" class="${k === S.selChange ? 'selected' : ''}"><td>${r.o >= 0 ? codeLink('old', r.o) : '–'}</td><td>${r.n >= 0 ? codeLink('new', r.n) : '–'}</td><td>${esc(typeName(r.t))}</td><td class="num">${fmt(r.area / 1e4, 1)}</td><td class="num">${fmtPop(r.pop)}</td></tr>`;
