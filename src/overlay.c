@@ -149,8 +149,6 @@ typedef struct overlay_job {
     double tolerance;
     piece_list *lists;       /* one list per area of a */
     const double *covered;   /* second pass: area of each a-area already covered by pieces */
-    const GEOSGeometry ***given; /* second pass: per new area, pieces other old areas gave it */
-    const size_t *ngiven;
 } overlay_job;
 
 static GEOSGeometry *polygons_only(rr_ctx *ctx, GEOSGeometry *g);
@@ -280,6 +278,41 @@ static GEOSSTRtree *tree_for(rr_ctx *ctx, const rr_areaset *b)
     return tls_tree.tree;
 }
 
+/* Per-worker prepared geometries of the other version, made on first use. */
+static _Thread_local const GEOSPreparedGeometry **tls_prep;
+static _Thread_local size_t tls_prep_n;
+static _Thread_local GEOSContextHandle_t tls_prep_owner;
+static _Thread_local const rr_areaset *tls_prep_set;
+
+static void prep_release(rr_ctx *ctx)
+{
+    if (tls_prep && tls_prep_owner == ctx->geos)
+        for (size_t j = 0; j < tls_prep_n; j++)
+            if (tls_prep[j])
+                GEOSPreparedGeom_destroy_r(ctx->geos, tls_prep[j]);
+    free(tls_prep);
+    tls_prep = NULL;
+    tls_prep_n = 0;
+    tls_prep_owner = NULL;
+    tls_prep_set = NULL;
+}
+
+static const GEOSPreparedGeometry *prepared(rr_ctx *ctx, const rr_areaset *set, size_t j)
+{
+    if (!tls_prep || tls_prep_owner != ctx->geos || tls_prep_set != set) {
+        prep_release(ctx);
+        tls_prep = calloc(set->n + 1, sizeof *tls_prep);
+        if (!tls_prep)
+            return NULL;
+        tls_prep_n = set->n;
+        tls_prep_owner = ctx->geos;
+        tls_prep_set = set;
+    }
+    if (!tls_prep[j])
+        tls_prep[j] = GEOSPrepare_r(ctx->geos, set->areas[j].geom);
+    return tls_prep[j];
+}
+
 /* Run by each worker when it is done: its index belongs to its GEOS handle. */
 static void tree_release(rr_ctx *ctx)
 {
@@ -288,6 +321,7 @@ static void tree_release(rr_ctx *ctx)
     tls_tree.tree = NULL;
     tls_tree.owner = NULL;
     tls_tree_set = NULL;
+    prep_release(ctx);
 }
 
 /* Query the other version's index with a geometry; hits sorted (the tree's order is not stable). */
@@ -430,51 +464,206 @@ static rr_status push_uncovered(rr_ctx *ctx, const overlay_job *job, size_t i,
     return st;
 }
 
-/* The part of a small geometry (what an area lost or gained) that the given pieces, cut from
- * it, do not cover: all small, so no whole area is overlaid. */
-static rr_status push_rest(rr_ctx *ctx, const overlay_job *job, size_t i, const GEOSGeometry *geom,
-                           const GEOSGeometry *const *parts, size_t nparts)
+/* Polygons as a growable list (parts of one piece). */
+typedef struct part_list {
+    GEOSGeometry **g;
+    size_t n, cap;
+    double area;
+} part_list;
+
+static int part_add(rr_ctx *ctx, part_list *l, GEOSGeometry *g)
 {
-    GEOSGeometry *rest = NULL;
-    if (nparts == 0) {
-        rest = GEOSGeom_clone_r(ctx->geos, geom);
-    } else {
-        GEOSGeometry **copies = malloc(nparts * sizeof *copies);
-        if (!copies)
-            return rr_error(ctx, RR_ERR_NOMEM, "out of memory");
-        for (size_t k = 0; k < nparts; k++)
-            copies[k] = GEOSGeom_clone_r(ctx->geos, parts[k]);
-        GEOSGeometry *coll = GEOSGeom_createCollection_r(ctx->geos, GEOS_GEOMETRYCOLLECTION,
-                                                         copies, (unsigned)nparts);
-        free(copies);
-        GEOSGeometry *cover = coll ? GEOSUnaryUnion_r(ctx->geos, coll) : NULL;
-        if (coll)
-            GEOSGeom_destroy_r(ctx->geos, coll);
-        rest = cover ? GEOSDifference_r(ctx->geos, geom, cover) : NULL;
-        if (cover)
-            GEOSGeom_destroy_r(ctx->geos, cover);
+    /* flatten: a MultiPolygon's members become parts of their own */
+    int t = GEOSGeomTypeId_r(ctx->geos, g);
+    if (t == GEOS_MULTIPOLYGON || t == GEOS_GEOMETRYCOLLECTION) {
+        int n = GEOSGetNumGeometries_r(ctx->geos, g);
+        int ok = 1;
+        for (int k = 0; ok && k < n; k++) {
+            const GEOSGeometry *sub = GEOSGetGeometryN_r(ctx->geos, g, k);
+            int st = GEOSGeomTypeId_r(ctx->geos, sub);
+            if (st == GEOS_POLYGON || st == GEOS_MULTIPOLYGON)
+                ok = part_add(ctx, l, GEOSGeom_clone_r(ctx->geos, sub));
+        }
+        GEOSGeom_destroy_r(ctx->geos, g);
+        return ok;
     }
-    if (!rest)
-        return rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the uncovered part of %s: %s",
-                        job->a->areas[i].code, rr_geos_msg(ctx));
-    rest = polygons_only(ctx, rest);
-    double left = 0;
-    if (rest)
-        GEOSArea_r(ctx->geos, rest, &left);
-    if (!rest || left <= job->tolerance) {
-        if (rest)
-            GEOSGeom_destroy_r(ctx->geos, rest);
-        return RR_OK;
+    if (t != GEOS_POLYGON || GEOSisEmpty_r(ctx->geos, g) == 1) {
+        GEOSGeom_destroy_r(ctx->geos, g);
+        return 1;
     }
-    rr_piece p = new_piece(job, i, RR_NONE);
-    p.old_idx = job->a_is_old ? i : RR_NONE;
-    p.new_idx = job->a_is_old ? RR_NONE : i;
-    p.area = left;
-    p.geom = rest;
-    p.shape = rest;
-    rr_status st = list_push(ctx, &job->lists[i], &p);
-    if (st != RR_OK)
-        rr_piece_clear(ctx, &p);
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 8;
+        GEOSGeometry **bigger = realloc(l->g, cap * sizeof *bigger);
+        if (!bigger) {
+            GEOSGeom_destroy_r(ctx->geos, g);
+            return 0;
+        }
+        l->g = bigger;
+        l->cap = cap;
+    }
+    double a = 0;
+    GEOSArea_r(ctx->geos, g, &a);
+    l->area += a;
+    l->g[l->n++] = g;
+    return 1;
+}
+
+static void parts_free(rr_ctx *ctx, part_list *l)
+{
+    for (size_t k = 0; k < l->n; k++)
+        GEOSGeom_destroy_r(ctx->geos, l->g[k]);
+    free(l->g);
+    memset(l, 0, sizeof *l);
+}
+
+/* One (multi)polygon from parts that meet at most in points or along edges. */
+static GEOSGeometry *parts_take(rr_ctx *ctx, part_list *l, int may_share_edges)
+{
+    GEOSGeometry *g = GEOSGeom_createCollection_r(ctx->geos, GEOS_MULTIPOLYGON, l->g, (unsigned)l->n);
+    if (!g)
+        return NULL;
+    free(l->g);
+    memset(l, 0, sizeof *l);
+    if (may_share_edges && GEOSisValid_r(ctx->geos, g) != 1) {
+        GEOSGeometry *u = GEOSUnaryUnion_r(ctx->geos, g);
+        GEOSGeom_destroy_r(ctx->geos, g);
+        g = u ? polygons_only(ctx, u) : NULL;
+    }
+    return g;
+}
+
+/* Share out a small geometry (what an area lost or gained: thin parts along its boundary) among
+ * the areas of the other version. Most parts lie wholly inside one area, which a prepared
+ * predicate settles without an overlay; only parts that straddle areas are intersected. With
+ * make_pieces, the shares become pieces; what no area covers becomes an uncovered piece. */
+static rr_status share_out(rr_ctx *ctx, const overlay_job *job, size_t i, const GEOSGeometry *geom,
+                           const query_hits *hits, size_t skip, int make_pieces, double *covered)
+{
+    rr_status st = RR_OK;
+    part_list *shares = calloc(hits->n + 1, sizeof *shares);
+    part_list rest = {0};
+    double *ext = malloc(4 * (hits->n + 1) * sizeof *ext);
+    if (!shares || !ext) {
+        free(shares);
+        free(ext);
+        return rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+    }
+    for (size_t h = 0; h < hits->n; h++)
+        GEOSGeom_getExtent_r(ctx->geos, job->b->areas[hits->idx[h]].geom, &ext[4 * h],
+                             &ext[4 * h + 1], &ext[4 * h + 2], &ext[4 * h + 3]);
+    int ncomp = GEOSGetNumGeometries_r(ctx->geos, geom);
+    for (int c = 0; c < ncomp && st == RR_OK; c++) {
+        const GEOSGeometry *comp = GEOSGetGeometryN_r(ctx->geos, geom, c);
+        double x0, y0, x1, y1;
+        if (GEOSGeomTypeId_r(ctx->geos, comp) != GEOS_POLYGON ||
+            !GEOSGeom_getExtent_r(ctx->geos, comp, &x0, &y0, &x1, &y1))
+            continue;
+        size_t whole = RR_NONE;
+        int touched = 0;
+        for (size_t h = 0; h < hits->n && whole == RR_NONE; h++) {
+            if (hits->idx[h] == skip || ext[4 * h] > x1 || ext[4 * h + 2] < x0 ||
+                ext[4 * h + 1] > y1 || ext[4 * h + 3] < y0)
+                continue;
+            const GEOSPreparedGeometry *p = prepared(ctx, job->b, hits->idx[h]);
+            if (!p) {
+                st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot prepare %s: %s",
+                              job->b->areas[hits->idx[h]].code, rr_geos_msg(ctx));
+                break;
+            }
+            if (GEOSPreparedCovers_r(ctx->geos, p, comp) == 1)
+                whole = h;
+        }
+        if (st != RR_OK)
+            break;
+        if (whole != RR_NONE) {
+            if (!part_add(ctx, &shares[whole], GEOSGeom_clone_r(ctx->geos, comp)))
+                st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+            continue;
+        }
+        /* straddles areas, or lies partly outside all of them */
+        part_list mine = {0};
+        for (size_t h = 0; h < hits->n && st == RR_OK; h++) {
+            if (hits->idx[h] == skip || ext[4 * h] > x1 || ext[4 * h + 2] < x0 ||
+                ext[4 * h + 1] > y1 || ext[4 * h + 3] < y0)
+                continue;
+            const GEOSPreparedGeometry *p = prepared(ctx, job->b, hits->idx[h]);
+            if (!p || GEOSPreparedIntersects_r(ctx->geos, p, comp) != 1)
+                continue;
+            GEOSGeometry *g = GEOSIntersection_r(ctx->geos, comp, job->b->areas[hits->idx[h]].geom);
+            if (!g) {
+                st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot intersect part of %s with %s: %s",
+                              job->a->areas[i].code, job->b->areas[hits->idx[h]].code,
+                              rr_geos_msg(ctx));
+                break;
+            }
+            g = polygons_only(ctx, g);
+            if (!g)
+                continue;
+            touched = 1;
+            GEOSGeometry *copy = GEOSGeom_clone_r(ctx->geos, g);
+            if (!part_add(ctx, &shares[h], g) || !copy || !part_add(ctx, &mine, copy))
+                st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+        }
+        if (st != RR_OK) {
+            parts_free(ctx, &mine);
+            break;
+        }
+        GEOSGeometry *left = NULL;
+        if (!touched) {
+            left = GEOSGeom_clone_r(ctx->geos, comp);
+        } else {
+            double comp_area = 0;
+            GEOSArea_r(ctx->geos, comp, &comp_area);
+            if (comp_area - mine.area > job->tolerance) {
+                GEOSGeometry *cover = parts_take(ctx, &mine, 1);
+                left = cover ? GEOSDifference_r(ctx->geos, comp, cover) : NULL;
+                if (cover)
+                    GEOSGeom_destroy_r(ctx->geos, cover);
+                if (!left)
+                    st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the uncovered part of %s: %s",
+                                  job->a->areas[i].code, rr_geos_msg(ctx));
+            }
+        }
+        parts_free(ctx, &mine);
+        if (left)
+            left = polygons_only(ctx, left);
+        if (left && !part_add(ctx, &rest, left))
+            st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+    }
+    for (size_t h = 0; h < hits->n && st == RR_OK; h++) {
+        if (!make_pieces || shares[h].n == 0)
+            continue;
+        *covered += shares[h].area;
+        if (shares[h].area <= job->tolerance)
+            continue;
+        rr_piece p = new_piece(job, i, hits->idx[h]);
+        p.area = shares[h].area;
+        p.geom = parts_take(ctx, &shares[h], 1);
+        p.shape = p.geom;
+        if (!p.geom)
+            st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot assemble a piece of %s: %s",
+                          job->a->areas[i].code, rr_geos_msg(ctx));
+        else if ((st = list_push(ctx, &job->lists[i], &p)) != RR_OK)
+            rr_piece_clear(ctx, &p);
+    }
+    if (st == RR_OK && rest.area > job->tolerance) {
+        rr_piece p = new_piece(job, i, RR_NONE);
+        p.old_idx = job->a_is_old ? i : RR_NONE;
+        p.new_idx = job->a_is_old ? RR_NONE : i;
+        p.area = rest.area;
+        p.geom = parts_take(ctx, &rest, 1);
+        p.shape = p.geom;
+        if (!p.geom)
+            st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot assemble the uncovered part of %s: %s",
+                          job->a->areas[i].code, rr_geos_msg(ctx));
+        else if ((st = list_push(ctx, &job->lists[i], &p)) != RR_OK)
+            rr_piece_clear(ctx, &p);
+    }
+    for (size_t h = 0; h < hits->n; h++)
+        parts_free(ctx, &shares[h]);
+    parts_free(ctx, &rest);
+    free(shares);
+    free(ext);
     return st;
 }
 
@@ -537,22 +726,9 @@ static rr_status overlay_old(rr_ctx *ctx, size_t i, void *user)
         /* the piece owns `lost` from here; keep using it */
     }
     if (lost && lost_area > job->tolerance) {
-        size_t first = job->lists[i].n;
         if ((st = query(ctx, job->b, lost, &hits)) != RR_OK ||
-            (st = intersect_hits(ctx, job, i, lost, NULL, &hits, same, &covered)) != RR_OK)
+            (st = share_out(ctx, job, i, lost, &hits, same, 1, &covered)) != RR_OK)
             goto out;
-        if (lost_area - covered > job->tolerance) {
-            size_t n = job->lists[i].n - first;
-            const GEOSGeometry **parts = malloc((n ? n : 1) * sizeof *parts);
-            if (!parts) {
-                st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
-                goto out;
-            }
-            for (size_t k = 0; k < n; k++)
-                parts[k] = job->lists[i].p[first + k].shape;
-            st = push_rest(ctx, job, i, lost, parts, n);
-            free(parts);
-        }
     }
     if (xx.area > job->tolerance)
         lost = NULL; /* owned by the piece */
@@ -584,10 +760,13 @@ static rr_status overlay_new_uncovered(rr_ctx *ctx, size_t j, void *user)
     double gained_area = 0;
     if ((st = difference(ctx, area, &job->b->areas[same], &gained, &gained_area)) != RR_OK)
         return st;
-    if (gained && gained_area > job->tolerance)
-        st = push_rest(ctx, job, j, gained, job->given[j], job->ngiven[j]);
+    double ignored = 0;
+    if (gained && gained_area > job->tolerance &&
+        (st = query(ctx, job->b, gained, &hits)) == RR_OK)
+        st = share_out(ctx, job, j, gained, &hits, same, 0, &ignored);
     if (gained)
         GEOSGeom_destroy_r(ctx->geos, gained);
+    free(hits.idx);
     return st;
 }
 
@@ -708,18 +887,9 @@ static void check_versions(rr_ctx *ctx, const rr_areaset *os, const rr_areaset *
                 os->code_field, ns->path, ns->code_field);
 }
 
-static void free_given(const GEOSGeometry ***given, size_t n)
-{
-    for (size_t j = 0; given && j < n; j++)
-        free(given[j]);
-    free(given);
-}
-
 rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_areaset *new_set,
                               const rr_params *params, rr_revision **out)
 {
-    const GEOSGeometry ***given = NULL;
-    size_t *ngiven = NULL;
     rr_status st = RR_OK;
     rr_revision *rev = calloc(1, sizeof *rev);
     piece_list *old_lists = calloc(old_set->n, sizeof *old_lists);
@@ -754,34 +924,9 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
         for (size_t k = 0; k < old_lists[i].n; k++)
             if (old_lists[i].p[k].new_idx != RR_NONE)
                 covered[old_lists[i].p[k].new_idx] += old_lists[i].p[k].area;
-    /* per new area, the pieces that other old areas gave it */
-    ngiven = calloc(new_set->n + 1, sizeof *ngiven);
-    given = calloc(new_set->n + 1, sizeof *given);
-    if (!ngiven || !given) {
-        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory for the overlay");
-        goto fail;
-    }
-    for (size_t i = 0; i < old_set->n; i++)
-        for (size_t k = 0; k < old_lists[i].n; k++) {
-            const rr_piece *p = &old_lists[i].p[k];
-            if (p->new_idx != RR_NONE && p->shape && strcmp(old_set->areas[i].code, new_set->areas[p->new_idx].code) != 0)
-                ngiven[p->new_idx]++;
-        }
-    for (size_t j = 0; j < new_set->n; j++)
-        if (ngiven[j] && !(given[j] = malloc(ngiven[j] * sizeof *given[j]))) {
-            st = rr_error(ctx, RR_ERR_NOMEM, "out of memory for the overlay");
-            goto fail;
-        }
-    memset(ngiven, 0, (new_set->n + 1) * sizeof *ngiven);
-    for (size_t i = 0; i < old_set->n; i++)
-        for (size_t k = 0; k < old_lists[i].n; k++) {
-            const rr_piece *p = &old_lists[i].p[k];
-            if (p->new_idx != RR_NONE && p->shape && strcmp(old_set->areas[i].code, new_set->areas[p->new_idx].code) != 0)
-                given[p->new_idx][ngiven[p->new_idx]++] = p->shape;
-        }
     overlay_job job2 = {.a = new_set, .b = old_set, .a_is_old = 0,
                         .tolerance = rev->params.tolerance_m2, .lists = new_lists,
-                        .covered = covered, .given = given, .ngiven = ngiven};
+                        .covered = covered};
     st = rr_parallel_for(ctx, new_set->n, rev->params.threads, "finding uncovered parts",
                          overlay_new_uncovered, tree_release, &job2);
     if (st != RR_OK)
@@ -806,8 +951,6 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
             lists[i].n = 0;
         }
     }
-    free_given(given, new_set->n);
-    free(ngiven);
     free_lists(ctx, old_lists, old_set->n);
     free_lists(ctx, new_lists, new_set->n);
     free(covered);
@@ -816,8 +959,6 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
     *out = rev;
     return RR_OK;
 fail:
-    free_given(given, new_set->n);
-    free(ngiven);
     free_lists(ctx, old_lists, old_set->n);
     free_lists(ctx, new_lists, new_set->n);
     free(covered);
