@@ -626,6 +626,18 @@ static rr_status display_prepare(rr_ctx *ctx, const rr_areaset *set, double tol,
     return RR_OK;
 }
 
+typedef struct display_job {
+    const rr_areaset *set[2];
+    display_set *d[2];
+    double tol;
+} display_job;
+
+static rr_status display_one(rr_ctx *wctx, size_t i, void *user)
+{
+    display_job *j = user;
+    return display_prepare(wctx, j->set[i], j->tol, j->d[i]);
+}
+
 /* ---- SVG path data: absolute moveto, then relative integer steps --------------------------- */
 
 static void path_num(rr_buf *b, long v, int after_command)
@@ -952,17 +964,11 @@ rr_status rr_write_review_html(rr_ctx *ctx, const rr_revision *rev, const char *
     double tol = extent / 20000;
     quant t = {x0, y1, tol / 4};
 
-    rr_progress(ctx, "review map", 0, 3);
-    if ((st = display_prepare(ctx, os, tol, &dold)) != RR_OK)
+    /* the two versions are simplified independently: one worker each */
+    display_job dj = {{os, ns}, {&dold, &dnew}, tol};
+    if ((st = rr_parallel_for(ctx, 2, rev->params.threads, "simplifying for the review map",
+                              display_one, NULL, &dj)) != RR_OK)
         goto out;
-    rr_progress(ctx, "review map", 1, 3);
-    if (rr_cancelled(ctx)) {
-        st = rr_error(ctx, RR_ERR_CANCELLED, "cancelled (%s)", path);
-        goto out;
-    }
-    if ((st = display_prepare(ctx, ns, tol, &dnew)) != RR_OK)
-        goto out;
-    rr_progress(ctx, "review map", 2, 3);
 
     root = json_object();
     json_t *meta = json_object();
