@@ -115,7 +115,14 @@ for sig in TERM INT; do
   "$regrev" run --quiet --old "$geo/switzerland/gemeinden_2015_lv03.gpkg" --new "$geo/switzerland/gemeinden_2022_lv95.gpkg" \
     --old-code bfs_nr --new-code bfs_nr --no-pop --out good 2>stderr.txt &
   pid=$!
-  sleep 0.5
+  # wait until the handler is installed (SigCgt has SIGTERM, bit 14), so that a slow start
+  # (a loaded machine, the sanitizer build) does not meet the default action; then mid-run
+  for _ in $(seq 200); do
+    caught=$(awk '/^SigCgt/{print $2}' /proc/$pid/status 2>/dev/null)
+    [ -n "$caught" ] && [ $(( (16#$caught >> 14) & 1 )) = 1 ] && break
+    sleep 0.05
+  done
+  sleep 0.3
   kill -s $sig $pid
   wait $pid
   got=$?

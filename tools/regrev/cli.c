@@ -106,14 +106,21 @@ int cli_parse_double(const char *opt, const char *text, double min, double *out)
 
 static rr_ctx *volatile sig_ctx;
 static rr_outset *volatile sig_outset;
+static volatile sig_atomic_t sig_committed;
 
 static void on_signal(int sig)
 {
+    /* Leave with status 1, never as a signal (CONTRACT: never 124-127), and with no half-written
+     * output: temporaries are removed; outputs already renamed into place are whole. */
+    static const char msg[] = "\nregrev: error: interrupted; no output was written\n";
+    static const char done[] = "\nregrev: error: interrupted after the outputs were written\n";
+    ssize_t w;
     if (sig_outset)
         rr_outset_unlink_temps(sig_outset);
-    /* Leave with the conventional status, but never as a signal (CONTRACT: never 124-127). */
-    static const char msg[] = "\nregrev: error: interrupted; no output was written\n";
-    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+    if (sig_committed)
+        w = write(STDERR_FILENO, done, sizeof done - 1);
+    else
+        w = write(STDERR_FILENO, msg, sizeof msg - 1);
     (void)w;
     (void)sig_ctx;
     (void)sig;
@@ -135,4 +142,21 @@ void cli_signals_install(rr_ctx *ctx)
 void cli_signals_set_outset(rr_outset *set)
 {
     sig_outset = set;
+}
+
+rr_status cli_outset_commit(rr_ctx *ctx, rr_outset *set)
+{
+    /* Renaming the outputs into place must not be cut short: hold SIGINT/SIGTERM until done.
+     * A signal that came meanwhile ends the process after it ("interrupted"), outputs whole. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    rr_status st = rr_outset_commit(ctx, set);
+    sig_outset = NULL;
+    sig_committed = st == RR_OK;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return st;
 }

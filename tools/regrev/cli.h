@@ -25,6 +25,8 @@ void cli_progress_done(cli_state *st);
 /* The interrupted-run handling: SIGINT/SIGTERM cancel the context and remove temporaries. */
 void cli_signals_install(rr_ctx *ctx);
 void cli_signals_set_outset(rr_outset *set);
+/* rr_outset_commit with SIGINT/SIGTERM held back, and the outset forgotten by the handler. */
+rr_status cli_outset_commit(rr_ctx *ctx, rr_outset *set);
 
 /* The commands; argv[0] is the command's name. parse_only: return after the arguments are
  * parsed and checked (EXIT_OK if they are good, else the usage exit code) without reading or

@@ -340,8 +340,7 @@ int cmd_run(int argc, char **argv, int parse_only)
             st = RR_ERR_INTERNAL;
         goto fail;
     }
-    cli_signals_set_outset(NULL);
-    st = rr_outset_commit(ctx, outs);
+    st = cli_outset_commit(ctx, outs);
     outs = NULL;
     if (st != RR_OK)
         goto fail;

@@ -152,8 +152,7 @@ static rr_status write_atomic(rr_ctx *ctx, const char *out, writer_fn fn, const 
         rr_outset_abort(set);
         return st != RR_OK ? st : RR_ERR_INTERNAL;
     }
-    cli_signals_set_outset(NULL);
-    return rr_outset_commit(ctx, set);
+    return cli_outset_commit(ctx, set);
 }
 
 enum {

@@ -22,6 +22,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* From the first instruction on, an interrupt ends the run with status 1 and no output. */
+    cli_signals_install(NULL);
     if (argc < 2) {
         cli_error("no command given; the commands are run and translate (see regrev --help)");
         return EXIT_USAGE;
