@@ -112,6 +112,7 @@ rr_status rr_error_prefix(rr_ctx *ctx, rr_status status, const char *fmt, ...)
     return status;
 }
 
+__attribute__((format(printf, 3, 0)))
 static void emit(rr_ctx *ctx, rr_diag_level level, const char *fmt, va_list ap)
 {
     char msg[RR_ERRMSG_MAX];

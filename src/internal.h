@@ -247,6 +247,12 @@ const GEOSGeometry *rr_piece_shape(rr_ctx *ctx, const rr_revision *rev, size_t k
 rr_status rr_area_difference(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
                              GEOSGeometry **out);
 
+/* write_summary.c */
+struct json_t;
+/* Write a JSON document (json_dump flags) to path: RR_ERR_NOMEM when jansson runs out of memory,
+ * RR_ERR_IO when the file cannot be written. */
+rr_status rr_json_write(rr_ctx *ctx, const struct json_t *root, size_t flags, const char *path);
+
 /* analysis.c */
 const char *rr_change_type_name(rr_change_type t);
 const char *rr_area_class_name(rr_area_class c);

@@ -18,11 +18,12 @@ struct rr_outset {
     char *final[RR_OUTSET_MAX];
 };
 
+/* 0 made or there, -1 failed (errno), -2 out of memory. */
 static int mkdir_p(const char *dir)
 {
     char *p = rr_strdup(dir);
     if (!p)
-        return -1;
+        return -2;
     for (char *s = p + 1; *s; s++) {
         if (*s != '/')
             continue;
@@ -41,7 +42,10 @@ static int mkdir_p(const char *dir)
 rr_status rr_outset_begin(rr_ctx *ctx, const char *dir, rr_outset **out)
 {
     struct stat st;
-    if (mkdir_p(dir) != 0 || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+    int made = mkdir_p(dir);
+    if (made == -2)
+        return rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", dir);
+    if (made != 0 || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return rr_error(ctx, RR_ERR_IO, "cannot create output directory: %s (%s)",
                         strerror(errno ? errno : ENOTDIR), dir);
     if (access(dir, W_OK) != 0)

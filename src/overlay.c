@@ -565,9 +565,10 @@ static rr_status share_out(rr_ctx *ctx, const overlay_job *job, size_t i, const 
                 ext[4 * h + 1] > y1 || ext[4 * h + 3] < y0)
                 continue;
             const GEOSPreparedGeometry *p = prepared(ctx, job->b, hits->idx[h]);
-            if (!p) {
-                st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot prepare %s: %s",
-                              job->b->areas[hits->idx[h]].code, rr_geos_msg(ctx));
+            if (!p) { /* no table of prepared areas: out of memory; else GEOS failed */
+                st = !tls_prep ? rr_error(ctx, RR_ERR_NOMEM, "out of memory preparing areas")
+                               : rr_error(ctx, RR_ERR_GEOMETRY, "cannot prepare %s: %s",
+                                          job->b->areas[hits->idx[h]].code, rr_geos_msg(ctx));
                 break;
             }
             if (GEOSPreparedCovers_r(ctx->geos, p, comp) == 1)
@@ -601,7 +602,12 @@ static rr_status share_out(rr_ctx *ctx, const overlay_job *job, size_t i, const 
                 continue;
             touched = 1;
             GEOSGeometry *copy = GEOSGeom_clone_r(ctx->geos, g);
-            if (!part_add(ctx, &shares[h], g) || !copy || !part_add(ctx, &mine, copy))
+            int kept = part_add(ctx, &shares[h], g); /* part_add takes its geometry, always */
+            if (kept && copy)
+                kept = part_add(ctx, &mine, copy);
+            else if (copy)
+                GEOSGeom_destroy_r(ctx->geos, copy);
+            if (!kept || !copy)
                 st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
         }
         if (st != RR_OK) {
@@ -692,6 +698,7 @@ static rr_status overlay_old(rr_ctx *ctx, size_t i, void *user)
     size_t same = rr_areaset_find(job->b, area->code);
     query_hits hits = {0};
     GEOSGeometry *lost = NULL;
+    int piece_owns_lost = 0;
     rr_status st = RR_OK;
     double covered = 0;
     if (same == RR_NONE) {
@@ -723,17 +730,15 @@ static rr_status overlay_old(rr_ctx *ctx, size_t i, void *user)
         }
         if ((st = list_push(ctx, &job->lists[i], &xx)) != RR_OK)
             goto out;
-        /* the piece owns `lost` from here; keep using it */
+        piece_owns_lost = 1; /* the piece owns `lost` from here (freed with it); keep using it */
     }
     if (lost && lost_area > job->tolerance) {
         if ((st = query(ctx, job->b, lost, &hits)) != RR_OK ||
             (st = share_out(ctx, job, i, lost, &hits, same, 1, &covered)) != RR_OK)
             goto out;
     }
-    if (xx.area > job->tolerance)
-        lost = NULL; /* owned by the piece */
 out:
-    if (lost)
+    if (lost && !piece_owns_lost)
         GEOSGeom_destroy_r(ctx->geos, lost);
     free(hits.idx);
     return st;

@@ -185,6 +185,9 @@ rr_status rr_csv_read(rr_ctx *ctx, const char *path, rr_csv *out)
         free(buf);
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
     }
+    /* libcsv's field buffer comes from regrev's allocator too (alloc.c) */
+    csv_set_realloc_func(&p, rr_realloc);
+    csv_set_free_func(&p, free);
     csv.delim = detect_delim(text, len);
     csv_set_delim(&p, (unsigned char)csv.delim);
     if (csv.delim == '\t')
@@ -202,7 +205,7 @@ rr_status rr_csv_read(rr_ctx *ctx, const char *path, rr_csv *out)
         size_t n = end ? (size_t)(end - (text + pos)) + 1 : len - pos;
         st.feeding_line = ++line;
         size_t done = csv_parse(&p, text + pos, n, on_field, on_record, &st);
-        if (st.nomem)
+        if (st.nomem || csv_error(&p) == CSV_ENOMEM)
             status = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
         else if (done < n)
             status = rr_error(ctx, RR_ERR_FORMAT,
@@ -519,18 +522,18 @@ static int looks_like_code(const char *s)
     return d >= 3 && (s[5 + d] == '\0' || s[5 + d] == '_');
 }
 
+/* Without allocating (a failure would silently change what is detected): codes are short, and
+ * the area reader refuses codes over 256 characters, so no key holds a longer one. */
 static int key_knows(const rr_key *key, const char *raw)
 {
-    if (!key)
+    char c[512];
+    size_t len = strlen(raw);
+    if (!key || len >= sizeof c)
         return 0;
-    char *c = rr_strdup(raw);
-    if (!c)
-        return 0;
+    memcpy(c, raw, len + 1);
     rr_code_normalise(c);
     size_t f, n;
-    int known = c[0] && (rr_key_find_from(key, c, &f, &n) || rr_key_find_to(key, c, &f, &n));
-    free(c);
-    return known;
+    return c[0] && (rr_key_find_from(key, c, &f, &n) || rr_key_find_to(key, c, &f, &n));
 }
 
 /* A small string -> index hash map (open addressing), for dimension combinations. */
@@ -1099,8 +1102,12 @@ static rr_status read_jsonstat(rr_ctx *ctx, const rr_table_opts *opts, const rr_
 {
     const char *path = opts->path;
     json_error_t jerr;
+    memset(&jerr, 0, sizeof jerr); /* jansson may fail before it sets the error code */
     json_t *root = json_load_file(path, JSON_DECODE_ANY, &jerr);
     if (!root) {
+        /* jansson leaves the text empty when it fails before parsing (its buffers) */
+        if (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0])
+            return rr_error(ctx, RR_ERR_NOMEM, "out of memory reading JSON (%s)", path);
         if (jerr.line <= 0 && jerr.position == 0)
             return rr_error(ctx, RR_ERR_FORMAT, "empty file (%s)", path);
         return rr_error(ctx, RR_ERR_FORMAT, "not valid JSON: %s (%s, line %d, column %d)",
@@ -1653,7 +1660,10 @@ static rr_status write_jsonstat(rr_ctx *ctx, const rr_table *t, const char *path
         json_t *ext = json_object_get(dim, "extension");
         if (!json_is_object(ext)) {
             ext = json_object();
-            bad |= json_object_set_new(dim, "extension", ext);
+            if (json_object_set_new(dim, "extension", ext) != 0) { /* ext is gone */
+                bad = 1;
+                ext = NULL;
+            }
         }
         bad |= json_object_set_new(ext, "quality", quality);
         quality = NULL;
@@ -1670,9 +1680,7 @@ static rr_status write_jsonstat(rr_ctx *ctx, const rr_table *t, const char *path
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
         goto out;
     }
-    if (json_dump_file(root, path, JSON_COMPACT | JSON_REAL_PRECISION(12)) != 0)
-        st = rr_error(ctx, RR_ERR_IO, "write failed: %s (%s)", strerror(errno ? errno : EIO),
-                      path);
+    st = rr_json_write(ctx, root, JSON_COMPACT | JSON_REAL_PRECISION(12), path);
 out:
     json_decref(root);
     json_decref(index);
