@@ -444,17 +444,7 @@ rr_status rr_key_chain(rr_ctx *ctx, const rr_key *first, const rr_key *second, r
 
 static void put_field(FILE *f, const char *s)
 {
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
+    rr_csv_put_field(f, s, ',', 0);
 }
 
 static void put_fixed(FILE *f, double v)

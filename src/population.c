@@ -23,28 +23,6 @@ typedef struct pop_job {
     contrib_list *lists; /* one per piece */
 } pop_job;
 
-typedef struct cell_hits {
-    size_t *idx;
-    size_t n, cap;
-    int failed;
-} cell_hits;
-
-static void cell_cb(void *item, void *user)
-{
-    cell_hits *h = user;
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? 2 * h->cap : 64;
-        size_t *bigger = realloc(h->idx, cap * sizeof *bigger);
-        if (!bigger) {
-            h->failed = 1;
-            return;
-        }
-        h->idx = bigger;
-        h->cap = cap;
-    }
-    h->idx[h->n++] = (size_t)(uintptr_t)item - 1;
-}
-
 static _Thread_local GEOSSTRtree *tls_cells;
 static _Thread_local GEOSContextHandle_t tls_cells_owner;
 
@@ -74,8 +52,8 @@ static rr_status contrib_push(rr_ctx *ctx, contrib_list *l, contrib c)
 static rr_status collect(rr_ctx *ctx, const rr_popsource *pop, const GEOSGeometry *geom,
                          double sign, contrib_list *list)
 {
-    cell_hits hits = {0};
-    GEOSSTRtree_query_r(ctx->geos, tls_cells, geom, cell_cb, &hits);
+    rr_hits hits = {0};
+    GEOSSTRtree_query_r(ctx->geos, tls_cells, geom, rr_hits_cb, &hits);
     if (hits.failed) {
         free(hits.idx);
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory querying population cells");

@@ -143,3 +143,18 @@ void rr_buf_free(rr_buf *b)
     b->s = NULL;
     b->len = b->cap = 0;
 }
+
+void rr_csv_put_field(FILE *f, const char *s, char delim, int always_quote)
+{
+    if (!always_quote && !strchr(s, delim) && !strpbrk(s, "\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}

@@ -26,17 +26,7 @@ static rr_status close_out(rr_ctx *ctx, FILE *f, const char *path)
 /* A CSV field: quoted when it holds a comma, quote or line break. */
 static void put_field(FILE *f, const char *s)
 {
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
+    rr_csv_put_field(f, s, ',', 0);
 }
 
 static void put_num(FILE *f, double v, int significant)
