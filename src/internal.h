@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,6 +215,9 @@ typedef struct rr_buf { char *s; size_t len, cap; int failed; } rr_buf;
 void rr_buf_add(rr_buf *b, const char *s);
 void rr_buf_addf(rr_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rr_buf_free(rr_buf *b);
+/* Write one CSV field: quoted (quotes doubled) when always_quote, or when it holds the
+ * delimiter, a quote or a line break. */
+void rr_csv_put_field(FILE *f, const char *s, char delim, int always_quote);
 
 /* areaset.c */
 rr_areaset *rr_areaset_alloc(void);
@@ -230,6 +234,14 @@ rr_status rr_geoms_transform(rr_ctx *ctx, GEOSGeometry **geoms, size_t n, const 
                              const char *to, const char *const *labels);
 
 /* overlay.c */
+/* The hits of a GEOS STRtree query whose items are index + 1: rr_hits_cb collects the indices;
+ * `failed` is set when out of memory. The caller frees idx. */
+typedef struct rr_hits {
+    size_t *idx;
+    size_t n, cap;
+    int failed;
+} rr_hits;
+void rr_hits_cb(void *item, void *user);
 /* Run fn(ctx_of_worker, i, user) for i in [0, n) on `threads` workers, each with its own GEOS
  * handle. Stops at the first failure; the failing worker's message is copied into ctx. */
 typedef rr_status (*rr_work_fn)(rr_ctx *wctx, size_t i, void *user);

@@ -224,15 +224,9 @@ static GEOSGeometry *polygons_only(rr_ctx *ctx, GEOSGeometry *g)
     return out;
 }
 
-typedef struct query_hits {
-    size_t *idx;
-    size_t n, cap;
-    int failed;
-} query_hits;
-
-static void query_cb(void *item, void *user)
+void rr_hits_cb(void *item, void *user)
 {
-    query_hits *h = user;
+    rr_hits *h = user;
     if (h->n == h->cap) {
         size_t cap = h->cap ? 2 * h->cap : 16;
         size_t *bigger = realloc(h->idx, cap * sizeof *bigger);
@@ -325,12 +319,12 @@ static void tree_release(rr_ctx *ctx)
 }
 
 /* Query the other version's index with a geometry; hits sorted (the tree's order is not stable). */
-static rr_status query(rr_ctx *ctx, const rr_areaset *b, const GEOSGeometry *g, query_hits *hits)
+static rr_status query(rr_ctx *ctx, const rr_areaset *b, const GEOSGeometry *g, rr_hits *hits)
 {
     GEOSSTRtree *tree = tree_for(ctx, b);
     if (!tree)
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory building a spatial index");
-    GEOSSTRtree_query_r(ctx->geos, tree, g, query_cb, hits);
+    GEOSSTRtree_query_r(ctx->geos, tree, g, rr_hits_cb, hits);
     if (hits->failed)
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory querying the spatial index");
     if (hits->n > 1)
@@ -355,7 +349,7 @@ static rr_piece new_piece(const overlay_job *job, size_t i, size_t other)
  * geom belongs to when geom is the whole area (enables the fast paths), else NULL. */
 static rr_status intersect_hits(rr_ctx *ctx, const overlay_job *job, size_t i,
                                 const GEOSGeometry *geom, const rr_area *whole,
-                                const query_hits *hits, size_t skip, double *covered)
+                                const rr_hits *hits, size_t skip, double *covered)
 {
     const GEOSPreparedGeometry *prep = NULL;
     rr_status st = RR_OK;
@@ -419,7 +413,7 @@ static rr_status intersect_hits(rr_ctx *ctx, const overlay_job *job, size_t i,
  * union: geom is small (what an area lost or gained), and an overlay clips the big neighbour to
  * the small geometry's envelope, while a union of neighbours would overlay them all in full. */
 static rr_status push_uncovered(rr_ctx *ctx, const overlay_job *job, size_t i,
-                                const GEOSGeometry *geom, const query_hits *hits, size_t skip)
+                                const GEOSGeometry *geom, const rr_hits *hits, size_t skip)
 {
     const char *code = job->a->areas[i].code;
     GEOSGeometry *rest = GEOSGeom_clone_r(ctx->geos, geom);
@@ -537,7 +531,7 @@ static GEOSGeometry *parts_take(rr_ctx *ctx, part_list *l, int may_share_edges)
  * predicate settles without an overlay; only parts that straddle areas are intersected. With
  * make_pieces, the shares become pieces; what no area covers becomes an uncovered piece. */
 static rr_status share_out(rr_ctx *ctx, const overlay_job *job, size_t i, const GEOSGeometry *geom,
-                           const query_hits *hits, size_t skip, int make_pieces, double *covered)
+                           const rr_hits *hits, size_t skip, int make_pieces, double *covered)
 {
     rr_status st = RR_OK;
     part_list *shares = calloc(hits->n + 1, sizeof *shares);
@@ -696,7 +690,7 @@ static rr_status overlay_old(rr_ctx *ctx, size_t i, void *user)
     overlay_job *job = user;
     const rr_area *area = &job->a->areas[i];
     size_t same = rr_areaset_find(job->b, area->code);
-    query_hits hits = {0};
+    rr_hits hits = {0};
     GEOSGeometry *lost = NULL;
     int piece_owns_lost = 0;
     rr_status st = RR_OK;
@@ -753,7 +747,7 @@ static rr_status overlay_new_uncovered(rr_ctx *ctx, size_t j, void *user)
     if (area->area - job->covered[j] <= job->tolerance)
         return RR_OK;
     size_t same = rr_areaset_find(job->b, area->code);
-    query_hits hits = {0};
+    rr_hits hits = {0};
     rr_status st = RR_OK;
     if (same == RR_NONE) {
         if ((st = query(ctx, job->b, area->geom, &hits)) == RR_OK)

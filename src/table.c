@@ -1477,18 +1477,7 @@ const char *rr_table_quality(const rr_table *t, const char *code)
 
 static void put_text(FILE *f, const char *s, const rr_csv_layout *l)
 {
-    int quote = l->quote_text || strchr(s, l->delim) || strpbrk(s, "\"\r\n");
-    if (!quote) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
+    rr_csv_put_field(f, s, l->delim, l->quote_text);
 }
 
 static void fmt_value(char *b, size_t size, double v, int decimal_comma)
