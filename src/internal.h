@@ -249,9 +249,10 @@ typedef void (*rr_worker_done_fn)(rr_ctx *wctx); /* per worker, before its conte
 rr_status rr_parallel_for(rr_ctx *ctx, size_t n, int threads, const char *stage, rr_work_fn fn,
                           rr_worker_done_fn finish, void *user);
 void rr_piece_clear(rr_ctx *ctx, rr_piece *p);
-/* The geometry of piece k, made on first use for a continuing area's own piece (old − lost).
- * Not thread-safe for the same piece; NULL on failure (message set). */
-const GEOSGeometry *rr_piece_shape(rr_ctx *ctx, const rr_revision *rev, size_t k);
+/* A new copy of the geometry of piece k (for a continuing area's own piece, made from old − lost
+ * without keeping it: national runs would otherwise hold every area twice). The caller destroys
+ * it. NULL on failure (message set). */
+GEOSGeometry *rr_piece_shape_make(rr_ctx *ctx, const rr_revision *rev, size_t k);
 
 /* diff.c */
 /* a − b for two versions of one area; fast when they share most boundary segments exactly.

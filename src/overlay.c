@@ -163,22 +163,22 @@ void rr_piece_clear(rr_ctx *ctx, rr_piece *p)
     p->shape = NULL;
 }
 
-const GEOSGeometry *rr_piece_shape(rr_ctx *ctx, const rr_revision *rev, size_t k)
+GEOSGeometry *rr_piece_shape_make(rr_ctx *ctx, const rr_revision *rev, size_t k)
 {
-    rr_piece *p = &((rr_revision *)rev)->pieces[k];
+    const rr_piece *p = &rev->pieces[k];
     if (p->shape)
-        return p->shape;
-    GEOSGeometry *g = GEOSDifference_r(ctx->geos, rev->old_set->areas[p->old_idx].geom, p->lost);
-    if (g)
-        g = polygons_only(ctx, g);
-    if (!g) {
+        return GEOSGeom_clone_r(ctx->geos, p->shape);
+    /* the old area less what it lost: the same arrangement difference as the overlay's, since
+     * `lost` was cut from this very boundary */
+    GEOSGeometry *g = NULL;
+    if (rr_area_difference(ctx, rev->old_set->areas[p->old_idx].geom, p->lost, &g) != RR_OK || !g) {
+        if (g)
+            GEOSGeom_destroy_r(ctx->geos, g);
         rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the piece %s -> %s: %s",
                  rev->old_set->areas[p->old_idx].code, rev->new_set->areas[p->new_idx].code,
                  rr_geos_msg(ctx));
         return NULL;
     }
-    p->geom = g;
-    p->shape = g;
     return g;
 }
 

@@ -48,6 +48,141 @@ static rr_status contrib_push(rr_ctx *ctx, contrib_list *l, contrib c)
     return RR_OK;
 }
 
+/* ---- area of a polygon inside an axis-aligned rectangle -------------------------------------
+ * Sutherland–Hodgman clipping of each ring against the rectangle, then the shoelace formula.
+ * For the area this is exact for any valid polygon: where clipping leaves degenerate edges along
+ * the rectangle's sides they enclose nothing, and holes subtract. Linear in the ring's vertices,
+ * against an overlay per cell (national runs: hundreds of thousands of boundary cells). */
+
+typedef struct ring_set {
+    double **xy;   /* per ring: x0,y0,x1,y1,… closed */
+    unsigned *n;   /* points per ring */
+    int *hole;
+    size_t nrings, cap;
+    double *buf_a, *buf_b; /* clip buffers */
+    size_t buf_cap;        /* points */
+    int failed;
+} ring_set;
+
+static void rings_add(rr_ctx *ctx, ring_set *rs, const GEOSGeometry *ring, int hole)
+{
+    const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(ctx->geos, ring);
+    unsigned n = 0;
+    if (!cs || !GEOSCoordSeq_getSize_r(ctx->geos, cs, &n) || n < 4)
+        return;
+    if (rs->nrings == rs->cap) {
+        size_t cap = rs->cap ? 2 * rs->cap : 8;
+        double **xy = realloc(rs->xy, cap * sizeof *xy);
+        unsigned *nn = xy ? realloc(rs->n, cap * sizeof *nn) : NULL;
+        int *hh = nn ? realloc(rs->hole, cap * sizeof *hh) : NULL;
+        if (xy)
+            rs->xy = xy;
+        if (nn)
+            rs->n = nn;
+        if (hh)
+            rs->hole = hh;
+        if (!xy || !nn || !hh) {
+            rs->failed = 1;
+            return;
+        }
+        rs->cap = cap;
+    }
+    double *xy = malloc(2 * (size_t)n * sizeof *xy);
+    if (!xy || !GEOSCoordSeq_copyToBuffer_r(ctx->geos, cs, xy, 0, 0)) {
+        free(xy);
+        rs->failed = 1;
+        return;
+    }
+    rs->xy[rs->nrings] = xy;
+    rs->n[rs->nrings] = n;
+    rs->hole[rs->nrings++] = hole;
+    if (2 * (size_t)n + 16 > rs->buf_cap) {
+        size_t cap = 2 * (size_t)n + 16;
+        double *a = realloc(rs->buf_a, 2 * cap * sizeof *a);
+        double *b = a ? realloc(rs->buf_b, 2 * cap * sizeof *b) : NULL;
+        if (a)
+            rs->buf_a = a;
+        if (b)
+            rs->buf_b = b;
+        if (!a || !b)
+            rs->failed = 1;
+        else
+            rs->buf_cap = cap;
+    }
+}
+
+static void rings_collect(rr_ctx *ctx, ring_set *rs, const GEOSGeometry *g)
+{
+    int t = GEOSGeomTypeId_r(ctx->geos, g);
+    if (t == GEOS_POLYGON) {
+        rings_add(ctx, rs, GEOSGetExteriorRing_r(ctx->geos, g), 0);
+        int nh = GEOSGetNumInteriorRings_r(ctx->geos, g);
+        for (int i = 0; i < nh; i++)
+            rings_add(ctx, rs, GEOSGetInteriorRingN_r(ctx->geos, g, i), 1);
+    } else if (t == GEOS_MULTIPOLYGON || t == GEOS_GEOMETRYCOLLECTION) {
+        int n = GEOSGetNumGeometries_r(ctx->geos, g);
+        for (int i = 0; i < n; i++)
+            rings_collect(ctx, rs, GEOSGetGeometryN_r(ctx->geos, g, i));
+    }
+}
+
+static void rings_free(ring_set *rs)
+{
+    for (size_t i = 0; i < rs->nrings; i++)
+        free(rs->xy[i]);
+    free(rs->xy);
+    free(rs->n);
+    free(rs->hole);
+    free(rs->buf_a);
+    free(rs->buf_b);
+}
+
+/* One clipping stage: keep the side of the line where `inside` holds. edge: 0 x>=v, 1 x<=v,
+ * 2 y>=v, 3 y<=v. in/out hold m points (open polygon, no repeat of the first). */
+static size_t clip_stage(const double *in, size_t m, double *out, int edge, double v)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < m; i++) {
+        const double *p = &in[2 * i], *q = &in[2 * ((i + 1) % m)];
+        double pv = edge < 2 ? p[0] : p[1], qv = edge < 2 ? q[0] : q[1];
+        int pin = (edge % 2 == 0) ? pv >= v : pv <= v;
+        int qin = (edge % 2 == 0) ? qv >= v : qv <= v;
+        if (pin) {
+            out[2 * k] = p[0];
+            out[2 * k + 1] = p[1];
+            k++;
+        }
+        if (pin != qin) {
+            double t = (v - pv) / (qv - pv);
+            out[2 * k] = edge < 2 ? v : p[0] + t * (q[0] - p[0]);
+            out[2 * k + 1] = edge < 2 ? p[1] + t * (q[1] - p[1]) : v;
+            k++;
+        }
+    }
+    return k;
+}
+
+static double rect_area(ring_set *rs, double x0, double y0, double x1, double y1)
+{
+    double total = 0;
+    for (size_t r = 0; r < rs->nrings; r++) {
+        size_t m = rs->n[r] - 1; /* drop the closing point */
+        memcpy(rs->buf_a, rs->xy[r], 2 * m * sizeof(double));
+        m = clip_stage(rs->buf_a, m, rs->buf_b, 0, x0);
+        m = m ? clip_stage(rs->buf_b, m, rs->buf_a, 1, x1) : 0;
+        m = m ? clip_stage(rs->buf_a, m, rs->buf_b, 2, y0) : 0;
+        m = m ? clip_stage(rs->buf_b, m, rs->buf_a, 3, y1) : 0;
+        double a2 = 0;
+        for (size_t i = 0; i < m; i++) {
+            const double *p = &rs->buf_a[2 * i], *q = &rs->buf_a[2 * ((i + 1) % m)];
+            /* relative to the rectangle's corner: fewer digits lost on large coordinates */
+            a2 += (p[0] - x0) * (q[1] - y0) - (q[0] - x0) * (p[1] - y0);
+        }
+        total += (rs->hole[r] ? -1 : 1) * fabs(a2) / 2;
+    }
+    return total;
+}
+
 /* Add the contributions of the cells under `geom` to list, with sign +1 or -1. */
 static rr_status collect(rr_ctx *ctx, const rr_popsource *pop, const GEOSGeometry *geom,
                          double sign, contrib_list *list)
@@ -59,6 +194,7 @@ static rr_status collect(rr_ctx *ctx, const rr_popsource *pop, const GEOSGeometr
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory querying population cells");
     }
     rr_status st = RR_OK;
+    ring_set rings = {0};
     const GEOSPreparedGeometry *prep = hits.n ? GEOSPrepare_r(ctx->geos, geom) : NULL;
     if (hits.n && !prep) {
         free(hits.idx);
@@ -85,17 +221,29 @@ static rr_status collect(rr_ctx *ctx, const rr_popsource *pop, const GEOSGeometr
         } else {
             if (GEOSPreparedIntersects_r(ctx->geos, prep, cell) != 1)
                 continue;
-            /* Not GEOSClipByRect: in GEOS 3.11 it returned the whole cell for an area that only
-             * grazes it (Dalarna 2080A0020: 1 km² instead of 0.3 m²). OverlayNG clips to the
-             * cell's envelope first, which keeps this fast. */
-            GEOSGeometry *g = GEOSIntersection_r(ctx->geos, geom, cell);
-            if (!g) {
-                st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot intersect a piece with a population cell: %s",
-                              rr_geos_msg(ctx));
-                break;
+            if (pop->rectangles) {
+                /* Not GEOSClipByRect: in GEOS 3.11 it returned the whole cell for an area that
+                 * only grazes it (Dalarna 2080A0020: 1 km² instead of 0.3 m²). */
+                if (!rings.nrings && !rings.failed)
+                    rings_collect(ctx, &rings, geom);
+                if (rings.failed) {
+                    st = rr_error(ctx, RR_ERR_NOMEM, "out of memory estimating population");
+                    break;
+                }
+                double x0, y0, x1, y1;
+                GEOSGeom_getExtent_r(ctx->geos, cell, &x0, &y0, &x1, &y1);
+                k.amount = rect_area(&rings, x0, y0, x1, y1);
+            } else {
+                GEOSGeometry *g = GEOSIntersection_r(ctx->geos, geom, cell);
+                if (!g) {
+                    st = rr_error(ctx, RR_ERR_GEOMETRY,
+                                  "cannot intersect a piece with a population cell: %s",
+                                  rr_geos_msg(ctx));
+                    break;
+                }
+                GEOSArea_r(ctx->geos, g, &k.amount);
+                GEOSGeom_destroy_r(ctx->geos, g);
             }
-            GEOSArea_r(ctx->geos, g, &k.amount);
-            GEOSGeom_destroy_r(ctx->geos, g);
             if (k.amount <= 0)
                 continue;
             k.whole = k.amount >= pop->cell_area[c] * (1 - 1e-9);
@@ -103,6 +251,7 @@ static rr_status collect(rr_ctx *ctx, const rr_popsource *pop, const GEOSGeometr
         k.amount *= sign;
         st = contrib_push(ctx, list, k);
     }
+    rings_free(&rings);
     if (prep)
         GEOSPreparedGeom_destroy_r(ctx->geos, prep);
     free(hits.idx);
@@ -166,6 +315,19 @@ rr_status rr_revision_set_population(rr_ctx *ctx, rr_revision *rev, const rr_pop
     if (!lists || !covered) {
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory estimating population");
         goto out;
+    }
+    /* GEOS caches an envelope on first use: compute the cells' now, before workers share them
+     * (two workers inserting the same cell into their indexes raced on it). */
+    for (size_t c = 0; c < pop->n; c++) {
+        double x0, y0, x1, y1;
+        GEOSGeom_getExtent_r(ctx->geos, pop->cells[c], &x0, &y0, &x1, &y1);
+    }
+    for (size_t k = 0; k < rev->npieces; k++) {
+        double x0, y0, x1, y1;
+        if (rev->pieces[k].shape)
+            GEOSGeom_getExtent_r(ctx->geos, rev->pieces[k].shape, &x0, &y0, &x1, &y1);
+        if (rev->pieces[k].lost)
+            GEOSGeom_getExtent_r(ctx->geos, rev->pieces[k].lost, &x0, &y0, &x1, &y1);
     }
     pop_job job = {rev, pop, lists};
     st = rr_parallel_for(ctx, rev->npieces, rev->params.threads, "estimating population", pop_one,

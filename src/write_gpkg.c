@@ -202,8 +202,13 @@ static rr_status write_pieces(gpkg_writer *w)
             set_real_or_null(f, 3, rev->has_pop ? p->pop : NAN);
             OGR_F_SetFieldInteger(f, 4, p->transfer ? 1 : 0);
             /* a continuing area's own piece is kept without geometry until asked for */
-            const GEOSGeometry *shape = rr_piece_shape(w->ctx, rev, (size_t)(p - rev->pieces));
-            OGRGeometryH g = shape ? to_multipolygon(w, shape) : NULL;
+            GEOSGeometry *shape = p->shape ? NULL
+                                  : rr_piece_shape_make(w->ctx, rev, (size_t)(p - rev->pieces));
+            OGRGeometryH g = p->shape ? to_multipolygon(w, p->shape)
+                             : shape  ? to_multipolygon(w, shape)
+                                      : NULL;
+            if (shape)
+                GEOSGeom_destroy_r(w->ctx->geos, shape);
             if (!g) {
                 OGR_F_Destroy(f);
                 st = rr_error_prefix(w->ctx, RR_ERR_GEOMETRY,
