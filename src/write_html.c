@@ -964,10 +964,11 @@ rr_status rr_write_review_html(rr_ctx *ctx, const rr_revision *rev, const char *
     double tol = extent / 20000;
     quant t = {x0, y1, tol / 4};
 
-    /* the two versions are simplified independently: one worker each */
+    /* One version after the other: in parallel the two national linework unions held 0.6 GB
+     * more at once (6,300 areas: 2.3 GB peak instead of 1.75 GB), for a few seconds saved. */
     display_job dj = {{os, ns}, {&dold, &dnew}, tol};
-    if ((st = rr_parallel_for(ctx, 2, rev->params.threads, "simplifying for the review map",
-                              display_one, NULL, &dj)) != RR_OK)
+    if ((st = rr_parallel_for(ctx, 2, 1, "simplifying for the review map", display_one, NULL,
+                              &dj)) != RR_OK)
         goto out;
 
     root = json_object();
