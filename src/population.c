@@ -407,9 +407,8 @@ out:
     return st;
 }
 
-/* Scale the pieces of each area of one side to its target; returns the largest relative
- * deviation before scaling (how far this margin was from fitting). */
-static double fit_margin(rr_revision *rev, int side, const double *target, double *sum)
+/* The population of every area of one side (sum over its pieces) into sum. */
+static void area_sums(const rr_revision *rev, int side, double *sum)
 {
     const rr_areaset *set = side ? rev->new_set : rev->old_set;
     memset(sum, 0, set->n * sizeof *sum);
@@ -418,10 +417,26 @@ static double fit_margin(rr_revision *rev, int side, const double *target, doubl
         if (i != RR_NONE)
             sum[i] += rev->pieces[k].pop;
     }
+}
+
+/* The largest relative deviation of one side's areas from their targets (sum: scratch). */
+static double margin_deviation(const rr_revision *rev, int side, const double *target,
+                               double *sum)
+{
+    const rr_areaset *set = side ? rev->new_set : rev->old_set;
+    area_sums(rev, side, sum);
     double worst = 0;
     for (size_t i = 0; i < set->n; i++)
         if (!isnan(target[i]) && target[i] > 0)
             worst = fmax(worst, fabs(sum[i] - target[i]) / target[i]);
+    return worst;
+}
+
+/* Scale the pieces of each area of one side to its target; returns the largest relative
+ * deviation before scaling (how far this margin was from fitting). */
+static double fit_margin(rr_revision *rev, int side, const double *target, double *sum)
+{
+    double worst = margin_deviation(rev, side, target, sum);
     for (size_t k = 0; k < rev->npieces; k++) {
         rr_piece *p = &rev->pieces[k];
         size_t i = side ? p->new_idx : p->old_idx;
@@ -487,15 +502,9 @@ rr_status rr_revision_calibrate(rr_ctx *ctx, rr_revision *rev, const rr_areatota
     /* An area whose estimate is zero but whose total is not: spread by area inside it. */
     for (int side = 0; side < 2; side++) {
         const double *t = side ? t_new : t_old;
-        const rr_areaset *set = side ? rev->new_set : rev->old_set;
         if (!t)
             continue;
-        memset(sum, 0, set->n * sizeof *sum);
-        for (size_t k = 0; k < rev->npieces; k++) {
-            size_t i = side ? rev->pieces[k].new_idx : rev->pieces[k].old_idx;
-            if (i != RR_NONE)
-                sum[i] += rev->pieces[k].pop;
-        }
+        area_sums(rev, side, sum);
         for (size_t k = 0; k < rev->npieces; k++) {
             size_t i = side ? rev->pieces[k].new_idx : rev->pieces[k].old_idx;
             if (i != RR_NONE && !(sum[i] > 0) && t[i] > 0)
@@ -518,39 +527,12 @@ rr_status rr_revision_calibrate(rr_ctx *ctx, rr_revision *rev, const rr_areatota
         if (!t_old || !t_new)
             break;
         /* converged when the old margin still fits after fitting the new one */
-        double dev = 0;
-        memset(sum, 0, rev->old_set->n * sizeof *sum);
-        for (size_t k = 0; k < rev->npieces; k++)
-            if (rev->pieces[k].old_idx != RR_NONE)
-                sum[rev->pieces[k].old_idx] += rev->pieces[k].pop;
-        for (size_t i = 0; i < rev->old_set->n; i++)
-            if (!isnan(t_old[i]) && t_old[i] > 0)
-                dev = fmax(dev, fabs(sum[i] - t_old[i]) / t_old[i]);
-        if (dev < 1e-9)
+        if (margin_deviation(rev, 0, t_old, sum) < 1e-9)
             break;
     }
     /* report how well both margins fit now */
-    rev->calib_dev_old = rev->calib_dev_new = 0;
-    for (int side = 0; side < 2; side++) {
-        const double *t = side ? t_new : t_old;
-        const rr_areaset *set = side ? rev->new_set : rev->old_set;
-        if (!t)
-            continue;
-        memset(sum, 0, set->n * sizeof *sum);
-        for (size_t k = 0; k < rev->npieces; k++) {
-            size_t i = side ? rev->pieces[k].new_idx : rev->pieces[k].old_idx;
-            if (i != RR_NONE)
-                sum[i] += rev->pieces[k].pop;
-        }
-        double dev = 0;
-        for (size_t i = 0; i < set->n; i++)
-            if (!isnan(t[i]) && t[i] > 0)
-                dev = fmax(dev, fabs(sum[i] - t[i]) / t[i]);
-        if (side)
-            rev->calib_dev_new = dev;
-        else
-            rev->calib_dev_old = dev;
-    }
+    rev->calib_dev_old = t_old ? margin_deviation(rev, 0, t_old, sum) : 0;
+    rev->calib_dev_new = t_new ? margin_deviation(rev, 1, t_new, sum) : 0;
     rev->calibrated = (t_old ? 1 : 0) | (t_new ? 2 : 0);
     if (t_old && t_new && rev->calib_dev_old > 1e-6)
         rr_warn(ctx, "the old and new totals cannot both be met (are they of different years?): "
