@@ -391,8 +391,11 @@ void rr_table_free(rr_table *t)
 rr_status rr_table_alloc_cells(rr_ctx *ctx, rr_table *t)
 {
     size_t n = t->nseries * t->ncodes;
-    if (t->ncodes && n / t->ncodes != t->nseries)
-        return rr_error(ctx, RR_ERR_NOMEM, "table too large (%s)", t->path);
+    if (t->ncodes && (n / t->ncodes != t->nseries || n > RR_TABLE_MAX_CELLS))
+        return rr_error(ctx, RR_ERR_FORMAT,
+                        "table too large: %zu codes x %zu series; regrev holds at most %zu "
+                        "values (%s)",
+                        t->ncodes, t->nseries, (size_t)RR_TABLE_MAX_CELLS, t->path);
     t->value = malloc((n ? n : 1) * sizeof *t->value);
     t->cell = calloc(n ? n : 1, 1);
     if (!t->value || !t->cell)
@@ -873,6 +876,7 @@ static rr_status read_csv_table(rr_ctx *ctx, const rr_table_opts *opts, const rr
     }
     /* groups: combinations of dimension values in order of appearance */
     rr_buf gkey = {0};
+    size_t group_cap = 0;
     for (size_t r = 0; r < nrows; r++) {
         const rr_csv_record *rec = &csv.rec[r + 1];
         gkey.len = 0;
@@ -890,15 +894,18 @@ static rr_status read_csv_table(rr_ctx *ctx, const rr_table_opts *opts, const rr
             st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
             goto out;
         }
-        if (inserted) {
-            char **gd = realloc(l->group_dims, (l->ngroups + 1) * (l->ndims ? l->ndims : 1) *
-                                                   sizeof *gd);
+        if (inserted && l->ngroups == group_cap) { /* grows by doubling: many groups are linear */
+            group_cap = group_cap ? 2 * group_cap : 16;
+            char **gd = realloc(l->group_dims, group_cap * (l->ndims ? l->ndims : 1) * sizeof *gd);
             if (!gd) {
                 rr_buf_free(&gkey);
                 st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
                 goto out;
             }
             l->group_dims = gd;
+        }
+        if (inserted) {
+            char **gd = l->group_dims;
             for (size_t d = 0; d < l->ndims; d++)
                 gd[l->ngroups * l->ndims + d] = rr_strdup(rec->field[l->dim_col[d]]);
             l->ngroups++;
@@ -1042,16 +1049,18 @@ static rr_status js_categories(rr_ctx *ctx, const char *path, const char *id, js
     json_t *cat = json_is_object(dim) ? json_object_get(dim, "category") : NULL;
     if (!json_is_object(cat))
         return js_fail(ctx, path, where, "not JSON-stat 2.0: the dimension has no category");
+    json_t *index = json_object_get(cat, "index");
+    /* the categories are counted before size is trusted with an allocation */
+    size_t listed = json_is_array(index) ? json_array_size(index)
+                    : json_is_object(index) ? json_object_size(index) : size;
+    if (listed != size)
+        return js_fail(ctx, path, where, "the dimension has %zu categories but size says %zu",
+                       listed, size);
     char **ids = calloc(size ? size : 1, sizeof *ids);
     if (!ids)
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
-    json_t *index = json_object_get(cat, "index");
     rr_status st = RR_OK;
     if (json_is_array(index)) {
-        if (json_array_size(index) != size)
-            st = js_fail(ctx, path, where,
-                         "the dimension has %zu categories but size says %zu",
-                         json_array_size(index), size);
         for (size_t i = 0; st == RR_OK && i < size; i++) {
             json_t *v = json_array_get(index, i);
             if (!json_is_string(v))
@@ -1060,10 +1069,6 @@ static rr_status js_categories(rr_ctx *ctx, const char *path, const char *id, js
                 st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
         }
     } else if (json_is_object(index)) {
-        if (json_object_size(index) != size)
-            st = js_fail(ctx, path, where,
-                         "the dimension has %zu categories but size says %zu",
-                         json_object_size(index), size);
         const char *k;
         json_t *v;
         json_object_foreach(index, k, v)
@@ -1160,8 +1165,10 @@ static rr_status read_jsonstat(rr_ctx *ctx, const rr_table_opts *opts, const rr_
         js->size[d] = (size_t)json_integer_value(sv);
         if (!(js->dim_id[d] = rr_strdup(json_string_value(idv))))
             return rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
-        if (total > SIZE_MAX / js->size[d] / 16)
-            return js_fail(ctx, path, "size", "the sizes multiply to more than regrev handles");
+        if (total > RR_TABLE_MAX_CELLS / js->size[d])
+            return js_fail(ctx, path, "size",
+                           "the sizes multiply to more than %zu values, the most regrev holds",
+                           (size_t)RR_TABLE_MAX_CELLS);
         total *= js->size[d];
         json_t *dim = json_object_get(dims, js->dim_id[d]);
         if (!dim)
@@ -1298,26 +1305,39 @@ static rr_status read_jsonstat(rr_ctx *ctx, const rr_table_opts *opts, const rr_
                 t->series_den[s] = den;
         }
     }
+    /* values: a dense array, or an object of index -> value (absent: missing); null is missing */
+    if (!json_is_array(value) && !json_is_object(value)) {
+        st = js_fail(ctx, path, "value", "value is neither an array nor an object");
+        goto out;
+    }
+    if (json_is_array(value) && json_array_size(value) != total) {
+        st = js_fail(ctx, path, "value", "value has %zu entries but the sizes multiply to %zu",
+                     json_array_size(value), total);
+        goto out;
+    }
     if ((st = rr_table_alloc_cells(ctx, t)) != RR_OK)
         goto out;
-    /* values: a dense array, or an object of index -> value; null is missing */
-    for (size_t i = 0; i < total && st == RR_OK; i++) {
+    if (json_is_object(value))
+        memset(t->cell, RR_CELL_MISSING, total);
+    size_t nvalues = json_is_array(value) ? total : json_object_size(value);
+    void *iter = json_is_object(value) ? json_object_iter(value) : NULL;
+    for (size_t k = 0; k < nvalues && st == RR_OK; k++) {
         json_t *v;
-        char idx[32];
+        size_t i = k;
         if (json_is_array(value)) {
-            if (i == 0 && json_array_size(value) != total) {
-                st = js_fail(ctx, path, "value",
-                             "value has %zu entries but the sizes multiply to %zu",
-                             json_array_size(value), total);
+            v = json_array_get(value, k);
+        } else {
+            const char *entry = json_object_iter_key(iter);
+            char *end = NULL;
+            unsigned long long pos = strtoull(entry, &end, 10);
+            if (!isdigit((unsigned char)entry[0]) || *end || pos >= total) {
+                st = js_fail(ctx, path, "value", "value has an entry '%s' that is not an index "
+                                                 "below %zu", entry, total);
                 break;
             }
-            v = json_array_get(value, i);
-        } else if (json_is_object(value)) {
-            snprintf(idx, sizeof idx, "%zu", i);
-            v = json_object_get(value, idx);
-        } else {
-            st = js_fail(ctx, path, "value", "value is neither an array nor an object");
-            break;
+            i = (size_t)pos;
+            v = json_object_iter_value(iter);
+            iter = json_object_iter_next(value, iter);
         }
         size_t s = 0, cat = 0;
         for (size_t d = 0; d < js->ndims; d++) {
@@ -1335,20 +1355,6 @@ static rr_status read_jsonstat(rr_ctx *ctx, const rr_table_opts *opts, const rr_
             t->cell[cell] = RR_CELL_MISSING;
         } else {
             st = js_fail(ctx, path, "value", "value[%zu] is not a number or null", i);
-        }
-    }
-    if (st == RR_OK && json_is_object(value)) {
-        const char *k;
-        json_t *v;
-        json_object_foreach(value, k, v)
-        {
-            char *end = NULL;
-            unsigned long long pos = strtoull(k, &end, 10);
-            if (!isdigit((unsigned char)k[0]) || *end || pos >= total) {
-                st = js_fail(ctx, path, "value", "value has an entry '%s' that is not an index "
-                                                 "below %zu", k, total);
-                break;
-            }
         }
     }
 out:

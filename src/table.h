@@ -139,7 +139,12 @@ struct rr_table {
     rr_jsonstat *js;
 };
 
-/* Allocate the value arrays of a table with ncodes codes and nseries series (cells absent). */
+/* The most values (codes x series) a table may hold: 2^28, 2.25 GB of values and flags. A
+ * JSON-stat dataset of a few kilobytes can name more (six dimensions of 30 categories are 729
+ * million); such a table is refused rather than allocated. */
+#define RR_TABLE_MAX_CELLS ((size_t)1 << 28)
+/* Allocate the value arrays of a table with ncodes codes and nseries series (cells absent);
+ * RR_ERR_FORMAT for more than RR_TABLE_MAX_CELLS values. */
 rr_status rr_table_alloc_cells(rr_ctx *ctx, rr_table *t);
 /* Index of a code in t->code (binary search) or RR_NONE. */
 size_t rr_table_find_code(const rr_table *t, const char *code);

@@ -3,9 +3,14 @@
 library only), written as GeoJSON in EPSG:3006 into DIR.
   longcode      old/new with one area whose code is 10,000 characters
   vertices N    old: a disc of N vertices (one area); new: its two halves (N/2 vertices each)
-  squares N     old: N squares of 10 m (codes 0001A00000...); new: the same, but every tenth
+  squares N     old: N squares of 10 m (codes 0001A0000...); new: the same, but every tenth
                 pair of neighbours merged into one area and every 97th square recoded
+  tables        for `regrev translate`: key.csv; cells.json, a JSON-stat dataset of 2 kB whose
+                six dimensions of 30 categories name 729 million values; cells.csv, a long CSV
+                of 900 kB whose 20,000 codes each have their own two periods (400 million
+                values)
 """
+import json
 import math
 import os
 import sys
@@ -78,6 +83,25 @@ def squares(d, n):
     write(os.path.join(d, "new.geojson"), new_features())
 
 
+def tables(d):
+    with open(os.path.join(d, "key.csv"), "w") as f:
+        f.write("old_code,new_code,area_m2,pop,w_area_old,w_area_new,w_pop_old,w_pop_new\n"
+                "0001A0000,0001A0000,100,1,1,1,1,1\n")
+    dims = ["Region"] + ["d%d" % i for i in range(5)]
+    dimension = {}
+    for name in dims:
+        cats = ["0001A%04d" % i for i in range(30)] if name == "Region" else ["c%d" % i for i in range(30)]
+        dimension[name] = {"category": {"index": cats}}
+    with open(os.path.join(d, "cells.json"), "w") as f:
+        json.dump({"version": "2.0", "class": "dataset", "id": dims, "size": [30] * 6,
+                   "role": {"geo": ["Region"]}, "dimension": dimension, "value": {"0": 1}}, f)
+    with open(os.path.join(d, "cells.csv"), "w") as f:
+        f.write("code,period,value\n")
+        for i in range(20000):
+            code = "%04dA%04d" % (1 + i // 10000, i % 10000)
+            f.write("%s,%d,%d\n%s,%d,%d\n" % (code, 100000 + i, i, code, 100001 + i, i))
+
+
 if __name__ == "__main__":
     case, d = sys.argv[1], sys.argv[2]
     os.makedirs(d, exist_ok=True)
@@ -87,5 +111,7 @@ if __name__ == "__main__":
         vertices(d, int(sys.argv[3]))
     elif case == "squares":
         squares(d, int(sys.argv[3]))
+    elif case == "tables":
+        tables(d)
     else:
         sys.exit("unknown case " + case)

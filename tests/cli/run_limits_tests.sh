@@ -2,11 +2,13 @@
 # run_limits_tests.sh REGREV WORKDIR [SQUARES] [VERTICES]: regrev at the limits (issue 7): a code
 # of 10,000 characters is refused with one clear error; a polygon of VERTICES vertices (default
 # 200,000) and SQUARES tiny areas per version (default 20,000) run in bounded memory (peak RSS
-# under 2 GB). Prints time and peak memory of each run (docs/robustness.md has the figures for a
+# under 2 GB); tables of a few hundred kilobytes that name hundreds of millions of values are
+# refused at once instead of allocated. Prints time and peak memory of each run (docs/robustness.md has the figures for a
 # million vertices and 100,000 areas, run by hand with the same script and larger arguments).
 set -u
 regrev=$1 work=$2 squares=${3:-20000} vertices=${4:-200000}
 here=$(cd "$(dirname "$0")" && pwd)
+case $regrev in /*) ;; *) regrev=$PWD/$regrev ;; esac
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 passed=0 failed=0
 limit_kb=$((2 * 1024 * 1024))
@@ -57,6 +59,25 @@ if [ "$rc" = 0 ] && [ "$rss_kb" -lt "$limit_kb" ] && [ "$(wc -l < many/out/key.c
   pass "$squares tiny areas a version (${secs} s, $((rss_kb / 1024)) MB)"
 else
   fail "$squares tiny areas" "exit $rc, RSS ${rss_kb} kB: $(head -c 300 err.txt)"
+fi
+
+# ---- tables that would need more memory than their size suggests: refused at once --------------
+python3 "$here/make_limits.py" tables tables
+measure "$regrev" translate --key tables/key.csv --in tables/cells.json --out tables/out.json
+if [ "$rc" = 1 ] && [ "$(grep -c '^regrev: error: ' err.txt)" = 1 ] &&
+   grep -q "the sizes multiply to more than 268435456 values" err.txt && [ ! -e tables/out.json ] &&
+   [ "$rss_kb" -lt $((512 * 1024)) ]; then
+  pass "a JSON-stat of $(wc -c < tables/cells.json) bytes naming 729 million values refused (${secs} s)"
+else
+  fail "a JSON-stat naming 729 million values" "exit $rc, RSS ${rss_kb} kB: $(head -c 300 err.txt)"
+fi
+measure "$regrev" translate --key tables/key.csv --in tables/cells.csv --out tables/out.csv --allow-unknown
+if [ "$rc" = 1 ] && [ "$(grep -c '^regrev: error: ' err.txt)" = 1 ] &&
+   grep -q "table too large: 20000 codes x 20001 series" err.txt && [ ! -e tables/out.csv ] &&
+   [ "$rss_kb" -lt $((512 * 1024)) ]; then
+  pass "a CSV of $(wc -c < tables/cells.csv) bytes naming 400 million values refused (${secs} s)"
+else
+  fail "a CSV naming 400 million values" "exit $rc, RSS ${rss_kb} kB: $(head -c 300 err.txt)"
 fi
 
 echo "limits tests: $passed passed, $failed failed"
