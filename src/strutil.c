@@ -71,6 +71,10 @@ void rr_fmt_num(char *buf, size_t size, double v, int significant)
         buf[0] = '\0';
         return;
     }
+    if (isinf(v)) { /* callers refuse infinite results; never convert inf to int below */
+        snprintf(buf, size, "%s", v > 0 ? "inf" : "-inf");
+        return;
+    }
     if (v == 0.0) {
         snprintf(buf, size, "0");
         return;

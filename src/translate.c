@@ -308,6 +308,13 @@ rr_status rr_table_translate(rr_ctx *ctx, const rr_table *in, const rr_key *key,
             } else {
                 t->cell[cell] = RR_CELL_VALUE;
                 t->value[cell] = counting ? num : num / den;
+                if (!isfinite(t->value[cell])) { /* inputs near the largest double: refuse */
+                    st = rr_error(ctx, RR_ERR_DATA,
+                                  "the value of code %s in %s is out of range after "
+                                  "translation (the inputs are too large to add) (%s)",
+                                  t->code[c], in->series_name[s], in->path);
+                    goto out;
+                }
             }
         }
         const char *q = rr_key_quality(key, t->code[c]);
