@@ -365,6 +365,10 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
             a->kommun = rr_strdup(OGR_F_GetFieldAsString(feat, kommun_i));
         else
             a->kommun = kommun_from_code(code);
+        if (!a->kommun) { /* the area is in the set: freed with it */
+            st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
+            break;
+        }
         OGR_F_Destroy(feat);
         feat = NULL;
     }
