@@ -183,21 +183,23 @@ static int chain_add(chain *c, double x, double y)
     return 1;
 }
 
-/* The segments found in one version only, as line strings: consecutive changed segments of a
- * ring are chained into one line (far fewer objects than one line per segment). */
-static GEOSGeometry *changed_linework(rr_ctx *ctx, const seg_set *a, const seg_set *b,
-                                      size_t *count)
+/* Segments as line strings, consecutive ones of a ring chained into one line (far fewer
+ * objects than one line per segment). `common` 0: the segments found in one version only (of
+ * both); 1: the segments of `a` that `b` has too (the boundary the two share). *count: how
+ * many segments were taken. */
+static GEOSGeometry *linework(rr_ctx *ctx, const seg_set *a, const seg_set *b, int common,
+                             size_t *count)
 {
     size_t n = 0, cap = 64, changed = 0;
     GEOSGeometry **lines = malloc(cap * sizeof *lines);
     chain c = {0};
     if (!lines)
         return NULL;
-    for (int side = 0; side < 2; side++) {
+    for (int side = 0; side < (common ? 1 : 2); side++) {
         const seg_set *mine = side ? b : a, *other = side ? a : b;
         for (size_t i = 0; i <= mine->n; i++) {
             const seg *s = i < mine->n ? &mine->s[i] : NULL;
-            int is_changed = s && !seg_contains(other, s);
+            int is_changed = s && seg_contains(other, s) == common;
             /* ring order: x0,y0 -> x1,y1 unless the segment was reversed for orientation */
             double ax = 0, ay = 0, bx = 0, by = 0;
             if (s) {
@@ -279,35 +281,37 @@ static GEOSGeometry *polygonal(rr_ctx *ctx, GEOSGeometry *g)
     return u;
 }
 
-rr_status rr_area_difference(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
-                             GEOSGeometry **out)
+/* The faces of one kind as one MultiPolygon; takes the faces. NULL for none. Faces of one kind
+ * never share an edge: every line is a boundary of a or b, so its two sides differ in a or in b.
+ * They are the parts of that kind as they are, and need no union. */
+static rr_status collect(rr_ctx *ctx, GEOSGeometry **faces, unsigned n, GEOSGeometry **out)
 {
-    seg_set sa = {0}, sb = {0};
-    GEOSGeometry *lines = NULL, *noded = NULL, *faces = NULL, *result = NULL;
-    const GEOSPreparedGeometry *pa = NULL, *pb = NULL;
-    GEOSGeometry **kept = NULL;
-    unsigned nkept = 0;
-    size_t changed = 0;
-    rr_status st = RR_OK;
     *out = NULL;
-    if (!add_polygons(ctx, a, &sa) || !add_polygons(ctx, b, &sb) || !seg_index(&sa) ||
-        !seg_index(&sb) || !(lines = changed_linework(ctx, &sa, &sb, &changed))) {
-        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory comparing two versions of an area");
-        goto out;
+    if (n == 0)
+        return RR_OK;
+    if (!(*out = GEOSGeom_createCollection_r(ctx->geos, GEOS_MULTIPOLYGON, faces, n))) {
+        for (unsigned i = 0; i < n; i++)
+            GEOSGeom_destroy_r(ctx->geos, faces[i]);
+        return rr_error(ctx, RR_ERR_GEOMETRY, "cannot collect faces: %s", rr_geos_msg(ctx));
     }
-    if (changed == 0)
-        goto out; /* the same boundary: nothing is lost */
-    if (changed > (sa.n + sb.n) / 2) {
-        /* changed nearly everywhere (another generalisation): the plain overlay */
-        result = polygonal(ctx, GEOSDifference_r(ctx->geos, a, b));
-        goto out;
-    }
-    /* node the changed stretches (old and new lines cross where a boundary was redrawn) */
-    if (!(noded = GEOSUnaryUnion_r(ctx->geos, lines))) {
-        st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot node the changed boundaries: %s", rr_geos_msg(ctx));
-        goto out;
-    }
-    const GEOSGeometry *in[1] = {noded};
+    return RR_OK;
+}
+
+/* The faces of `lines` (noded first when `node`), sorted by where a point inside each lies:
+ * want[k] (k = 0: in a only, 1: in b only, 2: in both) receives the dissolved faces of that
+ * kind when not NULL. */
+static rr_status classify_faces(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
+                                const GEOSGeometry *lines, int node, GEOSGeometry **want[3])
+{
+    GEOSGeometry *noded = NULL, *faces = NULL;
+    const GEOSPreparedGeometry *pa = NULL, *pb = NULL;
+    GEOSGeometry **kept[3] = {NULL, NULL, NULL};
+    unsigned nkept[3] = {0, 0, 0};
+    rr_status st = RR_OK;
+    if (node && !(noded = GEOSUnaryUnion_r(ctx->geos, lines)))
+        return rr_error(ctx, RR_ERR_GEOMETRY, "cannot node the changed boundaries: %s",
+                        rr_geos_msg(ctx));
+    const GEOSGeometry *in[1] = {noded ? noded : lines};
     if (!(faces = GEOSPolygonize_r(ctx->geos, in, 1)) || !(pa = GEOSPrepare_r(ctx->geos, a)) ||
         !(pb = GEOSPrepare_r(ctx->geos, b))) {
         st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot polygonize the changed boundaries: %s",
@@ -315,11 +319,11 @@ rr_status rr_area_difference(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeome
         goto out;
     }
     int nf = GEOSGetNumGeometries_r(ctx->geos, faces);
-    kept = malloc((size_t)(nf > 0 ? nf : 1) * sizeof *kept);
-    if (!kept) {
-        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
-        goto out;
-    }
+    for (int k = 0; k < 3; k++)
+        if (want[k] && !(kept[k] = malloc((size_t)(nf > 0 ? nf : 1) * sizeof *kept[k]))) {
+            st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+            goto out;
+        }
     for (int i = 0; i < nf && st == RR_OK; i++) {
         const GEOSGeometry *face = GEOSGetGeometryN_r(ctx->geos, faces, i);
         GEOSGeometry *pt = GEOSPointOnSurface_r(ctx->geos, face);
@@ -327,41 +331,35 @@ rr_status rr_area_difference(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeome
             st = rr_error(ctx, RR_ERR_GEOMETRY, "no point inside a face: %s", rr_geos_msg(ctx));
             break;
         }
-        char in_a = GEOSPreparedContains_r(ctx->geos, pa, pt);
-        char in_b = in_a == 1 ? GEOSPreparedIntersects_r(ctx->geos, pb, pt) : 0;
+        char in_a = GEOSPreparedIntersects_r(ctx->geos, pa, pt);
+        char in_b = GEOSPreparedIntersects_r(ctx->geos, pb, pt);
         GEOSGeom_destroy_r(ctx->geos, pt);
-        if (in_a == 2 || in_b == 2)
+        if (in_a == 2 || in_b == 2) {
             st = rr_error(ctx, RR_ERR_GEOMETRY, "point test failed: %s", rr_geos_msg(ctx));
-        else if (in_a == 1 && in_b == 0 && !(kept[nkept++] = GEOSGeom_clone_r(ctx->geos, face)))
+            break;
+        }
+        int k = in_a && in_b ? 2 : in_a ? 0 : in_b ? 1 : -1;
+        if (k >= 0 && kept[k] && !(kept[k][nkept[k]++] = GEOSGeom_clone_r(ctx->geos, face)))
             st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
     }
-    if (st != RR_OK || nkept == 0)
-        goto out;
-    /* The kept faces form a coverage (they meet only along edges): dissolve them into one
-     * valid (multi)polygon. */
-    GEOSGeometry *coll = GEOSGeom_createCollection_r(ctx->geos, GEOS_GEOMETRYCOLLECTION, kept, nkept);
-    if (!coll) {
-        st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot collect faces: %s", rr_geos_msg(ctx));
-        goto out;
+    for (int k = 0; k < 3; k++) {
+        if (!kept[k])
+            continue;
+        unsigned n = nkept[k];
+        nkept[k] = 0; /* collect takes them, even when it fails */
+        if (st == RR_OK)
+            st = collect(ctx, kept[k], n, want[k]);
+        else
+            for (unsigned i = 0; i < n; i++)
+                if (kept[k][i])
+                    GEOSGeom_destroy_r(ctx->geos, kept[k][i]);
     }
-    nkept = 0;
-    result = GEOSCoverageUnion_r(ctx->geos, coll);
-    if (!result)
-        result = GEOSUnaryUnion_r(ctx->geos, coll);
-    GEOSGeom_destroy_r(ctx->geos, coll);
-    if (!result) {
-        st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot dissolve faces: %s", rr_geos_msg(ctx));
-        goto out;
-    }
-    result = polygonal(ctx, result);
 out:
-    if (st == RR_OK)
-        *out = result;
-    else if (result)
-        GEOSGeom_destroy_r(ctx->geos, result);
-    for (unsigned i = 0; i < nkept; i++)
-        GEOSGeom_destroy_r(ctx->geos, kept[i]);
-    free(kept);
+    for (int k = 0; k < 3; k++) {
+        for (unsigned i = 0; i < nkept[k]; i++)
+            GEOSGeom_destroy_r(ctx->geos, kept[k][i]);
+        free(kept[k]);
+    }
     if (pa)
         GEOSPreparedGeom_destroy_r(ctx->geos, pa);
     if (pb)
@@ -370,8 +368,101 @@ out:
         GEOSGeom_destroy_r(ctx->geos, faces);
     if (noded)
         GEOSGeom_destroy_r(ctx->geos, noded);
+    return st;
+}
+
+rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
+                          GEOSGeometry **a_only, GEOSGeometry **b_only)
+{
+    seg_set sa = {0}, sb = {0};
+    GEOSGeometry *lines = NULL;
+    size_t changed = 0;
+    rr_status st = RR_OK;
+    *a_only = NULL;
+    if (b_only)
+        *b_only = NULL;
+    if (!add_polygons(ctx, a, &sa) || !add_polygons(ctx, b, &sb) || !seg_index(&sa) ||
+        !seg_index(&sb) || !(lines = linework(ctx, &sa, &sb, 0, &changed))) {
+        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory comparing two versions of an area");
+        goto out;
+    }
+    if (changed == 0)
+        goto out; /* the same boundary: nothing is lost or gained */
+    if (changed > (sa.n + sb.n) / 2) {
+        /* changed nearly everywhere (another generalisation): the plain overlay */
+        for (int k = 0; k < 2 && st == RR_OK; k++) {
+            GEOSGeometry **dst = k ? b_only : a_only;
+            GEOSGeometry *d = !dst ? NULL : k ? GEOSDifference_r(ctx->geos, b, a)
+                                              : GEOSDifference_r(ctx->geos, a, b);
+            if (dst && !d)
+                st = rr_error(ctx, RR_ERR_GEOMETRY, "%s", rr_geos_msg(ctx));
+            else if (dst)
+                *dst = polygonal(ctx, d);
+        }
+        goto out;
+    }
+    /* node the changed stretches (old and new lines cross where a boundary was redrawn) */
+    GEOSGeometry **want[3] = {a_only, b_only, NULL};
+    st = classify_faces(ctx, a, b, lines, 1, want);
+out:
     if (lines)
         GEOSGeom_destroy_r(ctx->geos, lines);
+    seg_free(&sa);
+    seg_free(&sb);
+    return st;
+}
+
+rr_status rr_area_common(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
+                         double expect, GEOSGeometry **out)
+{
+    seg_set sa = {0}, sb = {0};
+    GEOSGeometry *changed_lines = NULL, *common_lines = NULL, *noded = NULL, *all = NULL;
+    size_t changed = 0, common = 0;
+    rr_status st = RR_OK;
+    *out = NULL;
+    if (!add_polygons(ctx, a, &sa) || !add_polygons(ctx, b, &sb) || !seg_index(&sa) ||
+        !seg_index(&sb) || !(changed_lines = linework(ctx, &sa, &sb, 0, &changed)) ||
+        !(common_lines = linework(ctx, &sa, &sb, 1, &common))) {
+        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory comparing two versions of an area");
+        goto out;
+    }
+    if (changed <= (sa.n + sb.n) / 2) {
+        /* The boundary of a ∩ b is what the two share plus changed stretches: faces of the shared
+         * boundary (as long lines, not noded: nothing crosses it) and the noded changed lines. */
+        GEOSGeometry *parts[2] = {NULL, common_lines};
+        if ((parts[0] = changed ? GEOSUnaryUnion_r(ctx->geos, changed_lines)
+                                : GEOSGeom_clone_r(ctx->geos, changed_lines)) &&
+            (all = GEOSGeom_createCollection_r(ctx->geos, GEOS_GEOMETRYCOLLECTION, parts, 2))) {
+            common_lines = NULL; /* owned by `all` */
+            GEOSGeometry **want[3] = {NULL, NULL, out};
+            st = classify_faces(ctx, a, b, all, 0, want);
+        } else if (parts[0]) {
+            GEOSGeom_destroy_r(ctx->geos, parts[0]);
+        }
+        double got = 0;
+        if (st == RR_OK && *out)
+            GEOSArea_r(ctx->geos, *out, &got);
+        /* Faces are found only where the lines meet at their ends; a boundary that touches itself
+         * inside a shared stretch can hide one: then the plain overlay. */
+        if (st == RR_OK && fabs(got - expect) <= 1e-8 * fabs(expect) + 1e-4)
+            goto out;
+        if (*out)
+            GEOSGeom_destroy_r(ctx->geos, *out);
+        *out = NULL;
+        st = RR_OK;
+    }
+    if (!(noded = GEOSIntersection_r(ctx->geos, a, b)))
+        st = rr_error(ctx, RR_ERR_GEOMETRY, "%s", rr_geos_msg(ctx));
+    else
+        *out = polygonal(ctx, noded);
+    noded = NULL;
+out:
+    if (all)
+        GEOSGeom_destroy_r(ctx->geos, all);
+    if (common_lines)
+        GEOSGeom_destroy_r(ctx->geos, common_lines);
+    if (changed_lines)
+        GEOSGeom_destroy_r(ctx->geos, changed_lines);
     seg_free(&sa);
     seg_free(&sb);
     return st;

@@ -255,10 +255,16 @@ void rr_piece_clear(rr_ctx *ctx, rr_piece *p);
 GEOSGeometry *rr_piece_shape_make(rr_ctx *ctx, const rr_revision *rev, size_t k);
 
 /* diff.c */
-/* a − b for two versions of one area; fast when they share most boundary segments exactly.
- * *out is a MultiPolygon, or NULL when nothing is left. */
-rr_status rr_area_difference(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
-                             GEOSGeometry **out);
+/* Two versions of one area compared: *a_only = a − b and (when b_only is not NULL) *b_only =
+ * b − a, each a MultiPolygon or NULL when empty. Fast when they share most boundary segments
+ * exactly: only the changed stretches are noded and polygonized. */
+rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
+                          GEOSGeometry **a_only, GEOSGeometry **b_only);
+/* a ∩ b of two versions of one area, built from their shared boundary and the changed stretches
+ * (no overlay of the whole boundary); `expect` is its area (area(a) − area(a − b)), checked, with
+ * the plain overlay when the faces do not add up. *out NULL when empty. */
+rr_status rr_area_common(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
+                         double expect, GEOSGeometry **out);
 
 /* write_summary.c */
 struct json_t;

@@ -149,6 +149,8 @@ typedef struct overlay_job {
     double tolerance;
     piece_list *lists;       /* one list per area of a */
     const double *covered;   /* second pass: area of each a-area already covered by pieces */
+    GEOSGeometry **gained;   /* per new area: what it gained over its old version (pass 1 finds
+                              * it comparing the two, pass 2 takes it) */
 } overlay_job;
 
 static GEOSGeometry *polygons_only(rr_ctx *ctx, GEOSGeometry *g);
@@ -168,10 +170,10 @@ GEOSGeometry *rr_piece_shape_make(rr_ctx *ctx, const rr_revision *rev, size_t k)
     const rr_piece *p = &rev->pieces[k];
     if (p->shape)
         return GEOSGeom_clone_r(ctx->geos, p->shape);
-    /* the old area less what it lost: the same arrangement difference as the overlay's, since
-     * `lost` was cut from this very boundary */
+    /* the old area within its new version: from their shared boundary and the changed stretches */
     GEOSGeometry *g = NULL;
-    if (rr_area_difference(ctx, rev->old_set->areas[p->old_idx].geom, p->lost, &g) != RR_OK || !g) {
+    if (rr_area_common(ctx, rev->old_set->areas[p->old_idx].geom,
+                       rev->new_set->areas[p->new_idx].geom, p->area, &g) != RR_OK || !g) {
         if (g)
             GEOSGeom_destroy_r(ctx->geos, g);
         rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the piece %s -> %s: %s",
@@ -272,60 +274,6 @@ static GEOSSTRtree *tree_for(rr_ctx *ctx, const rr_areaset *b)
     return tls_tree.tree;
 }
 
-/* Per-worker prepared geometries of the other version, made on first use. */
-/* At most this many prepared areas per worker (oldest evicted first): areas are visited in code
- * order, which keeps neighbours close, and a national run would otherwise hold an index of
- * every area per worker (+0.6 GB with 2 workers on 6,300 areas). */
-#define RR_PREP_CACHE 256
-static _Thread_local const GEOSPreparedGeometry **tls_prep;
-static _Thread_local size_t tls_prep_fifo[RR_PREP_CACHE];
-static _Thread_local size_t tls_prep_head, tls_prep_count;
-static _Thread_local size_t tls_prep_n;
-static _Thread_local GEOSContextHandle_t tls_prep_owner;
-static _Thread_local const rr_areaset *tls_prep_set;
-
-static void prep_release(rr_ctx *ctx)
-{
-    if (tls_prep && tls_prep_owner == ctx->geos)
-        for (size_t j = 0; j < tls_prep_n; j++)
-            if (tls_prep[j])
-                GEOSPreparedGeom_destroy_r(ctx->geos, tls_prep[j]);
-    free(tls_prep);
-    tls_prep = NULL;
-    tls_prep_n = 0;
-    tls_prep_head = tls_prep_count = 0;
-    tls_prep_owner = NULL;
-    tls_prep_set = NULL;
-}
-
-static const GEOSPreparedGeometry *prepared(rr_ctx *ctx, const rr_areaset *set, size_t j)
-{
-    if (!tls_prep || tls_prep_owner != ctx->geos || tls_prep_set != set) {
-        prep_release(ctx);
-        tls_prep = calloc(set->n + 1, sizeof *tls_prep);
-        if (!tls_prep)
-            return NULL;
-        tls_prep_n = set->n;
-        tls_prep_owner = ctx->geos;
-        tls_prep_set = set;
-    }
-    if (!tls_prep[j]) {
-        if (tls_prep_count == RR_PREP_CACHE) { /* evict the oldest */
-            size_t oldest = tls_prep_fifo[tls_prep_head];
-            GEOSPreparedGeom_destroy_r(ctx->geos, tls_prep[oldest]);
-            tls_prep[oldest] = NULL;
-            tls_prep_head = (tls_prep_head + 1) % RR_PREP_CACHE;
-            tls_prep_count--;
-        }
-        /* the caller uses the result before its next call: eviction cannot pull it away */
-        if (!(tls_prep[j] = GEOSPrepare_r(ctx->geos, set->areas[j].geom)))
-            return NULL;
-        tls_prep_fifo[(tls_prep_head + tls_prep_count) % RR_PREP_CACHE] = j;
-        tls_prep_count++;
-    }
-    return tls_prep[j];
-}
-
 /* Run by each worker when it is done: its index belongs to its GEOS handle. */
 static void tree_release(rr_ctx *ctx)
 {
@@ -334,7 +282,6 @@ static void tree_release(rr_ctx *ctx)
     tls_tree.tree = NULL;
     tls_tree.owner = NULL;
     tls_tree_set = NULL;
-    prep_release(ctx);
 }
 
 /* Query the other version's index with a geometry; hits sorted (the tree's order is not stable). */
@@ -545,110 +492,139 @@ static GEOSGeometry *parts_take(rr_ctx *ctx, part_list *l, int may_share_edges)
     return g;
 }
 
+/* small ∩ big, polygons only (NULL when they only touch; *failed on a GEOS error). An
+ * intersection clips `big` to the envelope of `small` before noding, so a thin part along a
+ * boundary costs little however large the neighbour is (a covers test would relate all of it). */
+static GEOSGeometry *intersect_small(rr_ctx *ctx, const GEOSGeometry *small, const GEOSGeometry *big,
+                                     int *failed)
+{
+    GEOSGeometry *g = GEOSIntersection_r(ctx->geos, small, big);
+    if (!g) {
+        *failed = 1;
+        return NULL;
+    }
+    return polygons_only(ctx, g);
+}
+
+/* The components of geom (envelopes cext) whose envelope meets box (x0, y0, x1, y1) as one
+ * geometry: geom itself when that is all of them, else a new MultiPolygon of copies, also left in
+ * *own for the caller to free. NULL when none. */
+static const GEOSGeometry *parts_near(rr_ctx *ctx, const GEOSGeometry *geom, const double *cext,
+                                      int n, const double *box, GEOSGeometry **own, int *failed)
+{
+    int k = 0;
+    for (int c = 0; c < n; c++)
+        k += !(cext[4 * c] > box[2] || cext[4 * c + 2] < box[0] || cext[4 * c + 1] > box[3] ||
+               cext[4 * c + 3] < box[1]);
+    *own = NULL;
+    if (k == 0)
+        return NULL;
+    if (k == n)
+        return geom;
+    GEOSGeometry **g = malloc((size_t)k * sizeof *g);
+    int m = 0;
+    for (int c = 0; g && c < n; c++)
+        if (!(cext[4 * c] > box[2] || cext[4 * c + 2] < box[0] || cext[4 * c + 1] > box[3] ||
+              cext[4 * c + 3] < box[1]) &&
+            !(g[m++] = GEOSGeom_clone_r(ctx->geos, GEOSGetGeometryN_r(ctx->geos, geom, c))))
+            break;
+    GEOSGeometry *out = g && m == k && g[m - 1]
+                            ? GEOSGeom_createCollection_r(ctx->geos, GEOS_MULTIPOLYGON, g, (unsigned)k)
+                            : NULL;
+    if (!out) {
+        for (int c = 0; g && c < m; c++)
+            if (g[c])
+                GEOSGeom_destroy_r(ctx->geos, g[c]);
+        *failed = 1;
+    }
+    free(g);
+    *own = out;
+    return out;
+}
+
 /* Share out a small geometry (what an area lost or gained: thin parts along its boundary) among
- * the areas of the other version. Most parts lie wholly inside one area, which a prepared
- * predicate settles without an overlay; only parts that straddle areas are intersected. With
- * make_pieces, the shares become pieces; what no area covers becomes an uncovered piece. */
+ * the areas of the other version: one intersection per area near it, with just the parts whose
+ * envelope meets that area's (an intersection clips the big area to the small geometry's
+ * envelope before noding, so it costs little however large the area is; a covers test per part
+ * would relate all of it, and one intersection per part repeats the clipping of the same area
+ * for every part). With make_pieces, the shares become pieces; what no area covers becomes an
+ * uncovered piece. */
 static rr_status share_out(rr_ctx *ctx, const overlay_job *job, size_t i, const GEOSGeometry *geom,
                            const rr_hits *hits, size_t skip, int make_pieces, double *covered)
 {
     rr_status st = RR_OK;
+    int ncomp = GEOSGetNumGeometries_r(ctx->geos, geom);
     part_list *shares = calloc(hits->n + 1, sizeof *shares);
-    part_list rest = {0};
-    double *ext = malloc(4 * (hits->n + 1) * sizeof *ext);
-    if (!shares || !ext) {
+    part_list rest = {0}, mine = {0};
+    double *cext = malloc(4 * (size_t)(ncomp > 0 ? ncomp : 1) * sizeof *cext);
+    double total = 0, got = 0;
+    if (!shares || !cext) {
         free(shares);
-        free(ext);
+        free(cext);
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory");
     }
-    for (size_t h = 0; h < hits->n; h++)
-        GEOSGeom_getExtent_r(ctx->geos, job->b->areas[hits->idx[h]].geom, &ext[4 * h],
-                             &ext[4 * h + 1], &ext[4 * h + 2], &ext[4 * h + 3]);
-    int ncomp = GEOSGetNumGeometries_r(ctx->geos, geom);
-    for (int c = 0; c < ncomp && st == RR_OK; c++) {
-        const GEOSGeometry *comp = GEOSGetGeometryN_r(ctx->geos, geom, c);
-        double x0, y0, x1, y1;
-        if (GEOSGeomTypeId_r(ctx->geos, comp) != GEOS_POLYGON ||
-            !GEOSGeom_getExtent_r(ctx->geos, comp, &x0, &y0, &x1, &y1))
+    for (int c = 0; c < ncomp; c++)
+        if (!GEOSGeom_getExtent_r(ctx->geos, GEOSGetGeometryN_r(ctx->geos, geom, c), &cext[4 * c],
+                                  &cext[4 * c + 1], &cext[4 * c + 2], &cext[4 * c + 3]))
+            cext[4 * c] = cext[4 * c + 1] = INFINITY, cext[4 * c + 2] = cext[4 * c + 3] = -INFINITY;
+    GEOSArea_r(ctx->geos, geom, &total);
+    /* what rounding leaves of an area that is all accounted for */
+    double residue = 1e-9 * total;
+    for (size_t h = 0; h < hits->n && st == RR_OK && total - got > residue; h++) {
+        const rr_area *other = &job->b->areas[hits->idx[h]];
+        double box[4];
+        GEOSGeometry *own = NULL;
+        int failed = 0;
+        if (hits->idx[h] == skip ||
+            !GEOSGeom_getExtent_r(ctx->geos, other->geom, &box[0], &box[1], &box[2], &box[3]))
             continue;
-        size_t whole = RR_NONE;
-        int touched = 0;
-        for (size_t h = 0; h < hits->n && whole == RR_NONE; h++) {
-            if (hits->idx[h] == skip || ext[4 * h] > x1 || ext[4 * h + 2] < x0 ||
-                ext[4 * h + 1] > y1 || ext[4 * h + 3] < y0)
-                continue;
-            const GEOSPreparedGeometry *p = prepared(ctx, job->b, hits->idx[h]);
-            if (!p) { /* no table of prepared areas: out of memory; else GEOS failed */
-                st = !tls_prep ? rr_error(ctx, RR_ERR_NOMEM, "out of memory preparing areas")
-                               : rr_error(ctx, RR_ERR_GEOMETRY, "cannot prepare %s: %s",
-                                          job->b->areas[hits->idx[h]].code, rr_geos_msg(ctx));
-                break;
-            }
-            if (GEOSPreparedCovers_r(ctx->geos, p, comp) == 1)
-                whole = h;
-        }
-        if (st != RR_OK)
-            break;
-        if (whole != RR_NONE) {
-            if (!part_add(ctx, &shares[whole], GEOSGeom_clone_r(ctx->geos, comp)))
-                st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
-            continue;
-        }
-        /* straddles areas, or lies partly outside all of them */
-        part_list mine = {0};
-        for (size_t h = 0; h < hits->n && st == RR_OK; h++) {
-            if (hits->idx[h] == skip || ext[4 * h] > x1 || ext[4 * h + 2] < x0 ||
-                ext[4 * h + 1] > y1 || ext[4 * h + 3] < y0)
-                continue;
-            const GEOSPreparedGeometry *p = prepared(ctx, job->b, hits->idx[h]);
-            if (!p || GEOSPreparedIntersects_r(ctx->geos, p, comp) != 1)
-                continue;
-            GEOSGeometry *g = GEOSIntersection_r(ctx->geos, comp, job->b->areas[hits->idx[h]].geom);
-            if (!g) {
-                st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot intersect part of %s with %s: %s",
-                              job->a->areas[i].code, job->b->areas[hits->idx[h]].code,
-                              rr_geos_msg(ctx));
-                break;
-            }
-            g = polygons_only(ctx, g);
-            if (!g)
-                continue;
-            touched = 1;
-            GEOSGeometry *copy = GEOSGeom_clone_r(ctx->geos, g);
-            int kept = part_add(ctx, &shares[h], g); /* part_add takes its geometry, always */
-            if (kept && copy)
-                kept = part_add(ctx, &mine, copy);
-            else if (copy)
-                GEOSGeom_destroy_r(ctx->geos, copy);
-            if (!kept || !copy)
-                st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
-        }
-        if (st != RR_OK) {
-            parts_free(ctx, &mine);
+        const GEOSGeometry *near = parts_near(ctx, geom, cext, ncomp, box, &own, &failed);
+        GEOSGeometry *g = near ? intersect_small(ctx, near, other->geom, &failed) : NULL;
+        if (own)
+            GEOSGeom_destroy_r(ctx->geos, own);
+        if (failed) {
+            st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot intersect part of %s with %s: %s",
+                          job->a->areas[i].code, other->code, rr_geos_msg(ctx));
             break;
         }
-        GEOSGeometry *left = NULL;
-        if (!touched) {
-            left = GEOSGeom_clone_r(ctx->geos, comp);
-        } else {
-            double comp_area = 0;
-            GEOSArea_r(ctx->geos, comp, &comp_area);
-            if (comp_area - mine.area > job->tolerance) {
-                GEOSGeometry *cover = parts_take(ctx, &mine, 1);
-                left = cover ? GEOSDifference_r(ctx->geos, comp, cover) : NULL;
-                if (cover)
-                    GEOSGeom_destroy_r(ctx->geos, cover);
-                if (!left)
-                    st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the uncovered part of %s: %s",
-                                  job->a->areas[i].code, rr_geos_msg(ctx));
-            }
+        if (!g)
+            continue;
+        double a = 0;
+        GEOSArea_r(ctx->geos, g, &a);
+        if (fabs(total - a) <= residue) {
+            /* all of it in one area: keep the parts as cut rather than the overlay's copy */
+            GEOSGeom_destroy_r(ctx->geos, g);
+            g = GEOSGeom_clone_r(ctx->geos, geom);
         }
-        parts_free(ctx, &mine);
-        if (left)
-            left = polygons_only(ctx, left);
-        if (left && !part_add(ctx, &rest, left))
+        got += a;
+        GEOSGeometry *copy = g ? GEOSGeom_clone_r(ctx->geos, g) : NULL;
+        int kept = g && part_add(ctx, &shares[h], g); /* part_add takes its geometry */
+        if (kept && copy)
+            kept = part_add(ctx, &mine, copy);
+        else if (copy)
+            GEOSGeom_destroy_r(ctx->geos, copy);
+        if (!kept || !copy)
             st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
     }
+    /* what no area of the other version covers, when it can be a piece (more than the
+     * tolerance: less would not be kept, and the difference is the costly overlay here) */
+    if (st == RR_OK && total - got > job->tolerance) {
+        GEOSGeometry *left = NULL;
+        if (mine.n == 0) {
+            left = GEOSGeom_clone_r(ctx->geos, geom);
+        } else {
+            GEOSGeometry *cover = parts_take(ctx, &mine, 1);
+            left = cover ? GEOSDifference_r(ctx->geos, geom, cover) : NULL;
+            if (cover)
+                GEOSGeom_destroy_r(ctx->geos, cover);
+        }
+        if (!left)
+            st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the uncovered part of %s: %s",
+                          job->a->areas[i].code, rr_geos_msg(ctx));
+        else if ((left = polygons_only(ctx, left)) && !part_add(ctx, &rest, left))
+            st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+    }
+    parts_free(ctx, &mine);
     for (size_t h = 0; h < hits->n && st == RR_OK; h++) {
         if (!make_pieces || shares[h].n == 0)
             continue;
@@ -682,23 +658,8 @@ static rr_status share_out(rr_ctx *ctx, const overlay_job *job, size_t i, const 
         parts_free(ctx, &shares[h]);
     parts_free(ctx, &rest);
     free(shares);
-    free(ext);
+    free(cext);
     return st;
-}
-
-/* area − twin (two versions of one code), polygons only; *out NULL when nothing is left. */
-static rr_status difference(rr_ctx *ctx, const rr_area *area, const rr_area *twin,
-                            GEOSGeometry **out, double *area_out)
-{
-    GEOSGeometry *d = NULL;
-    rr_status st = rr_area_difference(ctx, area->geom, twin->geom, &d);
-    if (st != RR_OK)
-        return rr_error_prefix(ctx, st, "comparing the two versions of %s", area->code);
-    *area_out = 0;
-    if (d)
-        GEOSArea_r(ctx->geos, d, area_out);
-    *out = d;
-    return RR_OK;
 }
 
 /* Pass 1, one old area. Where the code continues, the old and new geometry of that code are
@@ -732,8 +693,12 @@ static rr_status overlay_old(rr_ctx *ctx, size_t i, void *user)
         goto out;
     }
     double lost_area = 0;
-    if ((st = difference(ctx, area, twin, &lost, &lost_area)) != RR_OK)
+    if ((st = rr_area_compare(ctx, area->geom, twin->geom, &lost, &job->gained[same])) != RR_OK) {
+        st = rr_error_prefix(ctx, st, "comparing the two versions of %s", area->code);
         goto out;
+    }
+    if (lost)
+        GEOSArea_r(ctx->geos, lost, &lost_area);
     xx.area = area->area - lost_area;
     if (xx.area > job->tolerance) {
         if (lost) {
@@ -774,11 +739,11 @@ static rr_status overlay_new_uncovered(rr_ctx *ctx, size_t j, void *user)
         free(hits.idx);
         return st;
     }
-    GEOSGeometry *gained = NULL;
-    double gained_area = 0;
-    if ((st = difference(ctx, area, &job->b->areas[same], &gained, &gained_area)) != RR_OK)
-        return st;
-    double ignored = 0;
+    GEOSGeometry *gained = job->gained[j]; /* found in pass 1: this area is ours to free now */
+    double gained_area = 0, ignored = 0;
+    job->gained[j] = NULL;
+    if (gained)
+        GEOSArea_r(ctx->geos, gained, &gained_area);
     if (gained && gained_area > job->tolerance &&
         (st = query(ctx, job->b, gained, &hits)) == RR_OK)
         st = share_out(ctx, job, j, gained, &hits, same, 0, &ignored);
@@ -794,6 +759,24 @@ static void warm_envelopes(rr_ctx *ctx, const rr_areaset *set)
     double x0, y0, x1, y1;
     for (size_t i = 0; i < set->n; i++)
         GEOSGeom_getExtent_r(ctx->geos, set->areas[i].geom, &x0, &y0, &x1, &y1);
+}
+
+/* covered[j]: the area of new area j that pieces of old areas cover */
+static void add_covered(const piece_list *lists, size_t n, double *covered, size_t nnew)
+{
+    memset(covered, 0, nnew * sizeof *covered);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < lists[i].n; k++)
+            if (lists[i].p[k].new_idx != RR_NONE)
+                covered[lists[i].p[k].new_idx] += lists[i].p[k].area;
+}
+
+static void free_geoms(rr_ctx *ctx, GEOSGeometry **g, size_t n)
+{
+    for (size_t i = 0; g && i < n; i++)
+        if (g[i])
+            GEOSGeom_destroy_r(ctx->geos, g[i]);
+    free(g);
 }
 
 static void free_lists(rr_ctx *ctx, piece_list *lists, size_t n)
@@ -913,7 +896,8 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
     piece_list *old_lists = calloc(old_set->n, sizeof *old_lists);
     piece_list *new_lists = calloc(new_set->n, sizeof *new_lists);
     double *covered = calloc(new_set->n, sizeof *covered);
-    if (!rev || !old_lists || !new_lists || !covered) {
+    GEOSGeometry **gained = calloc(new_set->n + 1, sizeof *gained);
+    if (!rev || !old_lists || !new_lists || !covered || !gained) {
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory for the overlay");
         goto fail;
     }
@@ -933,18 +917,16 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
     warm_envelopes(ctx, new_set);
 
     overlay_job job = {.a = old_set, .b = new_set, .a_is_old = 1,
-                       .tolerance = rev->params.tolerance_m2, .lists = old_lists};
+                       .tolerance = rev->params.tolerance_m2, .lists = old_lists,
+                       .gained = gained};
     st = rr_parallel_for(ctx, old_set->n, rev->params.threads, "overlaying",
                          overlay_old, tree_release, &job);
     if (st != RR_OK)
         goto fail;
-    for (size_t i = 0; i < old_set->n; i++)
-        for (size_t k = 0; k < old_lists[i].n; k++)
-            if (old_lists[i].p[k].new_idx != RR_NONE)
-                covered[old_lists[i].p[k].new_idx] += old_lists[i].p[k].area;
+    add_covered(old_lists, old_set->n, covered, new_set->n);
     overlay_job job2 = {.a = new_set, .b = old_set, .a_is_old = 0,
                         .tolerance = rev->params.tolerance_m2, .lists = new_lists,
-                        .covered = covered};
+                        .covered = covered, .gained = gained};
     st = rr_parallel_for(ctx, new_set->n, rev->params.threads, "finding uncovered parts",
                          overlay_new_uncovered, tree_release, &job2);
     if (st != RR_OK)
@@ -972,6 +954,7 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
     free_lists(ctx, old_lists, old_set->n);
     free_lists(ctx, new_lists, new_set->n);
     free(covered);
+    free_geoms(ctx, gained, new_set->n);
     warn_overlaps(ctx, rev, 1);
     warn_overlaps(ctx, rev, 0);
     *out = rev;
@@ -980,6 +963,7 @@ fail:
     free_lists(ctx, old_lists, old_set->n);
     free_lists(ctx, new_lists, new_set->n);
     free(covered);
+    free_geoms(ctx, gained, new_set->n);
     rr_revision_free(rev);
     return st;
 }
