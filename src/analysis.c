@@ -97,8 +97,6 @@ void rr_revision_free(rr_revision *rev)
     for (size_t i = 0; i < rev->npieces; i++) {
         if (rev->pieces[i].geom)
             GEOSGeom_destroy_r(h, rev->pieces[i].geom);
-        if (rev->pieces[i].lost)
-            GEOSGeom_destroy_r(h, rev->pieces[i].lost);
     }
     GEOS_finish_r(h);
     free(rev->pieces);

@@ -372,90 +372,78 @@ out:
 }
 
 rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
-                          GEOSGeometry **a_only, GEOSGeometry **b_only)
+                          GEOSGeometry **a_only, GEOSGeometry **b_only, GEOSGeometry **both)
 {
     seg_set sa = {0}, sb = {0};
-    GEOSGeometry *lines = NULL;
-    size_t changed = 0;
+    GEOSGeometry *changed_lines = NULL, *common_lines = NULL, *all = NULL;
+    size_t changed = 0, common = 0;
     rr_status st = RR_OK;
     *a_only = NULL;
     if (b_only)
         *b_only = NULL;
-    if (!add_polygons(ctx, a, &sa) || !add_polygons(ctx, b, &sb) || !seg_index(&sa) ||
-        !seg_index(&sb) || !(lines = linework(ctx, &sa, &sb, 0, &changed))) {
-        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory comparing two versions of an area");
-        goto out;
-    }
-    if (changed == 0)
-        goto out; /* the same boundary: nothing is lost or gained */
-    if (changed > (sa.n + sb.n) / 2) {
-        /* changed nearly everywhere (another generalisation): the plain overlay */
-        for (int k = 0; k < 2 && st == RR_OK; k++) {
-            GEOSGeometry **dst = k ? b_only : a_only;
-            GEOSGeometry *d = !dst ? NULL : k ? GEOSDifference_r(ctx->geos, b, a)
-                                              : GEOSDifference_r(ctx->geos, a, b);
-            if (dst && !d)
-                st = rr_error(ctx, RR_ERR_GEOMETRY, "%s", rr_geos_msg(ctx));
-            else if (dst)
-                *dst = polygonal(ctx, d);
-        }
-        goto out;
-    }
-    /* node the changed stretches (old and new lines cross where a boundary was redrawn) */
-    GEOSGeometry **want[3] = {a_only, b_only, NULL};
-    st = classify_faces(ctx, a, b, lines, 1, want);
-out:
-    if (lines)
-        GEOSGeom_destroy_r(ctx->geos, lines);
-    seg_free(&sa);
-    seg_free(&sb);
-    return st;
-}
-
-rr_status rr_area_common(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
-                         double expect, GEOSGeometry **out)
-{
-    seg_set sa = {0}, sb = {0};
-    GEOSGeometry *changed_lines = NULL, *common_lines = NULL, *noded = NULL, *all = NULL;
-    size_t changed = 0, common = 0;
-    rr_status st = RR_OK;
-    *out = NULL;
+    if (both)
+        *both = NULL;
     if (!add_polygons(ctx, a, &sa) || !add_polygons(ctx, b, &sb) || !seg_index(&sa) ||
         !seg_index(&sb) || !(changed_lines = linework(ctx, &sa, &sb, 0, &changed)) ||
-        !(common_lines = linework(ctx, &sa, &sb, 1, &common))) {
+        (both && !(common_lines = linework(ctx, &sa, &sb, 1, &common)))) {
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory comparing two versions of an area");
+        goto out;
+    }
+    if (changed == 0) { /* the same boundary: nothing is lost or gained */
+        if (both && !(*both = GEOSGeom_clone_r(ctx->geos, a)))
+            st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
         goto out;
     }
     if (changed <= (sa.n + sb.n) / 2) {
-        /* The boundary of a ∩ b is what the two share plus changed stretches: faces of the shared
-         * boundary (as long lines, not noded: nothing crosses it) and the noded changed lines. */
-        GEOSGeometry *parts[2] = {NULL, common_lines};
-        if ((parts[0] = changed ? GEOSUnaryUnion_r(ctx->geos, changed_lines)
-                                : GEOSGeom_clone_r(ctx->geos, changed_lines)) &&
-            (all = GEOSGeom_createCollection_r(ctx->geos, GEOS_GEOMETRYCOLLECTION, parts, 2))) {
-            common_lines = NULL; /* owned by `all` */
-            GEOSGeometry **want[3] = {NULL, NULL, out};
-            st = classify_faces(ctx, a, b, all, 0, want);
-        } else if (parts[0]) {
-            GEOSGeom_destroy_r(ctx->geos, parts[0]);
-        }
-        double got = 0;
-        if (st == RR_OK && *out)
-            GEOSArea_r(ctx->geos, *out, &got);
-        /* Faces are found only where the lines meet at their ends; a boundary that touches itself
-         * inside a shared stretch can hide one: then the plain overlay. */
-        if (st == RR_OK && fabs(got - expect) <= 1e-8 * fabs(expect) + 1e-4)
+        GEOSGeometry **want[3] = {a_only, b_only, both};
+        if (!both) {
+            /* the changed stretches alone, noded (old and new lines cross where a boundary was
+             * redrawn): faces a − b and b − a */
+            st = classify_faces(ctx, a, b, changed_lines, 1, want);
             goto out;
-        if (*out)
-            GEOSGeom_destroy_r(ctx->geos, *out);
-        *out = NULL;
-        st = RR_OK;
+        }
+        /* with the boundary the two share (as long lines, not noded: nothing crosses it), the
+         * faces of a ∩ b too */
+        GEOSGeometry *parts[2] = {GEOSUnaryUnion_r(ctx->geos, changed_lines), common_lines};
+        if (!parts[0] ||
+            !(all = GEOSGeom_createCollection_r(ctx->geos, GEOS_GEOMETRYCOLLECTION, parts, 2))) {
+            if (parts[0])
+                GEOSGeom_destroy_r(ctx->geos, parts[0]);
+            st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot node the changed boundaries: %s",
+                          rr_geos_msg(ctx));
+            goto out;
+        }
+        common_lines = NULL; /* owned by `all` */
+        if ((st = classify_faces(ctx, a, b, all, 0, want)) != RR_OK)
+            goto out;
+        /* Faces are found only where the lines meet at their ends; a boundary that touches
+         * itself inside a shared stretch can hide one: check that a's parts add up. */
+        double area_a = 0, got_a = 0, got_both = 0;
+        GEOSArea_r(ctx->geos, a, &area_a);
+        if (*a_only)
+            GEOSArea_r(ctx->geos, *a_only, &got_a);
+        if (*both)
+            GEOSArea_r(ctx->geos, *both, &got_both);
+        if (fabs(got_a + got_both - area_a) <= 1e-9 * area_a + 1e-6)
+            goto out;
+        for (int k = 0; k < 3; k++)
+            if (want[k] && *want[k]) {
+                GEOSGeom_destroy_r(ctx->geos, *want[k]);
+                *want[k] = NULL;
+            }
     }
-    if (!(noded = GEOSIntersection_r(ctx->geos, a, b)))
-        st = rr_error(ctx, RR_ERR_GEOMETRY, "%s", rr_geos_msg(ctx));
-    else
-        *out = polygonal(ctx, noded);
-    noded = NULL;
+    /* changed nearly everywhere (another generalisation), or faces that do not add up: the
+     * plain overlays */
+    for (int k = 0; k < 3 && st == RR_OK; k++) {
+        GEOSGeometry **dst = k == 0 ? a_only : k == 1 ? b_only : both;
+        GEOSGeometry *d = !dst ? NULL : k == 0 ? GEOSDifference_r(ctx->geos, a, b)
+                                      : k == 1 ? GEOSDifference_r(ctx->geos, b, a)
+                                               : GEOSIntersection_r(ctx->geos, a, b);
+        if (dst && !d)
+            st = rr_error(ctx, RR_ERR_GEOMETRY, "%s", rr_geos_msg(ctx));
+        else if (dst)
+            *dst = polygonal(ctx, d);
+    }
 out:
     if (all)
         GEOSGeom_destroy_r(ctx->geos, all);

@@ -125,9 +125,7 @@ typedef enum rr_area_class {
 typedef struct rr_piece {
     size_t old_idx, new_idx; /* RR_NONE for an uncovered part */
     GEOSGeometry *geom;      /* owned geometry, or NULL when the piece is a whole area */
-    const GEOSGeometry *shape; /* geom, or the borrowed geometry of the whole area; NULL for a
-                                * continuing area's own piece until rr_piece_shape makes it */
-    GEOSGeometry *lost;      /* for that piece: old area − new area of the same code (owned) */
+    const GEOSGeometry *shape; /* geom, or the borrowed geometry of the whole area */
     double area;
     double pop;              /* NAN without population */
     double core_area;        /* area left after an inward buffer of min_width/2 (NAN: not computed) */
@@ -249,22 +247,15 @@ typedef void (*rr_worker_done_fn)(rr_ctx *wctx); /* per worker, before its conte
 rr_status rr_parallel_for(rr_ctx *ctx, size_t n, int threads, const char *stage, rr_work_fn fn,
                           rr_worker_done_fn finish, void *user);
 void rr_piece_clear(rr_ctx *ctx, rr_piece *p);
-/* A new copy of the geometry of piece k (for a continuing area's own piece, made from old − lost
- * without keeping it: national runs would otherwise hold every area twice). The caller destroys
- * it. NULL on failure (message set). */
-GEOSGeometry *rr_piece_shape_make(rr_ctx *ctx, const rr_revision *rev, size_t k);
 
 /* diff.c */
-/* Two versions of one area compared: *a_only = a − b and (when b_only is not NULL) *b_only =
- * b − a, each a MultiPolygon or NULL when empty. Fast when they share most boundary segments
- * exactly: only the changed stretches are noded and polygonized. */
+/* Two versions of one area compared: *a_only = a − b and, when asked for (not NULL), *b_only =
+ * b − a and *both = a ∩ b; each a MultiPolygon, or NULL when empty. Fast when they share most
+ * boundary segments exactly: only the changed stretches are noded, and the faces of the changed
+ * stretches (with the shared boundary, for a ∩ b) are polygonized; checked by area, with the
+ * plain overlay as fallback. */
 rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
-                          GEOSGeometry **a_only, GEOSGeometry **b_only);
-/* a ∩ b of two versions of one area, built from their shared boundary and the changed stretches
- * (no overlay of the whole boundary); `expect` is its area (area(a) − area(a − b)), checked, with
- * the plain overlay when the faces do not add up. *out NULL when empty. */
-rr_status rr_area_common(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
-                         double expect, GEOSGeometry **out);
+                          GEOSGeometry **a_only, GEOSGeometry **b_only, GEOSGeometry **both);
 
 /* write_summary.c */
 struct json_t;

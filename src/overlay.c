@@ -159,30 +159,10 @@ void rr_piece_clear(rr_ctx *ctx, rr_piece *p)
 {
     if (p->geom)
         GEOSGeom_destroy_r(ctx->geos, p->geom);
-    if (p->lost)
-        GEOSGeom_destroy_r(ctx->geos, p->lost);
-    p->geom = p->lost = NULL;
+    p->geom = NULL;
     p->shape = NULL;
 }
 
-GEOSGeometry *rr_piece_shape_make(rr_ctx *ctx, const rr_revision *rev, size_t k)
-{
-    const rr_piece *p = &rev->pieces[k];
-    if (p->shape)
-        return GEOSGeom_clone_r(ctx->geos, p->shape);
-    /* the old area within its new version: from their shared boundary and the changed stretches */
-    GEOSGeometry *g = NULL;
-    if (rr_area_common(ctx, rev->old_set->areas[p->old_idx].geom,
-                       rev->new_set->areas[p->new_idx].geom, p->area, &g) != RR_OK || !g) {
-        if (g)
-            GEOSGeom_destroy_r(ctx->geos, g);
-        rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the piece %s -> %s: %s",
-                 rev->old_set->areas[p->old_idx].code, rev->new_set->areas[p->new_idx].code,
-                 rr_geos_msg(ctx));
-        return NULL;
-    }
-    return g;
-}
 
 static rr_status list_push(rr_ctx *ctx, piece_list *l, const rr_piece *p)
 {
@@ -672,7 +652,6 @@ static rr_status overlay_old(rr_ctx *ctx, size_t i, void *user)
     size_t same = rr_areaset_find(job->b, area->code);
     rr_hits hits = {0};
     GEOSGeometry *lost = NULL;
-    int piece_owns_lost = 0;
     rr_status st = RR_OK;
     double covered = 0;
     if (same == RR_NONE) {
@@ -693,22 +672,24 @@ static rr_status overlay_old(rr_ctx *ctx, size_t i, void *user)
         goto out;
     }
     double lost_area = 0;
-    if ((st = rr_area_compare(ctx, area->geom, twin->geom, &lost, &job->gained[same])) != RR_OK) {
+    GEOSGeometry *kept = NULL;
+    if ((st = rr_area_compare(ctx, area->geom, twin->geom, &lost, &job->gained[same], &kept)) !=
+        RR_OK) {
         st = rr_error_prefix(ctx, st, "comparing the two versions of %s", area->code);
         goto out;
     }
     if (lost)
         GEOSArea_r(ctx->geos, lost, &lost_area);
     xx.area = area->area - lost_area;
-    if (xx.area > job->tolerance) {
-        if (lost) {
-            xx.lost = lost; /* the shape (area − lost) is made only if someone asks for it */
-        } else {
-            xx.shape = area->geom;
-        }
-        if ((st = list_push(ctx, &job->lists[i], &xx)) != RR_OK)
+    xx.geom = kept;
+    xx.shape = kept;
+    if (xx.area > job->tolerance && kept) {
+        if ((st = list_push(ctx, &job->lists[i], &xx)) != RR_OK) {
+            rr_piece_clear(ctx, &xx);
             goto out;
-        piece_owns_lost = 1; /* the piece owns `lost` from here (freed with it); keep using it */
+        }
+    } else if (kept) {
+        GEOSGeom_destroy_r(ctx->geos, kept);
     }
     if (lost && lost_area > job->tolerance) {
         if ((st = query(ctx, job->b, lost, &hits)) != RR_OK ||
@@ -716,7 +697,7 @@ static rr_status overlay_old(rr_ctx *ctx, size_t i, void *user)
             goto out;
     }
 out:
-    if (lost && !piece_owns_lost)
+    if (lost)
         GEOSGeom_destroy_r(ctx->geos, lost);
     free(hits.idx);
     return st;

@@ -183,9 +183,9 @@ static double rect_area(ring_set *rs, double x0, double y0, double x1, double y1
     return total;
 }
 
-/* Add the contributions of the cells under `geom` to list, with sign +1 or -1. */
+/* Add the contributions of the cells under `geom` to list. */
 static rr_status collect(rr_ctx *ctx, const rr_popsource *pop, const GEOSGeometry *geom,
-                         double sign, contrib_list *list)
+                         contrib_list *list)
 {
     rr_hits hits = {0};
     GEOSSTRtree_query_r(ctx->geos, tls_cells, geom, rr_hits_cb, &hits);
@@ -209,7 +209,7 @@ static rr_status collect(rr_ctx *ctx, const rr_popsource *pop, const GEOSGeometr
             if (in == 2)
                 st = rr_error(ctx, RR_ERR_GEOMETRY, "point test failed: %s", rr_geos_msg(ctx));
             else if (in == 1) {
-                k.amount = sign;
+                k.amount = 1;
                 k.whole = 1;
                 st = contrib_push(ctx, list, k);
             }
@@ -248,7 +248,6 @@ static rr_status collect(rr_ctx *ctx, const rr_popsource *pop, const GEOSGeometr
                 continue;
             k.whole = k.amount >= pop->cell_area[c] * (1 - 1e-9);
         }
-        k.amount *= sign;
         st = contrib_push(ctx, list, k);
     }
     rings_free(&rings);
@@ -256,12 +255,6 @@ static rr_status collect(rr_ctx *ctx, const rr_popsource *pop, const GEOSGeometr
         GEOSPreparedGeom_destroy_r(ctx->geos, prep);
     free(hits.idx);
     return st;
-}
-
-static int cmp_contrib(const void *a, const void *b)
-{
-    const contrib *x = a, *y = b;
-    return x->cell < y->cell ? -1 : x->cell > y->cell;
 }
 
 static rr_status pop_one(rr_ctx *ctx, size_t i, void *user)
@@ -277,34 +270,9 @@ static rr_status pop_one(rr_ctx *ctx, size_t i, void *user)
         for (size_t c = 0; c < pop->n; c++)
             GEOSSTRtree_insert_r(ctx->geos, tls_cells, pop->cells[c], (void *)(uintptr_t)(c + 1));
     }
-    contrib_list *list = &job->lists[i];
-    if (piece->shape)
-        return collect(ctx, pop, piece->shape, 1, list);
-    /* A continuing area's own piece, kept without geometry: its old area minus what it lost. */
-    rr_status st = collect(ctx, pop, job->rev->old_set->areas[piece->old_idx].geom, 1, list);
-    if (st == RR_OK)
-        st = collect(ctx, pop, piece->lost, -1, list);
-    if (st != RR_OK || list->n < 2)
-        return st;
-    qsort(list->c, list->n, sizeof *list->c, cmp_contrib);
-    size_t w = 0;
-    for (size_t k = 0; k < list->n; k++) {
-        if (w > 0 && list->c[w - 1].cell == list->c[k].cell) {
-            list->c[w - 1].amount += list->c[k].amount;
-            list->c[w - 1].whole = 0; /* the cell also touches what the area lost */
-        } else {
-            list->c[w++] = list->c[k];
-        }
-    }
-    /* drop cells that cancel out (all of their part went with what was lost) */
-    size_t kept = 0;
-    for (size_t k = 0; k < w; k++) {
-        double scale = pop->points ? 1 : pop->cell_area[list->c[k].cell];
-        if (list->c[k].amount > 1e-9 * scale)
-            list->c[kept++] = list->c[k];
-    }
-    list->n = kept;
-    return RR_OK;
+    if (!piece->shape)
+        return RR_OK;
+    return collect(ctx, pop, piece->shape, &job->lists[i]);
 }
 
 rr_status rr_revision_set_population(rr_ctx *ctx, rr_revision *rev, const rr_popsource *pop)
@@ -326,8 +294,6 @@ rr_status rr_revision_set_population(rr_ctx *ctx, rr_revision *rev, const rr_pop
         double x0, y0, x1, y1;
         if (rev->pieces[k].shape)
             GEOSGeom_getExtent_r(ctx->geos, rev->pieces[k].shape, &x0, &y0, &x1, &y1);
-        if (rev->pieces[k].lost)
-            GEOSGeom_getExtent_r(ctx->geos, rev->pieces[k].lost, &x0, &y0, &x1, &y1);
     }
     pop_job job = {rev, pop, lists};
     st = rr_parallel_for(ctx, rev->npieces, rev->params.threads, "estimating population", pop_one,

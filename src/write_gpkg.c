@@ -201,14 +201,7 @@ static rr_status write_pieces(gpkg_writer *w)
             OGR_F_SetFieldDouble(f, 2, p->area);
             set_real_or_null(f, 3, rev->has_pop ? p->pop : NAN);
             OGR_F_SetFieldInteger(f, 4, p->transfer ? 1 : 0);
-            /* a continuing area's own piece is kept without geometry until asked for */
-            GEOSGeometry *shape = p->shape ? NULL
-                                  : rr_piece_shape_make(w->ctx, rev, (size_t)(p - rev->pieces));
-            OGRGeometryH g = p->shape ? to_multipolygon(w, p->shape)
-                             : shape  ? to_multipolygon(w, shape)
-                                      : NULL;
-            if (shape)
-                GEOSGeom_destroy_r(w->ctx->geos, shape);
+            OGRGeometryH g = p->shape ? to_multipolygon(w, p->shape) : NULL;
             if (!g) {
                 OGR_F_Destroy(f);
                 st = rr_error_prefix(w->ctx, RR_ERR_GEOMETRY,
