@@ -124,3 +124,21 @@ void rr_outset_abort(rr_outset *set)
     rr_outset_unlink_temps(set);
     outset_free(set);
 }
+
+typedef struct write_all_job {
+    const rr_revision *rev;
+    const rr_write_job *jobs;
+} write_all_job;
+
+static rr_status write_one(rr_ctx *ctx, size_t i, void *user)
+{
+    const write_all_job *w = user;
+    return w->jobs[i].write(ctx, w->rev, w->jobs[i].path);
+}
+
+rr_status rr_write_all(rr_ctx *ctx, const rr_revision *rev, const rr_write_job *jobs, size_t n)
+{
+    write_all_job w = {rev, jobs};
+    int threads = rev->params.threads < (int)n ? rev->params.threads : (int)n;
+    return rr_parallel_for(ctx, n, threads, "writing", write_one, NULL, &w);
+}

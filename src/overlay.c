@@ -475,8 +475,8 @@ static GEOSGeometry *parts_take(rr_ctx *ctx, part_list *l, int may_share_edges)
 /* small ∩ big, polygons only (NULL when they only touch; *failed on a GEOS error). An
  * intersection clips `big` to the envelope of `small` before noding, so a thin part along a
  * boundary costs little however large the neighbour is (a covers test would relate all of it). */
-static GEOSGeometry *intersect_small(rr_ctx *ctx, const GEOSGeometry *small, const GEOSGeometry *big,
-                                     int *failed)
+static GEOSGeometry *intersect_small(rr_ctx *ctx, const GEOSGeometry *small,
+                                     const GEOSGeometry *big, int *failed)
 {
     GEOSGeometry *g = GEOSIntersection_r(ctx->geos, small, big);
     if (!g) {
@@ -508,9 +508,9 @@ static const GEOSGeometry *parts_near(rr_ctx *ctx, const GEOSGeometry *geom, con
               cext[4 * c + 3] < box[1]) &&
             !(g[m++] = GEOSGeom_clone_r(ctx->geos, GEOSGetGeometryN_r(ctx->geos, geom, c))))
             break;
-    GEOSGeometry *out = g && m == k && g[m - 1]
-                            ? GEOSGeom_createCollection_r(ctx->geos, GEOS_MULTIPOLYGON, g, (unsigned)k)
-                            : NULL;
+    GEOSGeometry *out = NULL;
+    if (g && m == k && g[m - 1])
+        out = GEOSGeom_createCollection_r(ctx->geos, GEOS_MULTIPOLYGON, g, (unsigned)k);
     if (!out) {
         for (int c = 0; g && c < m; c++)
             if (g[c])

@@ -233,6 +233,17 @@ RR_API rr_status rr_write_review_gpkg(rr_ctx *ctx, const rr_revision *rev, const
 /* review.html: one self-contained offline page (map, search, relations, table of changes). */
 RR_API rr_status rr_write_review_html(rr_ctx *ctx, const rr_revision *rev, const char *path);
 
+/* Several writers side by side: each job runs in a worker with a context of its own (writers
+ * only read the revision), on rev->params.threads workers, in the order given (put the longest
+ * first). Returns the first failure; no job is started after one. */
+typedef rr_status (*rr_writer_fn)(rr_ctx *ctx, const rr_revision *rev, const char *path);
+typedef struct rr_write_job {
+    rr_writer_fn write;
+    const char *path;
+} rr_write_job;
+RR_API rr_status rr_write_all(rr_ctx *ctx, const rr_revision *rev, const rr_write_job *jobs,
+                              size_t n);
+
 typedef struct rr_run_info {
     const char *old_path, *old_layer, *new_path, *new_layer, *pop_path;
     const char *pop_old_path, *pop_new_path;

@@ -315,23 +315,28 @@ int cmd_run(int argc, char **argv, int parse_only)
     if ((st = rr_outset_begin(ctx, out_dir, &outs)) != RR_OK)
         goto fail;
     cli_signals_set_outset(outs);
+    /* the longest first: they run side by side with --threads */
+    rr_write_job jobs[] = {
+        {rr_write_review_gpkg, "review.gpkg"},
+        {rr_write_review_html, "review.html"},
+        {rr_write_pieces_csv, "pieces.csv"},
+        {rr_write_key_csv, "key.csv"},
+        {rr_write_changes_csv, "changes.csv"},
+        {rr_write_areas_csv, "areas.csv"},
+        {rr_write_comparability_csv, "comparability.csv"},
+        {rr_write_units_csv, "units.csv"},
+        {rr_write_bestfit_csv, "bestfit.csv"},
+        {rr_write_key_uncertainty_csv, "key_uncertainty.csv"},
+    };
+    const size_t njobs = sizeof jobs / sizeof *jobs;
     const char *p;
-    if (!(p = rr_outset_add(ctx, outs, "pieces.csv")) || (st = rr_write_pieces_csv(ctx, rev, p)) ||
-        !(p = rr_outset_add(ctx, outs, "key.csv")) || (st = rr_write_key_csv(ctx, rev, p)) ||
-        !(p = rr_outset_add(ctx, outs, "changes.csv")) || (st = rr_write_changes_csv(ctx, rev, p)) ||
-        !(p = rr_outset_add(ctx, outs, "areas.csv")) || (st = rr_write_areas_csv(ctx, rev, p)) ||
-        !(p = rr_outset_add(ctx, outs, "comparability.csv")) ||
-        (st = rr_write_comparability_csv(ctx, rev, p)) ||
-        !(p = rr_outset_add(ctx, outs, "units.csv")) || (st = rr_write_units_csv(ctx, rev, p)) ||
-        !(p = rr_outset_add(ctx, outs, "bestfit.csv")) || (st = rr_write_bestfit_csv(ctx, rev, p)) ||
-        !(p = rr_outset_add(ctx, outs, "key_uncertainty.csv")) ||
-        (st = rr_write_key_uncertainty_csv(ctx, rev, p)) ||
-        !(p = rr_outset_add(ctx, outs, "review.gpkg")) || (st = rr_write_review_gpkg(ctx, rev, p)) ||
-        !(p = rr_outset_add(ctx, outs, "review.html")) || (st = rr_write_review_html(ctx, rev, p))) {
-        if (st == RR_OK)
-            st = RR_ERR_INTERNAL;
+    for (size_t k = 0; k < njobs; k++)
+        if (!(jobs[k].path = rr_outset_add(ctx, outs, jobs[k].path))) {
+            st = RR_ERR_INTERNAL; /* the message is set */
+            goto fail;
+        }
+    if ((st = rr_write_all(ctx, rev, jobs, njobs)) != RR_OK)
         goto fail;
-    }
     info.write_s = lap(&t_stage);
     info.elapsed_s = now_s() - t0;
     if (!(p = rr_outset_add(ctx, outs, "summary.json")) ||
