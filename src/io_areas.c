@@ -1,6 +1,7 @@
 /* io_areas.c: read one version of a partition from any GDAL vector source into an rr_areaset. */
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -410,4 +411,60 @@ out:
     if (ds)
         GDALClose(ds);
     return st;
+}
+
+typedef struct read_job {
+    rr_ctx *ctx;
+    const rr_read_opts *opts;
+    rr_areaset *set;
+    rr_status st;
+} read_job;
+
+static void *read_main(void *arg)
+{
+    read_job *r = arg;
+    r->st = rr_areaset_read(r->ctx, r->opts, &r->set);
+    return NULL;
+}
+
+rr_status rr_areaset_read_pair(rr_ctx *ctx, const rr_read_opts *a, const rr_read_opts *b,
+                               int threads, rr_areaset **out_a, rr_areaset **out_b)
+{
+    *out_a = *out_b = NULL;
+    rr_ctx *bctx = threads > 1 ? rr_ctx_new() : NULL;
+    pthread_t tid;
+    read_job rb = {bctx, b, NULL, RR_OK};
+    if (bctx) {
+        bctx->diag = ctx->diag;
+        bctx->diag_user = ctx->diag_user;
+    }
+    if (!bctx || pthread_create(&tid, NULL, read_main, &rb) != 0) {
+        /* one after the other */
+        rr_ctx_free(bctx);
+        rr_status st = rr_areaset_read(ctx, a, out_a);
+        if (st == RR_OK && (st = rr_areaset_read(ctx, b, out_b)) != RR_OK) {
+            rr_areaset_free(*out_a);
+            *out_a = NULL;
+        }
+        return st;
+    }
+    rr_status st = rr_areaset_read(ctx, a, out_a);
+    pthread_join(tid, NULL);
+    /* the second version's warnings after the first's, as when read one after the other */
+    ctx->warnings += bctx->warnings;
+    for (size_t i = 0; i < bctx->nwarning_texts; i++)
+        rr_ctx_keep_warning(ctx, bctx->warning_texts[i]);
+    if (st == RR_OK && rb.st != RR_OK) {
+        memcpy(ctx->errmsg, bctx->errmsg, sizeof ctx->errmsg);
+        st = rb.st;
+    }
+    rr_ctx_free(bctx);
+    if (st != RR_OK) {
+        rr_areaset_free(*out_a);
+        rr_areaset_free(rb.set);
+        *out_a = NULL;
+        return st;
+    }
+    *out_b = rb.set;
+    return RR_OK;
 }

@@ -288,8 +288,8 @@ int cmd_run(int argc, char **argv, int parse_only)
     rr_outset *outs = NULL;
     int rc = EXIT_OK;
 
-    if ((st = rr_areaset_read(ctx, &old_opts, &old_set)) != RR_OK ||
-        (st = rr_areaset_read(ctx, &new_opts, &new_set)) != RR_OK ||
+    if ((st = rr_areaset_read_pair(ctx, &old_opts, &new_opts, params.threads, &old_set,
+                                   &new_set)) != RR_OK ||
         (st = rr_areaset_match_crs(ctx, new_set, old_set)) != RR_OK)
         goto fail;
     if (pop_opts.path && (st = rr_popsource_read(ctx, &pop_opts, old_set, &pop)) != RR_OK)
