@@ -132,6 +132,8 @@ typedef struct rr_piece {
     double pop_partial;      /* population drawn from cells only partly inside the piece */
     int transfer;            /* a relation of the key (survives the sliver rule, or uncovered) */
     int moved;               /* passes the sliver rule by itself (for uncovered parts: sea) */
+    int tiny;                /* at most the tolerance: kept while overlaying only (so that what
+                              * a new area gained adds up), never in a revision's pieces */
 } rr_piece;
 
 /* A relation of the key: an (old, new) pair after the sliver rule. */

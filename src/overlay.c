@@ -151,6 +151,8 @@ typedef struct overlay_job {
     const double *covered;   /* second pass: area of each a-area already covered by pieces */
     GEOSGeometry **gained;   /* per new area: what it gained over its old version (pass 1 finds
                               * it comparing the two, pass 2 takes it) */
+    const rr_piece **recv;   /* second pass: pieces of old areas in each new area, those of new */
+    const size_t *recv_start; /* area j at recv[recv_start[j]] .. recv[recv_start[j + 1]] */
 } overlay_job;
 
 static GEOSGeometry *polygons_only(rr_ctx *ctx, GEOSGeometry *g);
@@ -337,10 +339,7 @@ static rr_status intersect_hits(rr_ctx *ctx, const overlay_job *job, size_t i,
                 if (!g)
                     continue;
                 GEOSArea_r(ctx->geos, g, &p.area);
-                if (p.area <= job->tolerance) {
-                    GEOSGeom_destroy_r(ctx->geos, g);
-                    continue;
-                }
+                p.tiny = p.area <= job->tolerance;
                 p.geom = g;
                 p.shape = g;
             }
@@ -609,10 +608,9 @@ static rr_status share_out(rr_ctx *ctx, const overlay_job *job, size_t i, const 
         if (!make_pieces || shares[h].n == 0)
             continue;
         *covered += shares[h].area;
-        if (shares[h].area <= job->tolerance)
-            continue;
         rr_piece p = new_piece(job, i, hits->idx[h]);
         p.area = shares[h].area;
+        p.tiny = p.area <= job->tolerance;
         p.geom = parts_take(ctx, &shares[h], 1);
         p.shape = p.geom;
         if (!p.geom)
@@ -720,17 +718,47 @@ static rr_status overlay_new_uncovered(rr_ctx *ctx, size_t j, void *user)
         free(hits.idx);
         return st;
     }
+    /* What it gained over its old version is covered by the pieces that other old areas gave
+     * it in pass 1 (tiny ones too); the rest of it no old area covers. */
     GEOSGeometry *gained = job->gained[j]; /* found in pass 1: this area is ours to free now */
-    double gained_area = 0, ignored = 0;
     job->gained[j] = NULL;
-    if (gained)
-        GEOSArea_r(ctx->geos, gained, &gained_area);
-    if (gained && gained_area > job->tolerance &&
-        (st = query(ctx, job->b, gained, &hits)) == RR_OK)
-        st = share_out(ctx, job, j, gained, &hits, same, 0, &ignored);
-    if (gained)
-        GEOSGeom_destroy_r(ctx->geos, gained);
     free(hits.idx);
+    if (!gained)
+        return RR_OK;
+    part_list got = {0};
+    for (size_t r = job->recv_start[j]; r < job->recv_start[j + 1] && st == RR_OK; r++) {
+        const rr_piece *p = job->recv[r];
+        GEOSGeometry *g = p->old_idx == same || !p->shape ? NULL
+                                                          : GEOSGeom_clone_r(ctx->geos, p->shape);
+        if (g && !part_add(ctx, &got, g))
+            st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+    }
+    GEOSGeometry *rest = NULL;
+    if (st == RR_OK) {
+        GEOSGeometry *cover = got.n ? parts_take(ctx, &got, 1) : NULL;
+        rest = !got.n && !cover ? GEOSGeom_clone_r(ctx->geos, gained)
+               : cover          ? GEOSDifference_r(ctx->geos, gained, cover)
+                                : NULL;
+        if (cover)
+            GEOSGeom_destroy_r(ctx->geos, cover);
+        if (!rest)
+            st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the uncovered part of %s: %s",
+                          area->code, rr_geos_msg(ctx));
+    }
+    parts_free(ctx, &got);
+    GEOSGeom_destroy_r(ctx->geos, gained);
+    if (st != RR_OK || !(rest = polygons_only(ctx, rest)))
+        return st;
+    rr_piece p = new_piece(job, j, RR_NONE);
+    p.old_idx = RR_NONE;
+    p.new_idx = j;
+    GEOSArea_r(ctx->geos, rest, &p.area);
+    p.geom = rest;
+    p.shape = rest;
+    if (p.area <= job->tolerance)
+        rr_piece_clear(ctx, &p);
+    else if ((st = list_push(ctx, &job->lists[j], &p)) != RR_OK)
+        rr_piece_clear(ctx, &p);
     return st;
 }
 
@@ -878,6 +906,8 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
     piece_list *new_lists = calloc(new_set->n, sizeof *new_lists);
     double *covered = calloc(new_set->n, sizeof *covered);
     GEOSGeometry **gained = calloc(new_set->n + 1, sizeof *gained);
+    size_t *recv_start = NULL;
+    const rr_piece **recv = NULL;
     if (!rev || !old_lists || !new_lists || !covered || !gained) {
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory for the overlay");
         goto fail;
@@ -905,9 +935,31 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
     if (st != RR_OK)
         goto fail;
     add_covered(old_lists, old_set->n, covered, new_set->n);
+    if (!(recv_start = calloc(new_set->n + 2, sizeof *recv_start))) {
+        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory for the overlay");
+        goto fail;
+    }
+    size_t nrecv = 0;
+    for (size_t i = 0; i < old_set->n; i++)
+        for (size_t k = 0; k < old_lists[i].n; k++)
+            if (old_lists[i].p[k].new_idx != RR_NONE) {
+                recv_start[old_lists[i].p[k].new_idx + 2]++;
+                nrecv++;
+            }
+    for (size_t j = 0; j < new_set->n; j++)
+        recv_start[j + 2] += recv_start[j + 1];
+    if (!(recv = malloc((nrecv + 1) * sizeof *recv))) {
+        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory for the overlay");
+        goto fail;
+    }
+    for (size_t i = 0; i < old_set->n; i++)
+        for (size_t k = 0; k < old_lists[i].n; k++)
+            if (old_lists[i].p[k].new_idx != RR_NONE)
+                recv[recv_start[old_lists[i].p[k].new_idx + 1]++] = &old_lists[i].p[k];
     overlay_job job2 = {.a = new_set, .b = old_set, .a_is_old = 0,
                         .tolerance = rev->params.tolerance_m2, .lists = new_lists,
-                        .covered = covered, .gained = gained};
+                        .covered = covered, .gained = gained, .recv = recv,
+                        .recv_start = recv_start};
     st = rr_parallel_for(ctx, new_set->n, rev->params.threads, "finding uncovered parts",
                          overlay_new_uncovered, tree_release, &job2);
     if (st != RR_OK)
@@ -926,9 +978,12 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
     for (int side = 0; side < 2; side++) {
         piece_list *lists = side ? new_lists : old_lists;
         for (size_t i = 0; i < (side ? new_set->n : old_set->n); i++) {
-            if (lists[i].n)
-                memcpy(rev->pieces + rev->npieces, lists[i].p, lists[i].n * sizeof(rr_piece));
-            rev->npieces += lists[i].n;
+            for (size_t k = 0; k < lists[i].n; k++) {
+                if (lists[i].p[k].tiny)
+                    rr_piece_clear(ctx, &lists[i].p[k]); /* served pass 2 */
+                else
+                    rev->pieces[rev->npieces++] = lists[i].p[k];
+            }
             lists[i].n = 0;
         }
     }
@@ -936,6 +991,8 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
     free_lists(ctx, new_lists, new_set->n);
     free(covered);
     free_geoms(ctx, gained, new_set->n);
+    free(recv);
+    free(recv_start);
     warn_overlaps(ctx, rev, 1);
     warn_overlaps(ctx, rev, 0);
     *out = rev;
@@ -945,6 +1002,8 @@ fail:
     free_lists(ctx, new_lists, new_set->n);
     free(covered);
     free_geoms(ctx, gained, new_set->n);
+    free(recv);
+    free(recv_start);
     rr_revision_free(rev);
     return st;
 }
