@@ -151,6 +151,8 @@ typedef struct overlay_job {
     const double *covered;   /* second pass: area of each a-area already covered by pieces */
     GEOSGeometry **gained;   /* per new area: what it gained over its old version (pass 1 finds
                               * it comparing the two, pass 2 takes it) */
+    GEOSGeometry **lost;     /* pass 1: per old area, what it lost (pass 1a finds it, 1b shares it) */
+    const size_t *b_twin;    /* pass 1: per new area, its old version (RR_NONE: a new code) */
     const rr_piece **recv;   /* second pass: pieces of old areas in each new area, those of new */
     const size_t *recv_start; /* area j at recv[recv_start[j]] .. recv[recv_start[j + 1]] */
 } overlay_job;
@@ -521,27 +523,25 @@ static const GEOSGeometry *parts_near(rr_ctx *ctx, const GEOSGeometry *geom, con
     return out;
 }
 
-/* Share out a small geometry (what an area lost or gained: thin parts along its boundary) among
- * the areas of the other version: one intersection per area near it, with just the parts whose
- * envelope meets that area's (an intersection clips the big area to the small geometry's
- * envelope before noding, so it costs little however large the area is; a covers test per part
- * would relate all of it, and one intersection per part repeats the clipping of the same area
- * for every part). With make_pieces, the shares become pieces; what no area covers becomes an
- * uncovered piece. */
-static rr_status share_out(rr_ctx *ctx, const overlay_job *job, size_t i, const GEOSGeometry *geom,
-                           const rr_hits *hits, size_t skip, int make_pieces, double *covered)
+/* One round of share_out: the parts of geom are intersected with each area of the other version
+ * near them (its `target`), until geom's area is accounted for. With whole_areas 0 the target
+ * of an area that continues a code is only what it gained over its earlier version: what this
+ * area lost can lie only there (the rest of it was its earlier version, which this area did not
+ * overlap), and that is a small geometry, where the whole area would be clipped again for every
+ * part. Shares are added to shares[h], copies to *mine; *left is what is not accounted for when
+ * it is more than the tolerance (NULL otherwise). */
+static rr_status share_round(rr_ctx *ctx, const overlay_job *job, size_t i,
+                             const GEOSGeometry *geom, const rr_hits *hits, size_t skip,
+                             int whole_areas, part_list *shares, GEOSGeometry **left)
 {
     rr_status st = RR_OK;
     int ncomp = GEOSGetNumGeometries_r(ctx->geos, geom);
-    part_list *shares = calloc(hits->n + 1, sizeof *shares);
-    part_list rest = {0}, mine = {0};
+    part_list mine = {0};
     double *cext = malloc(4 * (size_t)(ncomp > 0 ? ncomp : 1) * sizeof *cext);
     double total = 0, got = 0;
-    if (!shares || !cext) {
-        free(shares);
-        free(cext);
+    *left = NULL;
+    if (!cext)
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory");
-    }
     for (int c = 0; c < ncomp; c++)
         if (!GEOSGeom_getExtent_r(ctx->geos, GEOSGetGeometryN_r(ctx->geos, geom, c), &cext[4 * c],
                                   &cext[4 * c + 1], &cext[4 * c + 2], &cext[4 * c + 3]))
@@ -557,8 +557,12 @@ static rr_status share_out(rr_ctx *ctx, const overlay_job *job, size_t i, const 
         if (hits->idx[h] == skip ||
             !GEOSGeom_getExtent_r(ctx->geos, other->geom, &box[0], &box[1], &box[2], &box[3]))
             continue;
-        const GEOSGeometry *near = parts_near(ctx, geom, cext, ncomp, box, &own, &failed);
-        GEOSGeometry *g = near ? intersect_small(ctx, near, other->geom, &failed) : NULL;
+        const GEOSGeometry *target = whole_areas || job->b_twin[hits->idx[h]] == RR_NONE
+                                         ? other->geom
+                                         : job->gained[hits->idx[h]];
+        const GEOSGeometry *near = target ? parts_near(ctx, geom, cext, ncomp, box, &own, &failed)
+                                          : NULL;
+        GEOSGeometry *g = near ? intersect_small(ctx, near, target, &failed) : NULL;
         if (own)
             GEOSGeom_destroy_r(ctx->geos, own);
         if (failed) {
@@ -585,29 +589,51 @@ static rr_status share_out(rr_ctx *ctx, const overlay_job *job, size_t i, const 
         if (!kept || !copy)
             st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
     }
-    /* what no area of the other version covers, when it can be a piece (more than the
-     * tolerance: less would not be kept, and the difference is the costly overlay here) */
+    /* what is left, when it can be a piece (more than the tolerance: less would not be kept, and
+     * the difference is the costly overlay here) */
     if (st == RR_OK && total - got > job->tolerance) {
-        GEOSGeometry *left = NULL;
         if (mine.n == 0) {
-            left = GEOSGeom_clone_r(ctx->geos, geom);
+            *left = GEOSGeom_clone_r(ctx->geos, geom);
         } else {
             GEOSGeometry *cover = parts_take(ctx, &mine, 1);
-            left = cover ? GEOSDifference_r(ctx->geos, geom, cover) : NULL;
+            *left = cover ? GEOSDifference_r(ctx->geos, geom, cover) : NULL;
             if (cover)
                 GEOSGeom_destroy_r(ctx->geos, cover);
         }
-        if (!left)
+        if (!*left)
             st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the uncovered part of %s: %s",
                           job->a->areas[i].code, rr_geos_msg(ctx));
-        else if ((left = polygons_only(ctx, left)) && !part_add(ctx, &rest, left))
-            st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+        else
+            *left = polygons_only(ctx, *left);
     }
     parts_free(ctx, &mine);
+    free(cext);
+    return st;
+}
+
+/* Share out what an old area lost (thin parts along its boundary, mostly) among the new areas:
+ * first among what they gained; what that leaves is intersected with the new areas whole (a part
+ * of no new area, or where old areas overlap: then the overlap counts in both, and
+ * warn_overlaps sees it). The shares become pieces (below the tolerance: tiny pieces, for pass
+ * 2); what no new area covers becomes an uncovered piece. */
+static rr_status share_out(rr_ctx *ctx, const overlay_job *job, size_t i, const GEOSGeometry *geom,
+                           const rr_hits *hits, size_t skip)
+{
+    part_list *shares = calloc(hits->n + 1, sizeof *shares);
+    part_list rest = {0};
+    GEOSGeometry *left = NULL, *outside = NULL;
+    if (!shares)
+        return rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+    rr_status st = share_round(ctx, job, i, geom, hits, skip, 0, shares, &left);
+    if (st == RR_OK && left)
+        st = share_round(ctx, job, i, left, hits, skip, 1, shares, &outside);
+    if (left)
+        GEOSGeom_destroy_r(ctx->geos, left);
+    if (outside && !part_add(ctx, &rest, outside))
+        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
     for (size_t h = 0; h < hits->n && st == RR_OK; h++) {
-        if (!make_pieces || shares[h].n == 0)
+        if (shares[h].n == 0)
             continue;
-        *covered += shares[h].area;
         rr_piece p = new_piece(job, i, hits->idx[h]);
         p.area = shares[h].area;
         p.tiny = p.area <= job->tolerance;
@@ -636,7 +662,6 @@ static rr_status share_out(rr_ctx *ctx, const overlay_job *job, size_t i, const 
         parts_free(ctx, &shares[h]);
     parts_free(ctx, &rest);
     free(shares);
-    free(cext);
     return st;
 }
 
@@ -689,14 +714,29 @@ static rr_status overlay_old(rr_ctx *ctx, size_t i, void *user)
     } else if (kept) {
         GEOSGeom_destroy_r(ctx->geos, kept);
     }
-    if (lost && lost_area > job->tolerance) {
-        if ((st = query(ctx, job->b, lost, &hits)) != RR_OK ||
-            (st = share_out(ctx, job, i, lost, &hits, same, 1, &covered)) != RR_OK)
-            goto out;
-    }
+    job->lost[i] = lost; /* shared out in pass 1b, once every new area knows what it gained */
+    lost = NULL;
 out:
     if (lost)
         GEOSGeom_destroy_r(ctx->geos, lost);
+    free(hits.idx);
+    return st;
+}
+
+/* Pass 1b, one old area: what it lost, however small, goes to the new areas that gained it. */
+static rr_status share_lost(rr_ctx *ctx, size_t i, void *user)
+{
+    overlay_job *job = user;
+    GEOSGeometry *lost = job->lost[i];
+    if (!lost)
+        return RR_OK;
+    job->lost[i] = NULL;
+    rr_hits hits = {0};
+    size_t same = rr_areaset_find(job->b, job->a->areas[i].code);
+    rr_status st = query(ctx, job->b, lost, &hits);
+    if (st == RR_OK)
+        st = share_out(ctx, job, i, lost, &hits, same);
+    GEOSGeom_destroy_r(ctx->geos, lost);
     free(hits.idx);
     return st;
 }
@@ -906,9 +946,11 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
     piece_list *new_lists = calloc(new_set->n, sizeof *new_lists);
     double *covered = calloc(new_set->n, sizeof *covered);
     GEOSGeometry **gained = calloc(new_set->n + 1, sizeof *gained);
+    GEOSGeometry **lost = calloc(old_set->n + 1, sizeof *lost);
+    size_t *b_twin = calloc(new_set->n + 1, sizeof *b_twin);
     size_t *recv_start = NULL;
     const rr_piece **recv = NULL;
-    if (!rev || !old_lists || !new_lists || !covered || !gained) {
+    if (!rev || !old_lists || !new_lists || !covered || !gained || !lost || !b_twin) {
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory for the overlay");
         goto fail;
     }
@@ -927,11 +969,16 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
     warm_envelopes(ctx, old_set);
     warm_envelopes(ctx, new_set);
 
+    for (size_t j = 0; j < new_set->n; j++)
+        b_twin[j] = rr_areaset_find(old_set, new_set->areas[j].code);
     overlay_job job = {.a = old_set, .b = new_set, .a_is_old = 1,
                        .tolerance = rev->params.tolerance_m2, .lists = old_lists,
-                       .gained = gained};
+                       .gained = gained, .lost = lost, .b_twin = b_twin};
     st = rr_parallel_for(ctx, old_set->n, rev->params.threads, "overlaying",
                          overlay_old, tree_release, &job);
+    if (st == RR_OK)
+        st = rr_parallel_for(ctx, old_set->n, rev->params.threads, "sharing out changes",
+                             share_lost, tree_release, &job);
     if (st != RR_OK)
         goto fail;
     add_covered(old_lists, old_set->n, covered, new_set->n);
@@ -993,6 +1040,8 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
     free_geoms(ctx, gained, new_set->n);
     free(recv);
     free(recv_start);
+    free_geoms(ctx, lost, old_set->n);
+    free(b_twin);
     warn_overlaps(ctx, rev, 1);
     warn_overlaps(ctx, rev, 0);
     *out = rev;
@@ -1004,6 +1053,8 @@ fail:
     free_geoms(ctx, gained, new_set->n);
     free(recv);
     free(recv_start);
+    free_geoms(ctx, lost, old_set->n);
+    free(b_twin);
     rr_revision_free(rev);
     return st;
 }
