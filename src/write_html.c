@@ -58,9 +58,50 @@ int rr_review_piece_of_change(const rr_revision *rev, const rr_change *c, const 
     }
 }
 
-/* Append the polygons of g (Polygon or MultiPolygon) as clones; 0 when out of memory. */
-static int add_polygons(GEOSContextHandle_t h, const GEOSGeometry *g, GEOSGeometry ***parts,
-                        size_t *n, size_t *cap)
+/* p with room for `need` elements of `size` bytes (capacity *cap, doubled as needed): p itself,
+ * or the moved block, or NULL when out of memory (p is still valid). */
+static void *grow(void *p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return p;
+    size_t ncap = *cap ? *cap : 16;
+    while (ncap < need)
+        ncap *= 2;
+    void *more = realloc(p, ncap * size);
+    if (more)
+        *cap = ncap;
+    return more;
+}
+
+/* Geometries owned by a growing array. */
+typedef struct geom_list {
+    GEOSGeometry **g;
+    size_t n, cap;
+} geom_list;
+
+static void geom_list_free(GEOSContextHandle_t h, geom_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        GEOSGeom_destroy_r(h, l->g[i]);
+    free(l->g);
+    memset(l, 0, sizeof *l);
+}
+
+/* Append g, which the list owns from here (destroyed when out of memory); 0 on failure. */
+static int geom_push(GEOSContextHandle_t h, geom_list *l, GEOSGeometry *g)
+{
+    GEOSGeometry **more = grow(l->g, &l->cap, l->n + 1, sizeof *more);
+    if (!more) {
+        GEOSGeom_destroy_r(h, g);
+        return 0;
+    }
+    l->g = more;
+    l->g[l->n++] = g;
+    return 1;
+}
+
+/* Append clones of the polygons of g (Polygon or MultiPolygon); 0 when out of memory. */
+static int add_polygons(GEOSContextHandle_t h, const GEOSGeometry *g, geom_list *l)
 {
     int single = GEOSGeomTypeId_r(h, g) == GEOS_POLYGON;
     int count = single ? 1 : GEOSGetNumGeometries_r(h, g);
@@ -68,57 +109,108 @@ static int add_polygons(GEOSContextHandle_t h, const GEOSGeometry *g, GEOSGeomet
         const GEOSGeometry *sub = single ? g : GEOSGetGeometryN_r(h, g, j);
         if (GEOSGeomTypeId_r(h, sub) != GEOS_POLYGON)
             continue;
-        if (*n == *cap) {
-            size_t ncap = *cap ? 2 * *cap : 16;
-            GEOSGeometry **more = realloc(*parts, ncap * sizeof *more);
-            if (!more)
-                return 0;
-            *parts = more;
-            *cap = ncap;
-        }
         GEOSGeometry *clone = GEOSGeom_clone_r(h, sub);
-        if (!clone)
+        if (!clone || !geom_push(h, l, clone))
             return 0;
-        (*parts)[(*n)++] = clone;
     }
     return 1;
 }
 
-/* A MultiPolygon owning parts[0..n) (the array itself is freed); NULL on failure. */
-static GEOSGeometry *multipolygon(GEOSContextHandle_t h, GEOSGeometry **parts, size_t n)
+/* A collection of `type` that takes the geometries of l (emptied either way); NULL on failure. */
+static GEOSGeometry *collection(GEOSContextHandle_t h, int type, geom_list *l)
 {
-    GEOSGeometry *g = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, (unsigned)n);
-    if (!g)
-        for (size_t i = 0; i < n; i++)
-            GEOSGeom_destroy_r(h, parts[i]);
-    free(parts);
+    GEOSGeometry *g = GEOSGeom_createCollection_r(h, type, l->g, (unsigned)l->n);
+    if (g)
+        l->n = 0;
+    geom_list_free(h, l);
     return g;
 }
 
-GEOSGeometry *rr_review_change_shape(rr_ctx *ctx, const rr_revision *rev, const rr_change *c,
-                                     rr_status *st)
+/* The pieces grouped by old area and by new area, in piece order within a group (a counting
+ * sort): each change then finds its candidates at once, where scanning every piece for every
+ * change took 101 of 111 s with 100,000 areas. Group n (the number of areas) holds the pieces
+ * without an area on that side. */
+typedef struct piece_index {
+    size_t *by[2];    /* [0] old, [1] new: piece numbers, group after group */
+    size_t *first[2]; /* group g is by[side][first[side][g] .. first[side][g + 1]) */
+} piece_index;
+
+/* The group on one side (0 old, 1 new) of area idx there (RR_NONE: none). */
+static size_t piece_group(const rr_revision *rev, int side, size_t idx)
+{
+    size_t n = side ? rev->new_set->n : rev->old_set->n;
+    return idx < n ? idx : n;
+}
+
+static size_t piece_area(const rr_piece *p, int side)
+{
+    return side ? p->new_idx : p->old_idx;
+}
+
+static void piece_index_free(piece_index *ix)
+{
+    for (int side = 0; side < 2; side++) {
+        free(ix->by[side]);
+        free(ix->first[side]);
+    }
+    memset(ix, 0, sizeof *ix);
+}
+
+/* 0 when out of memory (ix then freed). */
+static int piece_index_build(const rr_revision *rev, piece_index *ix)
+{
+    memset(ix, 0, sizeof *ix);
+    for (int side = 0; side < 2; side++) {
+        size_t n = side ? rev->new_set->n : rev->old_set->n;
+        size_t *first = ix->first[side] = calloc(n + 2, sizeof *first);
+        size_t *by = ix->by[side] = malloc((rev->npieces + 1) * sizeof *by);
+        if (!first || !by) {
+            piece_index_free(ix);
+            return 0;
+        }
+        for (size_t k = 0; k < rev->npieces; k++)
+            first[piece_group(rev, side, piece_area(&rev->pieces[k], side)) + 1]++;
+        for (size_t g = 1; g <= n + 1; g++)
+            first[g] += first[g - 1];
+        for (size_t k = 0; k < rev->npieces; k++)
+            by[first[piece_group(rev, side, piece_area(&rev->pieces[k], side))]++] = k;
+        memmove(first + 1, first, (n + 1) * sizeof *first);
+        first[0] = 0;
+    }
+    return 1;
+}
+
+/* rr_review_change_shape, with candidates from ix when given (else every piece, one comparison
+ * each before the full test): the same pieces in the same order either way. */
+static GEOSGeometry *change_shape(rr_ctx *ctx, const rr_revision *rev, const rr_change *c,
+                                  const piece_index *ix, rr_status *st)
 {
     GEOSContextHandle_t h = ctx->geos;
-    GEOSGeometry **parts = NULL;
-    size_t n = 0, cap = 0;
+    geom_list parts = {0};
+    /* See rr_review_piece_of_change: the side whose area every piece of c has. */
+    int side = c->type == RR_CH_GROWS || c->type == RR_CH_GROWS_SEA ||
+               (c->type != RR_CH_SHRINKS && c->old_idx == RR_NONE);
+    size_t g = piece_group(rev, side, side ? c->new_idx : c->old_idx);
+    const size_t *cand = ix ? ix->by[side] + ix->first[side][g] : NULL;
+    size_t ncand = ix ? ix->first[side][g + 1] - ix->first[side][g] : rev->npieces;
     *st = RR_OK;
-    for (size_t k = 0; k < rev->npieces; k++) {
-        const rr_piece *p = &rev->pieces[k];
+    for (size_t j = 0; j < ncand; j++) {
+        const rr_piece *p = &rev->pieces[cand ? cand[j] : j];
+        if (!cand && piece_group(rev, side, piece_area(p, side)) != g)
+            continue;
         if (!p->shape || !rr_review_piece_of_change(rev, c, p))
             continue;
-        if (!add_polygons(h, p->shape, &parts, &n, &cap)) {
-            for (size_t i = 0; i < n; i++)
-                GEOSGeom_destroy_r(h, parts[i]);
-            free(parts);
+        if (!add_polygons(h, p->shape, &parts)) {
+            geom_list_free(h, &parts);
             *st = rr_error(ctx, RR_ERR_NOMEM, "out of memory collecting moved pieces");
             return NULL;
         }
     }
-    if (n == 0) {
-        free(parts);
+    if (parts.n == 0) {
+        geom_list_free(h, &parts);
         return NULL;
     }
-    GEOSGeometry *coll = multipolygon(h, parts, n);
+    GEOSGeometry *coll = collection(h, GEOS_MULTIPOLYGON, &parts);
     if (!coll) {
         *st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot collect moved pieces: %s", rr_geos_msg(ctx));
         return NULL;
@@ -130,6 +222,12 @@ GEOSGeometry *rr_review_change_shape(rr_ctx *ctx, const rr_revision *rev, const 
         return coll;
     GEOSGeom_destroy_r(h, coll);
     return u;
+}
+
+GEOSGeometry *rr_review_change_shape(rr_ctx *ctx, const rr_revision *rev, const rr_change *c,
+                                     rr_status *st)
+{
+    return change_shape(ctx, rev, c, NULL, st);
 }
 
 /* ---- display geometry ------------------------------------------------------------------------ */
@@ -160,66 +258,35 @@ static void display_free(GEOSContextHandle_t h, display_set *d, size_t n)
     memset(d, 0, sizeof *d);
 }
 
-/* Every ring of every area as a LineString (the linework of the partition). */
-static GEOSGeometry *partition_rings(GEOSContextHandle_t h, const rr_areaset *set)
-{
-    GEOSGeometry **lines = NULL;
-    size_t n = 0, cap = 0;
-    int ok = 1;
-    for (size_t i = 0; i < set->n && ok; i++) {
-        const GEOSGeometry *g = set->areas[i].geom;
-        int single = GEOSGeomTypeId_r(h, g) == GEOS_POLYGON;
-        int np = single ? 1 : GEOSGetNumGeometries_r(h, g);
-        for (int j = 0; j < np && ok; j++) {
-            const GEOSGeometry *poly = single ? g : GEOSGetGeometryN_r(h, g, j);
-            if (GEOSGeomTypeId_r(h, poly) != GEOS_POLYGON)
-                continue;
-            int holes = GEOSGetNumInteriorRings_r(h, poly);
-            for (int r = -1; r < holes && ok; r++) {
-                const GEOSGeometry *ring = r < 0 ? GEOSGetExteriorRing_r(h, poly)
-                                                 : GEOSGetInteriorRingN_r(h, poly, r);
-                const GEOSCoordSequence *cs = ring ? GEOSGeom_getCoordSeq_r(h, ring) : NULL;
-                GEOSCoordSequence *copy = cs ? GEOSCoordSeq_clone_r(h, cs) : NULL;
-                GEOSGeometry *line = copy ? GEOSGeom_createLineString_r(h, copy) : NULL;
-                if (!line) {
-                    ok = 0;
-                    break;
-                }
-                if (n == cap) {
-                    size_t ncap = cap ? 2 * cap : 256;
-                    GEOSGeometry **more = realloc(lines, ncap * sizeof *more);
-                    if (!more) {
-                        GEOSGeom_destroy_r(h, line);
-                        ok = 0;
-                        break;
-                    }
-                    lines = more;
-                    cap = ncap;
-                }
-                lines[n++] = line;
-            }
-        }
-    }
-    GEOSGeometry *mls = NULL;
-    if (ok)
-        mls = GEOSGeom_createCollection_r(h, GEOS_MULTILINESTRING, lines, (unsigned)n);
-    if (!mls)
-        for (size_t i = 0; i < n; i++)
-            GEOSGeom_destroy_r(h, lines[i]);
-    free(lines);
-    return mls;
-}
+/* ---- display simplification of the coverage, chain by chain --------------------------------
+ * Neighbours in a clean coverage share their boundary vertex for vertex. Hashing the vertices and
+ * counting each one's distinct neighbours finds the nodes (other than two neighbours) in linear
+ * time; between two nodes a ring walks a chain that the ring on its other side walks backwards.
+ * Each chain is simplified once (Douglas–Peucker) and every ring that walks it takes the same
+ * vertices, so neighbours keep one common boundary, without the gaps and overlaps of simplifying
+ * each area alone. (GEOS 3.11 has no coverage simplifier; noding, topology-preserving
+ * simplification and polygonizing took 17 s for two versions of 4.5 million vertices, this takes
+ * under 2 s.) Areas that do not share their vertices make chains of their own, each ring closed on
+ * itself: still right for drawing. The shapes are for drawing only: where a part is narrower than
+ * the tolerance a ring may cross itself or its neighbour, and nothing checks validity. Ids are
+ * 32-bit to halve the tables. */
 
-/* ---- shared edges of a coverage by hashing its vertices ------------------------------------
- * Neighbours in a clean coverage share their boundary vertex for vertex. Then the shared edges
- * are the chains of segments between vertices of degree other than 2, found in linear time, where
- * noding the whole linework (GEOSUnaryUnion) takes a minute at national scale. Whether the
- * coverage was clean is checked afterwards: the edges must meet only at their ends. */
+#define NO_ID UINT32_MAX
+
+/* The vertex table is far larger than the caches and each lookup lands at random: asking for
+ * the slot of the vertex a few ahead hides much of the memory latency (0.8 s → 0.45 s for 4.5
+ * million vertices). */
+#define AHEAD 16
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)0)
+#endif
 
 typedef struct vtx_hash {
-    double *x, *y;    /* unique vertices */
-    size_t n;
-    size_t *slot;     /* open addressing: vertex index + 1, 0 = empty */
+    double *xy;      /* unique vertices, x and y side by side: one cache miss to compare */
+    uint32_t n;
+    uint32_t *slot;  /* open addressing: vertex id + 1, 0 = empty */
     size_t mask;
 } vtx_hash;
 
@@ -238,337 +305,449 @@ static uint64_t dbl_bits(double v)
     return b;
 }
 
-static size_t vtx_id(vtx_hash *t, double x, double y)
+static size_t vtx_slot(const vtx_hash *t, double x, double y)
 {
-    size_t i = (size_t)mix64(dbl_bits(x) * 31 + mix64(dbl_bits(y))) & t->mask;
+    return (size_t)mix64(dbl_bits(x) * 31 + mix64(dbl_bits(y))) & t->mask;
+}
+
+static uint32_t vtx_id(vtx_hash *t, double x, double y)
+{
+    size_t i = vtx_slot(t, x, y);
     for (;; i = (i + 1) & t->mask) {
-        size_t v = t->slot[i];
+        uint32_t v = t->slot[i];
         if (v == 0) {
-            t->x[t->n] = x;
-            t->y[t->n] = y;
+            t->xy[2 * t->n] = x;
+            t->xy[2 * t->n + 1] = y;
             t->slot[i] = ++t->n;
             return t->n - 1;
         }
-        if (t->x[v - 1] == x && t->y[v - 1] == y)
+        if (t->xy[2 * (v - 1)] == x && t->xy[2 * v - 1] == y)
             return v - 1;
     }
 }
 
-typedef struct seg_hash {
-    size_t *a, *b;    /* unique segments, a < b */
-    unsigned char *emitted;
-    size_t n;
-    size_t *slot;
-    size_t mask;
-} seg_hash;
-
-static size_t seg_id(seg_hash *t, size_t a, size_t b, int *added)
+/* Segment a–b in either direction as one number, never 0 (a ≠ b). */
+static uint64_t seg_key(uint32_t a, uint32_t b)
 {
-    if (a > b) {
-        size_t s = a;
-        a = b;
-        b = s;
-    }
-    size_t i = (size_t)mix64((uint64_t)a * 0x9e3779b97f4a7c15ULL + b) & t->mask;
-    *added = 0;
-    for (;; i = (i + 1) & t->mask) {
-        size_t v = t->slot[i];
-        if (v == 0) {
-            t->a[t->n] = a;
-            t->b[t->n] = b;
-            t->slot[i] = ++t->n;
-            *added = 1;
-            return t->n - 1;
-        }
-        if (t->a[v - 1] == a && t->b[v - 1] == b)
-            return v - 1;
-    }
+    return a < b ? (uint64_t)a << 32 | b : (uint64_t)b << 32 | a;
 }
 
-static size_t pow2_at_least(size_t n)
+/* Slots for a hash table of at most n entries: a power of two, at most 2/3 full. */
+static size_t hash_slots(size_t n)
 {
     size_t p = 1024;
-    while (p < n)
+    while (p < n + n / 2)
         p *= 2;
     return p;
 }
 
-/* A LineString through vertices ids[0..n) (NULL on failure). */
-static GEOSGeometry *chain_line(GEOSContextHandle_t h, const vtx_hash *vt, const size_t *ids,
-                                size_t n)
+/* A chain, simplified: its kept vertices in the direction of the ring that first walked it. */
+typedef struct chain_rec {
+    size_t off;               /* kept vertex ids: pool[off .. off + len) */
+    uint32_t len, m;          /* kept vertices; segments of the original chain */
+    uint32_t second, penult;  /* original vertices after the first and before the last */
+} chain_rec;
+
+typedef struct coverage {
+    GEOSContextHandle_t h;
+    double tol;
+    vtx_hash vt;
+    uint32_t *ids;            /* rings as vertex ids, without repeated or closing points */
+    size_t *ring_start;       /* ring r: ids[ring_start[r] .. ring_start[r + 1]), empty: dropped */
+    uint32_t *ring_area;
+    unsigned char *ring_hole;
+    size_t nrings, ncoords, maxring;
+    double *buf;              /* one ring's coordinates as read */
+    uint32_t *nb;             /* the first two distinct neighbours of each vertex */
+    unsigned char *deg;       /* distinct neighbours of each vertex: 0, 1, 2, or 3 for more */
+    uint64_t *end_seg;        /* chains by their first and last segment (seg_key), 0 = empty */
+    uint32_t *end_chain;      /* and the chain, NO_ID if none yet */
+    size_t end_mask;
+    chain_rec *chain;
+    size_t nchains, capchains;
+    uint32_t *pool;
+    size_t npool, cappool;
+    uint32_t *walk, *out;     /* one ring's chain as walked, the ring as simplified */
+    size_t *stack;
+    unsigned char *keep;
+} coverage;
+
+/* A coordinate sequence through vertices ids[0..n) (NULL on failure). */
+static GEOSCoordSequence *id_coords(GEOSContextHandle_t h, const vtx_hash *vt, const uint32_t *ids,
+                                    size_t n)
 {
     GEOSCoordSequence *cs = GEOSCoordSeq_create_r(h, (unsigned)n, 2);
-    if (!cs)
-        return NULL;
-    for (size_t i = 0; i < n; i++)
-        GEOSCoordSeq_setXY_r(h, cs, (unsigned)i, vt->x[ids[i]], vt->y[ids[i]]);
-    return GEOSGeom_createLineString_r(h, cs);
+    for (size_t i = 0; cs && i < n; i++)
+        GEOSCoordSeq_setXY_r(h, cs, (unsigned)i, vt->xy[2 * (size_t)ids[i]],
+                             vt->xy[2 * (size_t)ids[i] + 1]);
+    return cs;
 }
 
-/* The shared edges of the partition as a MultiLineString, or NULL when the areas do not share
- * their vertices (the edges would cross) or memory runs out: the caller then nodes with GEOS. */
-static GEOSGeometry *coverage_edges(GEOSContextHandle_t h, const rr_areaset *set)
+typedef int (*ring_fn)(coverage *cv, size_t area, int hole, const GEOSCoordSequence *cs,
+                       unsigned n);
+
+/* fn for every ring of every polygon of every area, each shell before its holes; 0 when fn or
+ * GEOS fails. */
+static int each_ring(coverage *cv, const rr_areaset *set, ring_fn fn)
 {
-    GEOSGeometry *rings = partition_rings(h, set), *out = NULL;
-    if (!rings)
-        return NULL;
-    int nr = GEOSGetNumGeometries_r(h, rings), ncoords = GEOSGetNumCoordinates_r(h, rings);
-    if (nr < 0 || ncoords < 0) {
-        GEOSGeom_destroy_r(h, rings);
-        return NULL;
-    }
-    size_t total = (size_t)ncoords;
-    vtx_hash vt = {0};
-    seg_hash st = {0};
-    size_t *ids = malloc((total + 1) * sizeof *ids), *start = malloc(((size_t)nr + 1) * sizeof *start);
-    size_t *deg = NULL, *chain = malloc((total + 1) * sizeof *chain);
-    double *buf = malloc((total + 1) * 2 * sizeof *buf);
-    GEOSGeometry **lines = NULL;
-    size_t nlines = 0;
-    size_t cap = pow2_at_least(2 * total + 2);
-    vt.x = malloc((total + 1) * sizeof *vt.x);
-    vt.y = malloc((total + 1) * sizeof *vt.y);
-    vt.slot = calloc(cap, sizeof *vt.slot);
-    vt.mask = cap - 1;
-    st.a = malloc((total + 1) * sizeof *st.a);
-    st.b = malloc((total + 1) * sizeof *st.b);
-    st.emitted = calloc(total + 1, 1);
-    st.slot = calloc(cap, sizeof *st.slot);
-    st.mask = cap - 1;
-    if (!ids || !start || !chain || !buf || !vt.x || !vt.y || !vt.slot || !st.a || !st.b ||
-        !st.emitted || !st.slot)
-        goto out;
-    /* Rings as vertex ids, without repeated points or the closing point. */
-    size_t len = 0;
-    for (int r = 0; r < nr; r++) {
-        const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(h, GEOSGetGeometryN_r(h, rings, r));
-        unsigned n = 0;
-        start[r] = len;
-        if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &n) || !GEOSCoordSeq_copyToBuffer_r(h, cs, buf, 0, 0))
-            goto out;
-        size_t first = len;
-        for (unsigned i = 0; i < n; i++) {
-            size_t id = vtx_id(&vt, buf[2 * i], buf[2 * i + 1]);
-            if (len == first || ids[len - 1] != id)
-                ids[len++] = id;
-        }
-        while (len - first > 1 && ids[len - 1] == ids[first])
-            len--;
-        if (len - first < 3)
-            len = first;
-    }
-    start[nr] = len;
-    if (!(deg = calloc(vt.n + 1, sizeof *deg)))
-        goto out;
-    for (int r = 0; r < nr; r++) {
-        size_t n = start[r + 1] - start[r];
-        const size_t *ring = ids + start[r];
-        for (size_t i = 0; i < n; i++) {
-            int added;
-            seg_id(&st, ring[i], ring[(i + 1) % n], &added);
-            if (added) {
-                deg[ring[i]]++;
-                deg[ring[(i + 1) % n]]++;
-            }
-        }
-    }
-    if (!(lines = malloc((st.n + 1) * sizeof *lines)))
-        goto out;
-    /* Walk each ring from a node (degree ≠ 2) to the next: each chain is an edge, emitted by the
-     * first ring that walks it. A ring without nodes is one closed edge. */
-    int failed = 0;
-    for (int r = 0; r < nr && !failed; r++) {
-        size_t n = start[r + 1] - start[r];
-        const size_t *ring = ids + start[r];
-        size_t s = 0;
-        while (s < n && deg[ring[s]] == 2)
-            s++;
-        int closed = s == n;
-        if (closed)
-            s = 0;
-        size_t k = 0;
-        while (k < n && !failed) {
-            size_t m = 0;
-            chain[m++] = ring[(s + k) % n];
-            do {
-                k++;
-                chain[m++] = ring[(s + k) % n];
-            } while (k < n && (closed || deg[ring[(s + k) % n]] == 2));
-            int added;
-            size_t first = seg_id(&st, chain[0], chain[1], &added);
-            if (st.emitted[first])
+    GEOSContextHandle_t h = cv->h;
+    for (size_t i = 0; i < set->n; i++) {
+        const GEOSGeometry *g = set->areas[i].geom;
+        int single = GEOSGeomTypeId_r(h, g) == GEOS_POLYGON;
+        int np = single ? 1 : GEOSGetNumGeometries_r(h, g);
+        for (int j = 0; j < np; j++) {
+            const GEOSGeometry *poly = single ? g : GEOSGetGeometryN_r(h, g, j);
+            if (GEOSGeomTypeId_r(h, poly) != GEOS_POLYGON)
                 continue;
-            for (size_t i = 0; i + 1 < m; i++)
-                st.emitted[seg_id(&st, chain[i], chain[i + 1], &added)] = 1;
-            GEOSGeometry *line = chain_line(h, &vt, chain, m);
-            if (!line)
-                failed = 1;
-            else
-                lines[nlines++] = line;
-        }
-    }
-    if (!failed && (out = GEOSGeom_createCollection_r(h, GEOS_MULTILINESTRING, lines,
-                                                      (unsigned)nlines)))
-        nlines = 0;
-    /* Clean only if the edges meet at their ends (a closed edge touching another also fails
-     * here: then noding decides, slower but right). */
-    if (out && GEOSisSimple_r(h, out) != 1) {
-        GEOSGeom_destroy_r(h, out);
-        out = NULL;
-    }
-out:
-    for (size_t i = 0; i < nlines; i++)
-        GEOSGeom_destroy_r(h, lines[i]);
-    free(lines);
-    free(deg);
-    free(st.slot);
-    free(st.emitted);
-    free(st.a);
-    free(st.b);
-    free(vt.slot);
-    free(vt.x);
-    free(vt.y);
-    free(buf);
-    free(chain);
-    free(start);
-    free(ids);
-    GEOSGeom_destroy_r(h, rings);
-    return out;
-}
-
-typedef struct hits {
-    size_t *idx;
-    size_t n, cap;
-    int failed;
-} hits;
-
-static void hit_cb(void *item, void *user)
-{
-    hits *hs = user;
-    if (hs->n == hs->cap) {
-        size_t ncap = hs->cap ? 2 * hs->cap : 16;
-        size_t *more = realloc(hs->idx, ncap * sizeof *more);
-        if (!more) {
-            hs->failed = 1;
-            return;
-        }
-        hs->idx = more;
-        hs->cap = ncap;
-    }
-    hs->idx[hs->n++] = *(const size_t *)item;
-}
-
-/* The area a face of the simplified linework belongs to: the one containing a point inside the
- * face, else (a sliver the simplification made) the nearest within 2·tol; RR_NONE for a hole. */
-static size_t face_owner(GEOSContextHandle_t h, const rr_areaset *set, GEOSSTRtree *tree,
-                         const GEOSGeometry *face, double tol, hits *hs)
-{
-    GEOSGeometry *pt = GEOSPointOnSurface_r(h, face);
-    if (!pt)
-        return RR_NONE;
-    size_t owner = RR_NONE;
-    hs->n = 0;
-    GEOSSTRtree_query_r(h, tree, pt, hit_cb, hs);
-    for (size_t k = 0; k < hs->n && owner == RR_NONE; k++)
-        if (GEOSIntersects_r(h, set->areas[hs->idx[k]].geom, pt) == 1)
-            owner = hs->idx[k];
-    if (owner == RR_NONE) {
-        double x = 0, y = 0, best = 2 * tol;
-        GEOSGeomGetX_r(h, pt, &x);
-        GEOSGeomGetY_r(h, pt, &y);
-        GEOSGeometry *box = GEOSGeom_createRectangle_r(h, x - 2 * tol, y - 2 * tol, x + 2 * tol,
-                                                       y + 2 * tol);
-        hs->n = 0;
-        if (box) {
-            GEOSSTRtree_query_r(h, tree, box, hit_cb, hs);
-            GEOSGeom_destroy_r(h, box);
-        }
-        for (size_t k = 0; k < hs->n; k++) {
-            double d;
-            if (GEOSDistance_r(h, set->areas[hs->idx[k]].geom, pt, &d) == 1 && d < best) {
-                best = d;
-                owner = hs->idx[k];
+            int holes = GEOSGetNumInteriorRings_r(h, poly);
+            for (int r = -1; r < holes; r++) {
+                const GEOSGeometry *ring = r < 0 ? GEOSGetExteriorRing_r(h, poly)
+                                                 : GEOSGetInteriorRingN_r(h, poly, r);
+                const GEOSCoordSequence *cs = ring ? GEOSGeom_getCoordSeq_r(h, ring) : NULL;
+                unsigned n = 0;
+                if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &n) || !fn(cv, i, r >= 0, cs, n))
+                    return 0;
             }
         }
     }
-    GEOSGeom_destroy_r(h, pt);
-    return owner;
+    return 1;
 }
 
-/* Simplify the partition as a coverage: node and dissolve the rings of all areas into shared
- * edges, simplify the edges together (topology-preserving, so they never cross), and rebuild each
- * area from the faces of the simplified edges. Neighbours keep one common boundary, without the
- * gaps and overlaps of simplifying each area alone. GEOS 3.11 has no coverage simplifier. */
+static int count_ring(coverage *cv, size_t area, int hole, const GEOSCoordSequence *cs, unsigned n)
+{
+    (void)area, (void)hole, (void)cs;
+    cv->nrings++;
+    cv->ncoords += n;
+    if (n > cv->maxring)
+        cv->maxring = n;
+    return 1;
+}
+
+/* The ring as vertex ids, without repeated points or the closing point; fewer than 3 distinct
+ * vertices leave it empty (too small to draw). */
+static int read_ring(coverage *cv, size_t area, int hole, const GEOSCoordSequence *cs, unsigned n)
+{
+    if (n && !GEOSCoordSeq_copyToBuffer_r(cv->h, cs, cv->buf, 0, 0))
+        return 0;
+    size_t first = cv->ring_start[cv->nrings], len = first;
+    for (unsigned i = 0; i < n; i++) {
+        if (i + AHEAD < n)
+            PREFETCH(&cv->vt.slot[vtx_slot(&cv->vt, cv->buf[2 * (i + AHEAD)],
+                                           cv->buf[2 * (i + AHEAD) + 1])]);
+        uint32_t id = vtx_id(&cv->vt, cv->buf[2 * i], cv->buf[2 * i + 1]);
+        if (len == first || cv->ids[len - 1] != id)
+            cv->ids[len++] = id;
+    }
+    while (len - first > 1 && cv->ids[len - 1] == cv->ids[first])
+        len--;
+    if (len - first < 3)
+        len = first;
+    cv->ring_area[cv->nrings] = (uint32_t)area;
+    cv->ring_hole[cv->nrings] = (unsigned char)hole;
+    cv->ring_start[++cv->nrings] = len;
+    return 1;
+}
+
+/* Douglas–Peucker on vertices v[0..m] (m >= 1): marks the kept ones in keep[0..m] and returns how
+ * many. Iterative, with an explicit stack of 2m entries: a chain of a million vertices must not
+ * overflow the C stack. A closed chain (v[0] = v[m]) measures its first split from that point. */
+static size_t douglas_peucker(const vtx_hash *vt, const uint32_t *v, size_t m, double tol,
+                              unsigned char *keep, size_t *stack)
+{
+    size_t top = 0, kept = 2;
+    memset(keep, 0, m + 1);
+    keep[0] = keep[m] = 1;
+    if (m >= 2) {
+        stack[top++] = 0;
+        stack[top++] = m;
+    }
+    while (top > 0) {
+        size_t b = stack[--top], a = stack[--top], far = a;
+        const double *pa = vt->xy + 2 * (size_t)v[a], *pb = vt->xy + 2 * (size_t)v[b];
+        double dx = pb[0] - pa[0], dy = pb[1] - pa[1], len2 = dx * dx + dy * dy;
+        double best = tol * tol;
+        for (size_t i = a + 1; i < b; i++) {
+            double px = vt->xy[2 * (size_t)v[i]] - pa[0], py = vt->xy[2 * (size_t)v[i] + 1] - pa[1];
+            double t = len2 > 0 ? (px * dx + py * dy) / len2 : 0;
+            t = t < 0 ? 0 : t > 1 ? 1 : t;
+            double ex = px - t * dx, ey = py - t * dy, d2 = ex * ex + ey * ey;
+            if (d2 > best) {
+                best = d2;
+                far = i;
+            }
+        }
+        if (far == a)
+            continue;
+        keep[far] = 1;
+        kept++;
+        if (far - a >= 2) {
+            stack[top++] = a;
+            stack[top++] = far;
+        }
+        if (b - far >= 2) {
+            stack[top++] = far;
+            stack[top++] = b;
+        }
+    }
+    return kept;
+}
+
+/* Simplify the walked chain walk[0..m] and keep it; its id, or NO_ID when out of memory. A closed
+ * chain left with fewer than 4 points keeps its start and the vertices at 1/3 and 2/3. */
+static uint32_t chain_add(coverage *cv, size_t m)
+{
+    const uint32_t *w = cv->walk;
+    size_t kept = douglas_peucker(&cv->vt, w, m, cv->tol, cv->keep, cv->stack);
+    if (w[0] == w[m] && kept < 4 && m >= 3) {
+        memset(cv->keep, 0, m + 1);
+        cv->keep[0] = cv->keep[m / 3] = cv->keep[2 * m / 3] = cv->keep[m] = 1;
+        kept = 4;
+    }
+    chain_rec *recs = grow(cv->chain, &cv->capchains, cv->nchains + 1, sizeof *recs);
+    if (recs)
+        cv->chain = recs;
+    uint32_t *pool = grow(cv->pool, &cv->cappool, cv->npool + kept, sizeof *pool);
+    if (pool)
+        cv->pool = pool;
+    if (!recs || !pool || cv->nchains >= NO_ID)
+        return NO_ID;
+    chain_rec *c = &cv->chain[cv->nchains];
+    c->off = cv->npool;
+    c->len = (uint32_t)kept;
+    c->m = (uint32_t)m;
+    c->second = w[1];
+    c->penult = w[m - 1];
+    for (size_t i = 0; i <= m; i++)
+        if (cv->keep[i])
+            cv->pool[cv->npool++] = w[i];
+    return (uint32_t)cv->nchains++;
+}
+
+/* v has neighbour w: count it if new. */
+static void add_neighbour(coverage *cv, uint32_t v, uint32_t w)
+{
+    uint32_t *nb = cv->nb + 2 * (size_t)v;
+    unsigned char *deg = &cv->deg[v];
+    if ((*deg > 0 && nb[0] == w) || (*deg > 1 && nb[1] == w) || *deg == 3)
+        return;
+    if (*deg < 2)
+        nb[*deg] = w;
+    ++*deg;
+}
+
+/* Where the chain that begins or ends with segment a–b is noted (NO_ID: none yet). */
+static uint32_t *chain_end(coverage *cv, uint32_t a, uint32_t b)
+{
+    uint64_t key = seg_key(a, b);
+    size_t i = (size_t)mix64(key) & cv->end_mask;
+    while (cv->end_seg[i] != 0 && cv->end_seg[i] != key)
+        i = (i + 1) & cv->end_mask;
+    if (cv->end_seg[i] == 0) {
+        cv->end_seg[i] = key;
+        cv->end_chain[i] = NO_ID;
+    }
+    return &cv->end_chain[i];
+}
+
+/* The chain of walk[0..m], found by its first segment when a ring walked it before (*reversed
+ * when that ring went the other way), else simplified now; NO_ID when out of memory. */
+static uint32_t chain_get(coverage *cv, size_t m, int *reversed)
+{
+    const uint32_t *w = cv->walk;
+    uint32_t *first = chain_end(cv, w[0], w[1]), c = *first;
+    *reversed = 0;
+    if (c != NO_ID) {
+        const chain_rec *ch = &cv->chain[c];
+        uint32_t start = cv->pool[ch->off], end = cv->pool[ch->off + ch->len - 1];
+        if (ch->m == m && start == w[0] && ch->second == w[1] && end == w[m])
+            return c;
+        if (ch->m == m && end == w[0] && ch->penult == w[1] && start == w[m]) {
+            *reversed = 1;
+            return c;
+        }
+        /* A ring that leaves the chain halfway (an unclean coverage): a chain of its own. */
+    }
+    uint32_t added = chain_add(cv, m);
+    if (added != NO_ID && c == NO_ID) {
+        uint32_t *last = chain_end(cv, w[m - 1], w[m]);
+        *first = added;
+        if (*last == NO_ID)
+            *last = added;
+    }
+    return added;
+}
+
+/* Vertex i of a ring of n vertices, for i < 2n. */
+static uint32_t ring_at(const uint32_t *ids, size_t n, size_t i)
+{
+    return ids[i < n ? i : i - n];
+}
+
+/* Ring r simplified as a LinearRing in *ring (NULL for a ring too small to draw); 0 on failure. */
+static int ring_simplify(coverage *cv, size_t r, GEOSGeometry **ring)
+{
+    const uint32_t *ids = cv->ids + cv->ring_start[r];
+    size_t n = cv->ring_start[r + 1] - cv->ring_start[r], s = 0, len = 0;
+    *ring = NULL;
+    if (n == 0)
+        return 1;
+    while (s < n && cv->deg[ids[s]] == 2)
+        s++;
+    int closed = s == n;
+    if (closed) {
+        /* No node: the ring is one closed chain, from its lowest vertex id, where the ring on its
+         * other side (an island's shell, the hole around it) starts too. */
+        s = 0;
+        for (size_t i = 1; i < n; i++)
+            if (ids[i] < ids[s])
+                s = i;
+    }
+    for (size_t k = 0; k < n;) {
+        size_t m = 0;
+        cv->walk[0] = ring_at(ids, n, s + k);
+        do
+            cv->walk[++m] = ring_at(ids, n, s + ++k);
+        while (k < n && (closed || cv->deg[ring_at(ids, n, s + k)] == 2));
+        int reversed;
+        uint32_t c = chain_get(cv, m, &reversed);
+        if (c == NO_ID)
+            return 0;
+        const chain_rec *ch = &cv->chain[c];
+        const uint32_t *kept = cv->pool + ch->off;
+        for (size_t i = len ? 1 : 0; i < ch->len; i++)
+            cv->out[len++] = kept[reversed ? ch->len - 1 - i : i];
+    }
+    if (len < 4) {
+        /* Two chains between the same two nodes, both simplified to a straight line: a sliver
+         * thinner than the tolerance, kept visible as a triangle of its own vertices. */
+        cv->out[0] = cv->out[3] = ids[s];
+        cv->out[1] = ring_at(ids, n, s + n / 3);
+        cv->out[2] = ring_at(ids, n, s + 2 * n / 3);
+        len = 4;
+    }
+    GEOSCoordSequence *cs = id_coords(cv->h, &cv->vt, cv->out, len);
+    *ring = cs ? GEOSGeom_createLinearRing_r(cv->h, cs) : NULL;
+    return *ring != NULL;
+}
+
+/* Simplify the partition as a coverage (see above): d->shape per area (NULL for an area too small
+ * to draw) and d->edges, each chain once. 0 when out of memory (d then holds what was made). */
 static int coverage_simplify(GEOSContextHandle_t h, const rr_areaset *set, double tol,
                              display_set *d)
 {
+    coverage cv = {.h = h, .tol = tol};
+    geom_list holes = {0}, polys = {0}, lines = {0};
+    GEOSGeometry *shell = NULL;
     int ok = 0;
-    GEOSGeometry *rings = NULL, *noded = NULL, *merged = NULL, *faces = NULL;
-    GEOSSTRtree *tree = NULL;
-    size_t *ids = NULL;
-    GEOSGeometry ***own = NULL;
-    size_t *nown = NULL, *capown = NULL;
-    hits hs = {0};
-    /* Shared edges by hashing when the areas share their vertices, else by noding with GEOS. */
-    if (!(merged = coverage_edges(h, set)) &&
-        (!(rings = partition_rings(h, set)) || !(noded = GEOSUnaryUnion_r(h, rings)) ||
-         !(merged = GEOSLineMerge_r(h, noded))))
+    if (set->n >= NO_ID || !each_ring(&cv, set, count_ring) || cv.ncoords >= NO_ID / 4)
+        return 0;
+    size_t ring_max = cv.maxring + 2, vslots = hash_slots(cv.ncoords);
+    cv.ids = malloc((cv.ncoords + 1) * sizeof *cv.ids);
+    cv.ring_start = calloc(cv.nrings + 1, sizeof *cv.ring_start);
+    cv.ring_area = malloc((cv.nrings + 1) * sizeof *cv.ring_area);
+    cv.ring_hole = malloc(cv.nrings + 1);
+    cv.buf = malloc(2 * ring_max * sizeof *cv.buf);
+    cv.vt.xy = malloc(2 * (cv.ncoords + 1) * sizeof *cv.vt.xy);
+    cv.vt.slot = calloc(vslots, sizeof *cv.vt.slot);
+    cv.vt.mask = vslots - 1;
+    if (!cv.ids || !cv.ring_start || !cv.ring_area || !cv.ring_hole || !cv.buf || !cv.vt.xy ||
+        !cv.vt.slot)
         goto out;
-    if (!(d->edges = GEOSTopologyPreserveSimplify_r(h, merged, tol)))
+    cv.nrings = 0;
+    if (!each_ring(&cv, set, read_ring))
         goto out;
-    const GEOSGeometry *edges[1] = {d->edges};
-    if (!(faces = GEOSPolygonize_r(h, edges, 1)))
+    free(cv.vt.slot); /* every vertex has its id */
+    cv.vt.slot = NULL;
+    cv.nb = malloc(2 * ((size_t)cv.vt.n + 1) * sizeof *cv.nb);
+    cv.deg = calloc(cv.vt.n + 1, 1);
+    if (!cv.nb || !cv.deg)
         goto out;
-    tree = GEOSSTRtree_create_r(h, 10);
-    ids = malloc((set->n ? set->n : 1) * sizeof *ids);
-    own = calloc(set->n ? set->n : 1, sizeof *own);
-    nown = calloc(set->n ? set->n : 1, sizeof *nown);
-    capown = calloc(set->n ? set->n : 1, sizeof *capown);
-    if (!tree || !ids || !own || !nown || !capown)
-        goto out;
-    for (size_t i = 0; i < set->n; i++) {
-        ids[i] = i;
-        GEOSSTRtree_insert_r(h, tree, set->areas[i].geom, &ids[i]);
+    size_t nids = cv.ring_start[cv.nrings];
+    for (size_t r = 0; r < cv.nrings; r++) {
+        const uint32_t *ids = cv.ids + cv.ring_start[r];
+        size_t n = cv.ring_start[r + 1] - cv.ring_start[r];
+        for (size_t i = 0; i < n; i++) {
+            uint32_t a = ids[i], b = ids[i + 1 < n ? i + 1 : 0];
+            add_neighbour(&cv, a, b);
+            add_neighbour(&cv, b, a);
+        }
     }
-    int nf = GEOSGetNumGeometries_r(h, faces);
-    for (int f = 0; f < nf; f++) {
-        const GEOSGeometry *face = GEOSGetGeometryN_r(h, faces, f);
-        size_t owner = face_owner(h, set, tree, face, tol, &hs);
-        if (hs.failed)
+    free(cv.nb);
+    cv.nb = NULL;
+    /* Each chain begins and ends next to a node, or where its closed ring starts: that bounds
+     * the segments in the map of chain ends. */
+    size_t ends = 2 * cv.nrings;
+    for (size_t k = 0; k < nids; k++)
+        ends += cv.deg[cv.ids[k]] == 2 ? 0 : 2;
+    cv.end_mask = hash_slots(ends) - 1;
+    cv.end_seg = calloc(cv.end_mask + 1, sizeof *cv.end_seg);
+    cv.end_chain = malloc((cv.end_mask + 1) * sizeof *cv.end_chain);
+    cv.walk = malloc(ring_max * sizeof *cv.walk);
+    cv.out = malloc(ring_max * sizeof *cv.out);
+    cv.stack = malloc(2 * ring_max * sizeof *cv.stack);
+    cv.keep = malloc(ring_max);
+    if (!cv.end_seg || !cv.end_chain || !cv.walk || !cv.out || !cv.stack || !cv.keep)
+        goto out;
+
+    /* Rings in order, each shell before its holes: a polygon is complete at the next shell, an
+     * area at its last ring. A dropped shell drops its holes. */
+    for (size_t r = 0; r <= cv.nrings; r++) {
+        int new_area = r == cv.nrings || r == 0 || cv.ring_area[r] != cv.ring_area[r - 1];
+        if (r > 0 && (new_area || !cv.ring_hole[r]) && shell) {
+            GEOSGeometry *poly = GEOSGeom_createPolygon_r(h, shell, holes.g, (unsigned)holes.n);
+            shell = NULL; /* GEOS owns the rings from here, even when it fails */
+            holes.n = 0;
+            if (!poly || !geom_push(h, &polys, poly))
+                goto out;
+        }
+        if (r > 0 && new_area && polys.n) {
+            size_t area = cv.ring_area[r - 1];
+            if (!(d->shape[area] = collection(h, GEOS_MULTIPOLYGON, &polys)))
+                goto out;
+        }
+        if (r == cv.nrings)
+            break;
+        GEOSGeometry *ring;
+        if (!ring_simplify(&cv, r, &ring))
             goto out;
-        if (owner != RR_NONE && !add_polygons(h, face, &own[owner], &nown[owner], &capown[owner]))
+        if (!cv.ring_hole[r])
+            shell = ring;
+        else if (ring && !shell)
+            GEOSGeom_destroy_r(h, ring);
+        else if (ring && !geom_push(h, &holes, ring))
             goto out;
     }
-    for (size_t i = 0; i < set->n; i++) {
-        if (nown[i] == 0)
-            continue; /* collapsed or lost: the caller simplifies it alone */
-        d->shape[i] = multipolygon(h, own[i], nown[i]);
-        own[i] = NULL;
-        if (!d->shape[i])
+    for (size_t c = 0; c < cv.nchains; c++) {
+        const chain_rec *ch = &cv.chain[c];
+        GEOSCoordSequence *cs = id_coords(h, &cv.vt, cv.pool + ch->off, ch->len);
+        GEOSGeometry *line = cs ? GEOSGeom_createLineString_r(h, cs) : NULL;
+        if (!line || !geom_push(h, &lines, line))
             goto out;
     }
-    ok = 1;
+    ok = (d->edges = collection(h, GEOS_MULTILINESTRING, &lines)) != NULL;
 out:
-    for (size_t i = 0; own && i < set->n; i++) {
-        for (size_t k = 0; k < nown[i] && own[i]; k++)
-            GEOSGeom_destroy_r(h, own[i][k]);
-        free(own[i]);
-    }
-    free(own);
-    free(nown);
-    free(capown);
-    free(hs.idx);
-    free(ids);
-    if (tree)
-        GEOSSTRtree_destroy_r(h, tree);
-    if (faces)
-        GEOSGeom_destroy_r(h, faces);
-    if (merged)
-        GEOSGeom_destroy_r(h, merged);
-    if (noded)
-        GEOSGeom_destroy_r(h, noded);
-    if (rings)
-        GEOSGeom_destroy_r(h, rings);
+    if (shell)
+        GEOSGeom_destroy_r(h, shell);
+    geom_list_free(h, &holes);
+    geom_list_free(h, &polys);
+    geom_list_free(h, &lines);
+    free(cv.keep);
+    free(cv.stack);
+    free(cv.out);
+    free(cv.walk);
+    free(cv.pool);
+    free(cv.chain);
+    free(cv.end_chain);
+    free(cv.end_seg);
+    free(cv.deg);
+    free(cv.nb);
+    free(cv.vt.slot);
+    free(cv.vt.xy);
+    free(cv.buf);
+    free(cv.ring_hole);
+    free(cv.ring_area);
+    free(cv.ring_start);
+    free(cv.ids);
     return ok;
 }
 
@@ -580,7 +759,7 @@ static rr_status display_prepare(rr_ctx *ctx, const rr_areaset *set, double tol,
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory simplifying for display");
     d->coverage = coverage_simplify(h, set, tol, d);
     if (!d->coverage) {
-        /* Robustness failure of the noding: simplify each area alone (small gaps between
+        /* Out of memory (or a billion vertices): simplify each area alone (small gaps between
          * neighbours at high zoom, nothing worse) and draw every area's outline. */
         for (size_t i = 0; i < set->n; i++)
             if (d->shape[i]) {
@@ -822,41 +1001,107 @@ static json_int_t jidx(size_t i)
     return i == RR_NONE ? -1 : (json_int_t)i;
 }
 
+/* An area of a set by municipality code (qsort's comparison sees only the element). */
+typedef struct kommun_ref {
+    const char *code;
+    size_t idx;
+} kommun_ref;
+
+static int kommun_code_cmp(const void *a, const void *b)
+{
+    return strcmp(((const kommun_ref *)a)->code, ((const kommun_ref *)b)->code);
+}
+
+static int kommun_ref_cmp(const void *a, const void *b)
+{
+    const kommun_ref *x = a, *y = b;
+    int c = strcmp(x->code, y->code);
+    return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* The areas of set sorted by municipality, then index, in *refs; (*lead)[i] is where area i's
+ * municipality begins in *refs when i is its first area, else RR_NONE. 0 when out of memory.
+ * (Looking for an earlier area of the same municipality among all before it was quadratic.) */
+static int kommun_sort(const rr_areaset *set, kommun_ref **refs, size_t **lead)
+{
+    kommun_ref *r = malloc((set->n + 1) * sizeof *r);
+    size_t *first = malloc((set->n + 1) * sizeof *first);
+    if (!r || !first) {
+        free(r);
+        free(first);
+        return 0;
+    }
+    for (size_t i = 0; i < set->n; i++) {
+        r[i].code = set->areas[i].kommun ? set->areas[i].kommun : "";
+        r[i].idx = i;
+        first[i] = RR_NONE;
+    }
+    qsort(r, set->n, sizeof *r, kommun_ref_cmp);
+    for (size_t k = 0; k < set->n; k++)
+        if (k == 0 || strcmp(r[k].code, r[k - 1].code) != 0)
+            first[r[k].idx] = k;
+    *refs = r;
+    *lead = first;
+    return 1;
+}
+
+/* The union of display shapes that GEOS could not union as they are (a shape may cross itself or
+ * its neighbour where a part is narrower than the tolerance): each made valid first. NULL when
+ * that fails too. */
+static GEOSGeometry *union_made_valid(GEOSContextHandle_t h, const GEOSGeometry *coll)
+{
+    geom_list parts = {0};
+    int n = GEOSGetNumGeometries_r(h, coll);
+    for (int i = 0; i < n; i++) {
+        GEOSGeometry *valid = GEOSMakeValid_r(h, GEOSGetGeometryN_r(h, coll, i));
+        int ok = valid && add_polygons(h, valid, &parts);
+        if (valid)
+            GEOSGeom_destroy_r(h, valid);
+        if (!ok) {
+            geom_list_free(h, &parts);
+            return NULL;
+        }
+    }
+    GEOSGeometry *all = collection(h, GEOS_MULTIPOLYGON, &parts);
+    GEOSGeometry *u = all ? GEOSUnaryUnion_r(h, all) : NULL;
+    if (all)
+        GEOSGeom_destroy_r(h, all);
+    return u;
+}
+
 /* Municipality outlines: the union of their areas' display shapes, which share exact edges. */
 static json_t *kommuner_json(jb *j, rr_ctx *ctx, const rr_revision *rev, const display_set *dn,
                              const display_set *dold, const quant *t)
 {
     GEOSContextHandle_t h = ctx->geos;
+    kommun_ref *refs[2] = {NULL, NULL};
+    size_t *lead[2] = {NULL, NULL};
     json_t *arr = json_array();
-    if (!arr) {
+    if (!arr || !kommun_sort(rev->old_set, &refs[0], &lead[0]) ||
+        !kommun_sort(rev->new_set, &refs[1], &lead[1]))
         j->failed = 1;
-        return NULL;
-    }
-    /* Each municipality once: the new version's areas, or the old one's for a municipality
-     * that no longer exists. */
+    /* Each municipality once, in the order of its first area: the new version's areas, or the
+     * old one's for a municipality that no longer exists. */
     for (int side = 1; side >= 0 && !j->failed; side--) {
         const rr_areaset *set = side ? rev->new_set : rev->old_set;
         const display_set *d = side ? dn : dold;
         for (size_t i = 0; i < set->n && !j->failed; i++) {
-            const char *k = set->areas[i].kommun ? set->areas[i].kommun : "";
-            int seen = 0;
-            for (size_t p = 0; p < i && !seen; p++)
-                seen = strcmp(set->areas[p].kommun ? set->areas[p].kommun : "", k) == 0;
-            if (side == 0 && !seen)
-                for (size_t p = 0; p < rev->new_set->n && !seen; p++)
-                    seen = strcmp(rev->new_set->areas[p].kommun ? rev->new_set->areas[p].kommun
-                                                                : "",
-                                  k) == 0;
-            if (seen || !*k)
+            if (lead[side][i] == RR_NONE)
                 continue;
-            GEOSGeometry **parts = NULL;
-            size_t n = 0, cap = 0;
-            for (size_t p = i; p < set->n; p++)
-                if (strcmp(set->areas[p].kommun ? set->areas[p].kommun : "", k) == 0 &&
-                    d->shape[p] && !add_polygons(h, d->shape[p], &parts, &n, &cap))
+            const kommun_ref *first = &refs[side][lead[side][i]], *end = refs[side] + set->n;
+            const char *k = first->code;
+            if (!*k || (side == 0 && bsearch(first, refs[1], rev->new_set->n, sizeof *first,
+                                             kommun_code_cmp)))
+                continue;
+            geom_list parts = {0};
+            for (const kommun_ref *r = first; r < end && strcmp(r->code, k) == 0; r++)
+                if (d->shape[r->idx] && !add_polygons(h, d->shape[r->idx], &parts))
                     j->failed = 1;
-            GEOSGeometry *coll = n ? multipolygon(h, parts, n) : (free(parts), NULL);
+            GEOSGeometry *coll = parts.n ? collection(h, GEOS_MULTIPOLYGON, &parts) : NULL;
+            geom_list_free(h, &parts);
             GEOSGeometry *u = coll ? GEOSUnaryUnion_r(h, coll) : NULL;
+            if (coll && !u)
+                u = union_made_valid(h, coll);
             json_t *o = json_object();
             jset(j, o, "code", json_string(k));
             jset(j, o, "d", jpath(j, h, u ? u : coll, t));
@@ -868,6 +1113,14 @@ static json_t *kommuner_json(jb *j, rr_ctx *ctx, const rr_revision *rev, const d
                 GEOSGeom_destroy_r(h, coll);
         }
     }
+    for (int side = 0; side < 2; side++) {
+        free(refs[side]);
+        free(lead[side]);
+    }
+    if (j->failed) {
+        json_decref(arr);
+        return NULL;
+    }
     return arr;
 }
 
@@ -875,12 +1128,17 @@ static json_t *changes_json(jb *j, rr_ctx *ctx, const rr_revision *rev, double t
                             const quant *t, rr_status *st)
 {
     GEOSContextHandle_t h = ctx->geos;
+    piece_index ix;
+    if (!piece_index_build(rev, &ix)) {
+        *st = rr_error(ctx, RR_ERR_NOMEM, "out of memory indexing the moved pieces");
+        return NULL;
+    }
     json_t *arr = json_array();
     if (!arr)
         j->failed = 1;
     for (size_t k = 0; arr && k < rev->nchanges && !j->failed; k++) {
         const rr_change *c = &rev->changes[k];
-        GEOSGeometry *shape = rr_review_change_shape(ctx, rev, c, st);
+        GEOSGeometry *shape = change_shape(ctx, rev, c, &ix, st);
         if (*st != RR_OK)
             break;
         /* Only the X → Y rows and the sea are drawn: the X → X rows are their sums. */
@@ -901,6 +1159,7 @@ static json_t *changes_json(jb *j, rr_ctx *ctx, const rr_revision *rev, double t
         if (shape)
             GEOSGeom_destroy_r(h, shape);
     }
+    piece_index_free(&ix);
     return arr;
 }
 
@@ -964,11 +1223,11 @@ rr_status rr_write_review_html(rr_ctx *ctx, const rr_revision *rev, const char *
     double tol = extent / 20000;
     quant t = {x0, y1, tol / 4};
 
-    /* One version after the other: in parallel the two national linework unions held 0.6 GB
-     * more at once (6,300 areas: 2.3 GB peak instead of 1.75 GB), for a few seconds saved. */
+    /* Both versions at once when threads are allowed: each holds about 100 MB at its peak for 4.5
+     * million vertices (the GEOS noding this replaced held 0.6 GB, hence one after the other). */
     display_job dj = {{os, ns}, {&dold, &dnew}, tol};
-    if ((st = rr_parallel_for(ctx, 2, 1, "simplifying for the review map", display_one, NULL,
-                              &dj)) != RR_OK)
+    if ((st = rr_parallel_for(ctx, 2, rev->params.threads, "simplifying for the review map",
+                              display_one, NULL, &dj)) != RR_OK)
         goto out;
 
     root = json_object();
@@ -978,7 +1237,6 @@ rr_status rr_write_review_html(rr_ctx *ctx, const rr_revision *rev, const char *
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
         goto out;
     }
-    jset(&j, root, "meta", meta);
     jset(&j, meta, "version", json_string(RR_VERSION));
     jset(&j, meta, "crs", json_string(os->crs_name ? os->crs_name : ""));
     jset(&j, meta, "geographic", json_boolean(os->geographic));
@@ -994,6 +1252,7 @@ rr_status rr_write_review_html(rr_ctx *ctx, const rr_revision *rev, const char *
     jset(&j, meta, "units", json_integer((json_int_t)rev->nunits));
     jset(&j, meta, "coverage", json_boolean(dold.coverage && dnew.coverage));
     jset(&j, meta, "params", params_json(&rev->params));
+    jset(&j, root, "meta", meta); /* filled first: a failed set frees it */
 
     json_t *classes = json_array(), *types = json_array();
     for (int c = 0; classes && c < RR_CLASS_COUNT; c++)

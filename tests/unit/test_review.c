@@ -1,10 +1,13 @@
 /* test_review.c: review.gpkg (layers, counts, fields, geometry of moved pieces, CRS, styles) and
- * review.html (every code, the data, no URL) on a hand-made revision whose answers are squares. */
+ * review.html (every code, the data, no URL, the display simplification) on hand-made revisions
+ * whose answers are squares. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <gdal.h>
+#include <jansson.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 
@@ -284,6 +287,190 @@ static void test_review_html_escapes(void **state)
     rr_areaset_free(b);
 }
 
+/* ---- display simplification: neighbours share one simplified boundary ----------------------
+ * Each case's zig-zag points lie 0.02 m off the lines of the expected shape, under the display
+ * tolerance (extent / 20000: 0.05 m or more here) but over the quantum (a quarter of it), so a
+ * zig-zag point left behind would show. The expected vertices are the corners and bends. */
+
+/* The page data of review.html for a revision where nothing changed: old = new = wkt. */
+static json_t *review_data(fixture *fx, size_t n, const char *const *codes,
+                           const char *const *wkt)
+{
+    rr_areaset *a = NULL, *b = NULL;
+    rr_revision *rev = NULL;
+    rr_params p;
+    rr_params_default(&p);
+    assert_ok(fx->ctx, rr_areaset_from_wkt(fx->ctx, n, codes, wkt, "EPSG:3006", &a));
+    assert_ok(fx->ctx, rr_areaset_from_wkt(fx->ctx, n, codes, wkt, "EPSG:3006", &b));
+    assert_ok(fx->ctx, rr_revision_overlay(fx->ctx, a, b, &p, &rev));
+    assert_ok(fx->ctx, rr_revision_analyse(fx->ctx, rev));
+    char path[512];
+    snprintf(path, sizeof path, "%s/review.html", fx->dir);
+    assert_ok(fx->ctx, rr_write_review_html(fx->ctx, rev, path));
+    rr_revision_free(rev);
+    rr_areaset_free(a);
+    rr_areaset_free(b);
+    char *html = slurp(path);
+    assert_non_null(html);
+    const char *start = strstr(html, "id=\"regrev-data\">");
+    assert_non_null(start);
+    start += strlen("id=\"regrev-data\">");
+    const char *end = strstr(start, "</script>");
+    assert_non_null(end);
+    json_error_t err;
+    json_t *data = json_loadb(start, (size_t)(end - start), 0, &err);
+    free(html);
+    if (!data)
+        fail_msg("review.html data does not parse: %s", err.text);
+    return data;
+}
+
+typedef struct map_pt {
+    long x, y;
+} map_pt;
+
+/* The vertices of ring `ring` of an SVG path of the page ("M x y l dx dy … z" a ring), in
+ * order; their number. */
+static size_t path_ring(const char *d, size_t ring, map_pt *out, size_t max)
+{
+    size_t n = 0, at = 0;
+    long x = 0, y = 0;
+    char *e;
+    for (const char *s = d; *s;) {
+        if (*s == 'M') {
+            x = strtol(s + 1, &e, 10);
+            y = strtol(e, &e, 10);
+            s = e;
+            at++;
+        } else if (*s == 'l') {
+            s++;
+            while (*s && !isalpha((unsigned char)*s)) {
+                long dx = strtol(s, &e, 10), dy = strtol(e, &e, 10);
+                x += dx;
+                y += dy;
+                s = e;
+                if (at == ring + 1 && n < max)
+                    out[n++] = (map_pt){x, y};
+            }
+            continue;
+        } else {
+            s++;
+            continue;
+        }
+        if (at == ring + 1 && n < max)
+            out[n++] = (map_pt){x, y};
+    }
+    return n;
+}
+
+/* a[0..n) and b[0..n) are the same ring: equal from some start, in one direction or the other. */
+static int same_ring(const map_pt *a, const map_pt *b, size_t n)
+{
+    for (size_t s = 0; s < n; s++)
+        for (int dir = 0; dir < 2; dir++) {
+            size_t k = 0;
+            while (k < n) {
+                const map_pt *p = &b[dir ? (s + n - k) % n : (s + k) % n];
+                if (a[k].x != p->x || a[k].y != p->y)
+                    break;
+                k++;
+            }
+            if (k == n)
+                return 1;
+        }
+    return 0;
+}
+
+/* Ring `ring` of the displayed shape of area `code` is the ring want[0..n) (x, y in metres, in
+ * order from any vertex in either direction), in map units of the page (origin at x = 0,
+ * y = ymax). */
+static void assert_display_ring(json_t *data, const char *code, size_t ring, double ymax,
+                                const double *want, size_t n)
+{
+    double q = json_real_value(json_object_get(json_object_get(data, "meta"), "q"));
+    json_t *side = json_object_get(data, "new"), *codes = json_object_get(side, "code");
+    size_t i = 0;
+    while (i < json_array_size(codes) && strcmp(json_string_value(json_array_get(codes, i)), code))
+        i++;
+    if (i == json_array_size(codes))
+        fail_msg("no area %s on the page", code);
+    const char *d = json_string_value(json_array_get(json_object_get(side, "d"), i));
+    map_pt got[64], exp[16];
+    size_t ngot = path_ring(d, ring, got, 64);
+    for (size_t k = 0; k < n; k++)
+        exp[k] = (map_pt){lround(want[2 * k] / q), lround((ymax - want[2 * k + 1]) / q)};
+    if (ngot != n || !same_ring(exp, got, n))
+        fail_msg("%s ring %zu drawn as %s: %zu vertices, expected %zu from M%ld %ld", code, ring,
+                 d, ngot, n, exp[0].x, exp[0].y);
+}
+
+/* Two squares share a zig-zag edge with one bend (1050, 500): both draw the same three points of
+ * it, and the boundary lines are the three chains between the two nodes. */
+static void test_review_html_shared_edge(void **state)
+{
+    fixture *fx = *state;
+    static const char *const codes[] = {"0001A0010", "0001A0020"};
+    static const char *const wkt[] = {
+        "POLYGON((0 0,1000 0,1010.02 100,1019.98 200,1030.02 300,1039.98 400,1050 500,"
+        "1040.02 600,1029.98 700,1020.02 800,1009.98 900,1000 1000,0 1000,0 0))",
+        "POLYGON((1000 0,2000 0,2000 1000,1000 1000,1009.98 900,1020.02 800,1029.98 700,"
+        "1040.02 600,1050 500,1039.98 400,1030.02 300,1019.98 200,1010.02 100,1000 0))",
+    };
+    json_t *data = review_data(fx, 2, codes, wkt);
+    assert_true(json_is_true(json_object_get(json_object_get(data, "meta"), "coverage")));
+    static const double left[] = {0, 0, 1000, 0, 1050, 500, 1000, 1000, 0, 1000};
+    static const double right[] = {1000, 0, 2000, 0, 2000, 1000, 1000, 1000, 1050, 500};
+    assert_display_ring(data, "0001A0010", 0, 1000, left, 5);
+    assert_display_ring(data, "0001A0020", 0, 1000, right, 5);
+    const char *edges = json_string_value(json_object_get(json_object_get(data, "edges"), "new"));
+    size_t lines = 0;
+    for (const char *s = edges; *s; s++)
+        lines += *s == 'M';
+    assert_int_equal(lines, 3);
+    json_decref(data);
+}
+
+/* An island with a zig-zag outline and its surrounding area's hole, listed from other vertices in
+ * the other direction, draw the same five points. */
+static void test_review_html_island(void **state)
+{
+    fixture *fx = *state;
+    static const char *const codes[] = {"0001A0010", "0001A0020"};
+    static const char *const wkt[] = {
+        "POLYGON((0 0,1000 0,1000 1000,0 1000,0 0),(400 400,450 390.02,500 380,550 389.98,"
+        "600 400,600.02 450,599.98 500,600.02 550,600 600,550 600.02,500 599.98,450 600.02,"
+        "400 600,399.98 550,400.02 500,399.98 450,400 400))",
+        "POLYGON((600 600,600.02 550,599.98 500,600.02 450,600 400,550 389.98,500 380,"
+        "450 390.02,400 400,399.98 450,400.02 500,399.98 550,400 600,450 600.02,500 599.98,"
+        "550 600.02,600 600))",
+    };
+    json_t *data = review_data(fx, 2, codes, wkt);
+    static const double shell[] = {0, 0, 1000, 0, 1000, 1000, 0, 1000};
+    static const double island[] = {400, 400, 500, 380, 600, 400, 600, 600, 400, 600};
+    assert_display_ring(data, "0001A0010", 0, 1000, shell, 4);
+    assert_display_ring(data, "0001A0010", 1, 1000, island, 5);
+    assert_display_ring(data, "0001A0020", 0, 1000, island, 5);
+    json_decref(data);
+}
+
+/* Neighbours that do not share their vertices (a T-junction at (1000, 500)): each ring is drawn
+ * from chains of its own, all vertices kept. */
+static void test_review_html_unshared_vertices(void **state)
+{
+    fixture *fx = *state;
+    static const char *const codes[] = {"0001A0010", "0001A0020"};
+    static const char *const wkt[] = {
+        SQ(0, 0, 1000, 1000),
+        "POLYGON((1000 0,2000 0,2000 1000,1000 1000,1000 500,1000 0))",
+    };
+    json_t *data = review_data(fx, 2, codes, wkt);
+    static const double left[] = {0, 0, 1000, 0, 1000, 1000, 0, 1000};
+    static const double right[] = {1000, 0, 2000, 0, 2000, 1000, 1000, 1000};
+    assert_display_ring(data, "0001A0010", 0, 1000, left, 4);
+    assert_display_ring(data, "0001A0020", 0, 1000, right, 4);
+    json_decref(data);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +478,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_review_gpkg_unwritable),
         cmocka_unit_test(test_review_html_content),
         cmocka_unit_test(test_review_html_escapes),
+        cmocka_unit_test(test_review_html_shared_edge),
+        cmocka_unit_test(test_review_html_island),
+        cmocka_unit_test(test_review_html_unshared_vertices),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
