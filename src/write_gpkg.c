@@ -235,10 +235,13 @@ static rr_status write_changes(gpkg_writer *w)
     if (st != RR_OK || (st = begin(w, "changes")) != RR_OK)
         return st;
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
+    rr_piece_index ix;
+    if (!rr_piece_index_build(rev, &ix))
+        return end(w, "changes", rr_error(w->ctx, RR_ERR_NOMEM, "out of memory (%s)", w->path));
     for (size_t k = 0; k < rev->nchanges && st == RR_OK; k++) {
         const rr_change *c = &rev->changes[k];
         const char *oc = old_code(rev, c->old_idx), *nc = new_code(rev, c->new_idx);
-        GEOSGeometry *shape = rr_review_change_shape(w->ctx, rev, c, &st);
+        GEOSGeometry *shape = rr_review_change_shape(w->ctx, rev, c, &ix, &st);
         if (st != RR_OK) {
             st = rr_error_prefix(w->ctx, st, "%s, layer changes, feature %zu (old %s, new %s)",
                                  w->path, k + 1, oc, nc);
@@ -266,6 +269,7 @@ static rr_status write_changes(gpkg_writer *w)
         snprintf(what, sizeof what, "feature %zu (old %s, new %s)", k + 1, oc, nc);
         st = put_feature(w, lyr, f, g, what);
     }
+    rr_piece_index_free(&ix);
     return end(w, "changes", st);
 }
 

@@ -130,11 +130,6 @@ static GEOSGeometry *collection(GEOSContextHandle_t h, int type, geom_list *l)
  * sort): each change then finds its candidates at once, where scanning every piece for every
  * change took 101 of 111 s with 100,000 areas. Group n (the number of areas) holds the pieces
  * without an area on that side. */
-typedef struct piece_index {
-    size_t *by[2];    /* [0] old, [1] new: piece numbers, group after group */
-    size_t *first[2]; /* group g is by[side][first[side][g] .. first[side][g + 1]) */
-} piece_index;
-
 /* The group on one side (0 old, 1 new) of area idx there (RR_NONE: none). */
 static size_t piece_group(const rr_revision *rev, int side, size_t idx)
 {
@@ -147,7 +142,7 @@ static size_t piece_area(const rr_piece *p, int side)
     return side ? p->new_idx : p->old_idx;
 }
 
-static void piece_index_free(piece_index *ix)
+void rr_piece_index_free(rr_piece_index *ix)
 {
     for (int side = 0; side < 2; side++) {
         free(ix->by[side]);
@@ -156,8 +151,7 @@ static void piece_index_free(piece_index *ix)
     memset(ix, 0, sizeof *ix);
 }
 
-/* 0 when out of memory (ix then freed). */
-static int piece_index_build(const rr_revision *rev, piece_index *ix)
+int rr_piece_index_build(const rr_revision *rev, rr_piece_index *ix)
 {
     memset(ix, 0, sizeof *ix);
     for (int side = 0; side < 2; side++) {
@@ -165,7 +159,7 @@ static int piece_index_build(const rr_revision *rev, piece_index *ix)
         size_t *first = ix->first[side] = calloc(n + 2, sizeof *first);
         size_t *by = ix->by[side] = malloc((rev->npieces + 1) * sizeof *by);
         if (!first || !by) {
-            piece_index_free(ix);
+            rr_piece_index_free(ix);
             return 0;
         }
         for (size_t k = 0; k < rev->npieces; k++)
@@ -180,10 +174,8 @@ static int piece_index_build(const rr_revision *rev, piece_index *ix)
     return 1;
 }
 
-/* rr_review_change_shape, with candidates from ix when given (else every piece, one comparison
- * each before the full test): the same pieces in the same order either way. */
-static GEOSGeometry *change_shape(rr_ctx *ctx, const rr_revision *rev, const rr_change *c,
-                                  const piece_index *ix, rr_status *st)
+GEOSGeometry *rr_review_change_shape(rr_ctx *ctx, const rr_revision *rev, const rr_change *c,
+                                     const rr_piece_index *ix, rr_status *st)
 {
     GEOSContextHandle_t h = ctx->geos;
     geom_list parts = {0};
@@ -222,12 +214,6 @@ static GEOSGeometry *change_shape(rr_ctx *ctx, const rr_revision *rev, const rr_
         return coll;
     GEOSGeom_destroy_r(h, coll);
     return u;
-}
-
-GEOSGeometry *rr_review_change_shape(rr_ctx *ctx, const rr_revision *rev, const rr_change *c,
-                                     rr_status *st)
-{
-    return change_shape(ctx, rev, c, NULL, st);
 }
 
 /* ---- display geometry ------------------------------------------------------------------------ */
@@ -1128,8 +1114,8 @@ static json_t *changes_json(jb *j, rr_ctx *ctx, const rr_revision *rev, double t
                             const quant *t, rr_status *st)
 {
     GEOSContextHandle_t h = ctx->geos;
-    piece_index ix;
-    if (!piece_index_build(rev, &ix)) {
+    rr_piece_index ix;
+    if (!rr_piece_index_build(rev, &ix)) {
         *st = rr_error(ctx, RR_ERR_NOMEM, "out of memory indexing the moved pieces");
         return NULL;
     }
@@ -1138,7 +1124,7 @@ static json_t *changes_json(jb *j, rr_ctx *ctx, const rr_revision *rev, double t
         j->failed = 1;
     for (size_t k = 0; arr && k < rev->nchanges && !j->failed; k++) {
         const rr_change *c = &rev->changes[k];
-        GEOSGeometry *shape = change_shape(ctx, rev, c, &ix, st);
+        GEOSGeometry *shape = rr_review_change_shape(ctx, rev, c, &ix, st);
         if (*st != RR_OK)
             break;
         /* Only the X → Y rows and the sea are drawn: the X → X rows are their sums. */
@@ -1159,7 +1145,7 @@ static json_t *changes_json(jb *j, rr_ctx *ctx, const rr_revision *rev, double t
         if (shape)
             GEOSGeom_destroy_r(h, shape);
     }
-    piece_index_free(&ix);
+    rr_piece_index_free(&ix);
     return arr;
 }
 

@@ -10,11 +10,24 @@
  * parts of X that no old area covered and that count as a change. */
 int rr_review_piece_of_change(const rr_revision *rev, const rr_change *c, const rr_piece *p);
 
-/* The union of the moved pieces of change c, exact (not simplified). Returns a new geometry the
- * caller destroys with GEOSGeom_destroy_r, or NULL: then *st is RR_OK when the change has no
- * pieces, or the failure (message in ctx). */
+/* The pieces grouped by old area and by new area, in piece order within a group (a counting
+ * sort): each change then finds its candidates at once, where scanning every piece for every
+ * change took 101 of 111 s with 100,000 areas. Group n (the number of areas) holds the pieces
+ * without an area on that side. */
+typedef struct rr_piece_index {
+    size_t *by[2];    /* [0] old, [1] new: piece numbers, group after group */
+    size_t *first[2]; /* group g is by[side][first[side][g] .. first[side][g + 1]) */
+} rr_piece_index;
+/* 0 when out of memory (ix then freed). */
+int rr_piece_index_build(const rr_revision *rev, rr_piece_index *ix);
+void rr_piece_index_free(rr_piece_index *ix);
+
+/* The union of the moved pieces of change c, exact (not simplified), its candidates taken from
+ * ix when given (else every piece is tested; the same pieces in the same order either way).
+ * Returns a new geometry the caller destroys with GEOSGeom_destroy_r, or NULL: then *st is RR_OK
+ * when the change has no pieces, or the failure (message in ctx). */
 GEOSGeometry *rr_review_change_shape(rr_ctx *ctx, const rr_revision *rev, const rr_change *c,
-                                     rr_status *st);
+                                     const rr_piece_index *ix, rr_status *st);
 
 /* Fill colours per class, "#rrggbb" (review.html's legend and review.gpkg's QGIS style). */
 extern const char *const rr_review_class_colour[RR_CLASS_COUNT];
