@@ -1,14 +1,13 @@
-/* diff.c: the difference of two versions of one area, fast when they share most of their
- * boundary (as DeSO 2018 and 2025 do: most boundaries were kept vertex for vertex).
+/* diff.c: two versions of one area compared (a − b, b − a, a ∩ b), fast when they share most of
+ * their boundary (as DeSO 2018 and 2025 do: most boundaries were kept vertex for vertex).
  *
  * Why this works: orient every ring with the interior on its left. A directed segment present in
- * both versions has the interior of both on the same side, so it cannot bound a part that is in
- * one version and not the other. Every such part is therefore a union of faces of the
- * arrangement of the segments found in only one version. Those few segments are noded and
- * polygonized, and each face is kept when a point inside it lies in `a` and not in `b`. A face
- * that a shared boundary crosses is in both versions on one side and in neither on the other, so
- * its point never lands in a − b. Instead of overlaying two polygons of thousands of vertices,
- * only the changed stretches are processed. */
+ * both versions has the interior of both on the same side: it bounds a ∩ b and never crosses
+ * anything. Only the segments found in one version (the changed stretches, a few per area) are
+ * noded, where old and new lines cross; with the shared boundary, as long unnoded lines, they
+ * are polygonized, and each face is sorted by a point inside it: in a only, in b only, or in
+ * both. Instead of overlaying two polygons of thousands of vertices, only the changed stretches
+ * are intersected. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,23 +296,34 @@ static rr_status collect(rr_ctx *ctx, GEOSGeometry **faces, unsigned n, GEOSGeom
     return RR_OK;
 }
 
-/* The faces of `lines` (noded first when `node`), sorted by where a point inside each lies:
- * want[k] (k = 0: in a only, 1: in b only, 2: in both) receives the dissolved faces of that
- * kind when not NULL. */
-static rr_status classify_faces(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
-                                const GEOSGeometry *lines, int node, GEOSGeometry **want[3])
+/* 1 when (x, y) lies inside the polygons whose segments are `set` (even-odd ray crossing): for a
+ * point inside a face of an arrangement that holds every segment of the set, which is never on
+ * one of them, with a few faces per area where preparing a point-in-area index for the whole
+ * boundary costs more. */
+static int seg_set_inside(const seg_set *set, double x, double y)
 {
-    GEOSGeometry *noded = NULL, *faces = NULL;
-    const GEOSPreparedGeometry *pa = NULL, *pb = NULL;
+    int inside = 0;
+    for (size_t i = 0; i < set->n; i++) {
+        const seg *s = &set->s[i];
+        if ((s->y0 > y) != (s->y1 > y) &&
+            x < s->x0 + (y - s->y0) * (s->x1 - s->x0) / (s->y1 - s->y0))
+            inside = !inside;
+    }
+    return inside;
+}
+
+/* The faces of `lines` (every segment of a and b, the changed ones noded), sorted by where a
+ * point inside each lies: *want[k] (k = 0: in a only, 1: in b only, 2: in both) receives the
+ * faces of that kind. */
+static rr_status classify_faces(rr_ctx *ctx, const seg_set *sa, const seg_set *sb,
+                                const GEOSGeometry *lines, GEOSGeometry **want[3])
+{
+    GEOSGeometry *faces = NULL;
     GEOSGeometry **kept[3] = {NULL, NULL, NULL};
     unsigned nkept[3] = {0, 0, 0};
     rr_status st = RR_OK;
-    if (node && !(noded = GEOSUnaryUnion_r(ctx->geos, lines)))
-        return rr_error(ctx, RR_ERR_GEOMETRY, "cannot node the changed boundaries: %s",
-                        rr_geos_msg(ctx));
-    const GEOSGeometry *in[1] = {noded ? noded : lines};
-    if (!(faces = GEOSPolygonize_r(ctx->geos, in, 1)) || !(pa = GEOSPrepare_r(ctx->geos, a)) ||
-        !(pb = GEOSPrepare_r(ctx->geos, b))) {
+    const GEOSGeometry *in[1] = {lines};
+    if (!(faces = GEOSPolygonize_r(ctx->geos, in, 1))) {
         st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot polygonize the changed boundaries: %s",
                       rr_geos_msg(ctx));
         goto out;
@@ -327,17 +337,15 @@ static rr_status classify_faces(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGe
     for (int i = 0; i < nf && st == RR_OK; i++) {
         const GEOSGeometry *face = GEOSGetGeometryN_r(ctx->geos, faces, i);
         GEOSGeometry *pt = GEOSPointOnSurface_r(ctx->geos, face);
-        if (!pt) {
+        double x = 0, y = 0;
+        if (!pt || !GEOSGeomGetX_r(ctx->geos, pt, &x) || !GEOSGeomGetY_r(ctx->geos, pt, &y)) {
+            if (pt)
+                GEOSGeom_destroy_r(ctx->geos, pt);
             st = rr_error(ctx, RR_ERR_GEOMETRY, "no point inside a face: %s", rr_geos_msg(ctx));
             break;
         }
-        char in_a = GEOSPreparedIntersects_r(ctx->geos, pa, pt);
-        char in_b = GEOSPreparedIntersects_r(ctx->geos, pb, pt);
         GEOSGeom_destroy_r(ctx->geos, pt);
-        if (in_a == 2 || in_b == 2) {
-            st = rr_error(ctx, RR_ERR_GEOMETRY, "point test failed: %s", rr_geos_msg(ctx));
-            break;
-        }
+        int in_a = seg_set_inside(sa, x, y), in_b = seg_set_inside(sb, x, y);
         int k = in_a && in_b ? 2 : in_a ? 0 : in_b ? 1 : -1;
         if (k >= 0 && kept[k] && !(kept[k][nkept[k]++] = GEOSGeom_clone_r(ctx->geos, face)))
             st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
@@ -360,14 +368,8 @@ out:
             GEOSGeom_destroy_r(ctx->geos, kept[k][i]);
         free(kept[k]);
     }
-    if (pa)
-        GEOSPreparedGeom_destroy_r(ctx->geos, pa);
-    if (pb)
-        GEOSPreparedGeom_destroy_r(ctx->geos, pb);
     if (faces)
         GEOSGeom_destroy_r(ctx->geos, faces);
-    if (noded)
-        GEOSGeom_destroy_r(ctx->geos, noded);
     return st;
 }
 
@@ -378,32 +380,22 @@ rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry
     GEOSGeometry *changed_lines = NULL, *common_lines = NULL, *all = NULL;
     size_t changed = 0, common = 0;
     rr_status st = RR_OK;
-    *a_only = NULL;
-    if (b_only)
-        *b_only = NULL;
-    if (both)
-        *both = NULL;
+    *a_only = *b_only = *both = NULL;
     if (!add_polygons(ctx, a, &sa) || !add_polygons(ctx, b, &sb) || !seg_index(&sa) ||
         !seg_index(&sb) || !(changed_lines = linework(ctx, &sa, &sb, 0, &changed)) ||
-        (both && !(common_lines = linework(ctx, &sa, &sb, 1, &common)))) {
+        !(common_lines = linework(ctx, &sa, &sb, 1, &common))) {
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory comparing two versions of an area");
         goto out;
     }
     if (changed == 0) { /* the same boundary: nothing is lost or gained */
-        if (both && !(*both = GEOSGeom_clone_r(ctx->geos, a)))
+        if (!(*both = GEOSGeom_clone_r(ctx->geos, a)))
             st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
         goto out;
     }
     if (changed <= (sa.n + sb.n) / 2) {
         GEOSGeometry **want[3] = {a_only, b_only, both};
-        if (!both) {
-            /* the changed stretches alone, noded (old and new lines cross where a boundary was
-             * redrawn): faces a − b and b − a */
-            st = classify_faces(ctx, a, b, changed_lines, 1, want);
-            goto out;
-        }
-        /* with the boundary the two share (as long lines, not noded: nothing crosses it), the
-         * faces of a ∩ b too */
+        /* The changed stretches, noded (old and new lines cross where a boundary was redrawn),
+         * and the boundary the two share (as long lines, not noded: nothing crosses it). */
         GEOSGeometry *parts[2] = {GEOSUnaryUnion_r(ctx->geos, changed_lines), common_lines};
         if (!parts[0] ||
             !(all = GEOSGeom_createCollection_r(ctx->geos, GEOS_GEOMETRYCOLLECTION, parts, 2))) {
@@ -414,7 +406,7 @@ rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry
             goto out;
         }
         common_lines = NULL; /* owned by `all` */
-        if ((st = classify_faces(ctx, a, b, all, 0, want)) != RR_OK)
+        if ((st = classify_faces(ctx, &sa, &sb, all, want)) != RR_OK)
             goto out;
         /* Faces are found only where the lines meet at their ends; a boundary that touches
          * itself inside a shared stretch can hide one: check that a's parts add up. */
@@ -427,7 +419,7 @@ rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry
         if (fabs(got_a + got_both - area_a) <= 1e-9 * area_a + 1e-6)
             goto out;
         for (int k = 0; k < 3; k++)
-            if (want[k] && *want[k]) {
+            if (*want[k]) {
                 GEOSGeom_destroy_r(ctx->geos, *want[k]);
                 *want[k] = NULL;
             }
@@ -436,12 +428,12 @@ rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry
      * plain overlays */
     for (int k = 0; k < 3 && st == RR_OK; k++) {
         GEOSGeometry **dst = k == 0 ? a_only : k == 1 ? b_only : both;
-        GEOSGeometry *d = !dst ? NULL : k == 0 ? GEOSDifference_r(ctx->geos, a, b)
-                                      : k == 1 ? GEOSDifference_r(ctx->geos, b, a)
-                                               : GEOSIntersection_r(ctx->geos, a, b);
-        if (dst && !d)
+        GEOSGeometry *d = k == 0   ? GEOSDifference_r(ctx->geos, a, b)
+                          : k == 1 ? GEOSDifference_r(ctx->geos, b, a)
+                                   : GEOSIntersection_r(ctx->geos, a, b);
+        if (!d)
             st = rr_error(ctx, RR_ERR_GEOMETRY, "%s", rr_geos_msg(ctx));
-        else if (dst)
+        else
             *dst = polygonal(ctx, d);
     }
 out:

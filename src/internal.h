@@ -251,11 +251,10 @@ rr_status rr_parallel_for(rr_ctx *ctx, size_t n, int threads, const char *stage,
 void rr_piece_clear(rr_ctx *ctx, rr_piece *p);
 
 /* diff.c */
-/* Two versions of one area compared: *a_only = a − b and, when asked for (not NULL), *b_only =
- * b − a and *both = a ∩ b; each a MultiPolygon, or NULL when empty. Fast when they share most
- * boundary segments exactly: only the changed stretches are noded, and the faces of the changed
- * stretches (with the shared boundary, for a ∩ b) are polygonized; checked by area, with the
- * plain overlay as fallback. */
+/* Two versions of one area compared: *a_only = a − b, *b_only = b − a and *both = a ∩ b; each a
+ * MultiPolygon, or NULL when empty. Fast when they share most boundary segments exactly: only the
+ * changed stretches are noded, then polygonized with the shared boundary and each face placed by
+ * a point inside it; checked by area, with the plain overlays as fallback. */
 rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
                           GEOSGeometry **a_only, GEOSGeometry **b_only, GEOSGeometry **both);
 
