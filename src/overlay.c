@@ -523,6 +523,37 @@ static const GEOSGeometry *parts_near(rr_ctx *ctx, const GEOSGeometry *geom, con
     return out;
 }
 
+/* The hit whose gain holds a part identical to `part` (envelope ext): same area within 1e-9 and
+ * same extent within 1e-6 of its size; RR_NONE when none. Two faces cut from different
+ * arrangements of the same segments agree to rounding; different regions do not. */
+static size_t same_part(rr_ctx *ctx, const overlay_job *job, const GEOSGeometry *part,
+                        const double *ext, const rr_hits *hits, size_t skip)
+{
+    double area = 0;
+    if (GEOSGeomTypeId_r(ctx->geos, part) != GEOS_POLYGON || !(ext[0] <= ext[2]) ||
+        !GEOSArea_r(ctx->geos, part, &area) || !(area > 0))
+        return RR_NONE;
+    double near = 1e-6 * fmax(ext[2] - ext[0], ext[3] - ext[1]) + 1e-9;
+    for (size_t h = 0; h < hits->n; h++) {
+        size_t j = hits->idx[h];
+        const GEOSGeometry *gain = job->b_twin[j] == RR_NONE ? NULL : job->gained[j];
+        if (j == skip || !gain)
+            continue;
+        int n = GEOSGetNumGeometries_r(ctx->geos, gain);
+        for (int k = 0; k < n; k++) {
+            const GEOSGeometry *g = GEOSGetGeometryN_r(ctx->geos, gain, k);
+            double x0, y0, x1, y1, a = 0;
+            if (!GEOSGeom_getExtent_r(ctx->geos, g, &x0, &y0, &x1, &y1) ||
+                fabs(x0 - ext[0]) > near || fabs(y0 - ext[1]) > near ||
+                fabs(x1 - ext[2]) > near || fabs(y1 - ext[3]) > near ||
+                !GEOSArea_r(ctx->geos, g, &a) || fabs(a - area) > 1e-9 * area)
+                continue;
+            return h;
+        }
+    }
+    return RR_NONE;
+}
+
 /* One round of share_out: the parts of geom are intersected with each area of the other version
  * near them (its `target`), until geom's area is accounted for. With whole_areas 0 the target
  * of an area that continues a code is only what it gained over its earlier version: what this
@@ -549,6 +580,30 @@ static rr_status share_round(rr_ctx *ctx, const overlay_job *job, size_t i,
     GEOSArea_r(ctx->geos, geom, &total);
     /* what rounding leaves of an area that is all accounted for */
     double residue = 1e-9 * total;
+    /* Most parts moved whole: a part one area lost is a part another gained, the same region cut
+     * from two arrangements (same area and extent). Those are shared without an overlay. */
+    for (int c = 0; c < ncomp && st == RR_OK && !whole_areas; c++) {
+        size_t h = same_part(ctx, job, GEOSGetGeometryN_r(ctx->geos, geom, c), &cext[4 * c],
+                             hits, skip);
+        if (h == RR_NONE)
+            continue;
+        const GEOSGeometry *comp = GEOSGetGeometryN_r(ctx->geos, geom, c);
+        GEOSGeometry *g = GEOSGeom_clone_r(ctx->geos, comp), *copy = GEOSGeom_clone_r(ctx->geos, comp);
+        double before = shares[h].area;
+        int kept = g && copy && part_add(ctx, &shares[h], g); /* part_add takes its geometry */
+        if (kept)
+            kept = part_add(ctx, &mine, copy);
+        else if (copy)
+            GEOSGeom_destroy_r(ctx->geos, copy);
+        if (!kept) {
+            if (g && !copy)
+                GEOSGeom_destroy_r(ctx->geos, g);
+            st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+            break;
+        }
+        got += shares[h].area - before;
+        cext[4 * c] = cext[4 * c + 1] = INFINITY, cext[4 * c + 2] = cext[4 * c + 3] = -INFINITY;
+    }
     for (size_t h = 0; h < hits->n && st == RR_OK && total - got > residue; h++) {
         const rr_area *other = &job->b->areas[hits->idx[h]];
         double box[4];
@@ -574,7 +629,7 @@ static rr_status share_round(rr_ctx *ctx, const overlay_job *job, size_t i,
             continue;
         double a = 0;
         GEOSArea_r(ctx->geos, g, &a);
-        if (fabs(total - a) <= residue) {
+        if (mine.n == 0 && fabs(total - a) <= residue) {
             /* all of it in one area: keep the parts as cut rather than the overlay's copy */
             GEOSGeom_destroy_r(ctx->geos, g);
             g = GEOSGeom_clone_r(ctx->geos, geom);
@@ -741,6 +796,35 @@ static rr_status share_lost(rr_ctx *ctx, size_t i, void *user)
     return st;
 }
 
+/* Is `part` (of what new area j gained) one of the pieces other old areas gave j, whole? */
+static int received_whole(rr_ctx *ctx, const overlay_job *job, size_t j, size_t same,
+                          const GEOSGeometry *part)
+{
+    double x0, y0, x1, y1, area = 0;
+    if (!GEOSGeom_getExtent_r(ctx->geos, part, &x0, &y0, &x1, &y1) ||
+        !GEOSArea_r(ctx->geos, part, &area) || !(area > 0))
+        return 0;
+    double near = 1e-6 * fmax(x1 - x0, y1 - y0) + 1e-9;
+    for (size_t r = job->recv_start[j]; r < job->recv_start[j + 1]; r++) {
+        const rr_piece *p = job->recv[r];
+        if (p->old_idx == same || !p->shape)
+            continue;
+        int t = GEOSGeomTypeId_r(ctx->geos, p->shape);
+        int n = t == GEOS_POLYGON ? 1 : GEOSGetNumGeometries_r(ctx->geos, p->shape);
+        for (int k = 0; k < n; k++) {
+            const GEOSGeometry *g = t == GEOS_POLYGON ? p->shape
+                                                      : GEOSGetGeometryN_r(ctx->geos, p->shape, k);
+            double a0, b0, a1, b1, a = 0;
+            if (GEOSGeom_getExtent_r(ctx->geos, g, &a0, &b0, &a1, &b1) &&
+                fabs(a0 - x0) <= near && fabs(b0 - y0) <= near && fabs(a1 - x1) <= near &&
+                fabs(b1 - y1) <= near && GEOSArea_r(ctx->geos, g, &a) &&
+                fabs(a - area) <= 1e-9 * area)
+                return 1;
+        }
+    }
+    return 0;
+}
+
 /* Pass 2, one new area: only what no old area covers. Where the code continues, that is what
  * the area gained, less the pieces other old areas gave it (found in pass 1). */
 static rr_status overlay_new_uncovered(rr_ctx *ctx, size_t j, void *user)
@@ -765,29 +849,56 @@ static rr_status overlay_new_uncovered(rr_ctx *ctx, size_t j, void *user)
     free(hits.idx);
     if (!gained)
         return RR_OK;
-    part_list got = {0};
-    for (size_t r = job->recv_start[j]; r < job->recv_start[j + 1] && st == RR_OK; r++) {
+    /* Parts of the gain that a piece given to this area matches exactly (the same region, cut
+     * in pass 1 from the other arrangement) are covered; only the others are compared with the
+     * pieces near them. */
+    part_list open = {0}, got = {0};
+    int ncomp = GEOSGetNumGeometries_r(ctx->geos, gained);
+    for (int c = 0; c < ncomp && st == RR_OK; c++) {
+        const GEOSGeometry *comp = GEOSGetGeometryN_r(ctx->geos, gained, c);
+        if (received_whole(ctx, job, j, same, comp))
+            continue;
+        GEOSGeometry *g = GEOSGeom_clone_r(ctx->geos, comp);
+        if (!g || !part_add(ctx, &open, g))
+            st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+    }
+    GEOSGeometry *remaining = st == RR_OK && open.n ? parts_take(ctx, &open, 0) : NULL;
+    double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    if (remaining && !GEOSGeom_getExtent_r(ctx->geos, remaining, &x0, &y0, &x1, &y1)) {
+        GEOSGeom_destroy_r(ctx->geos, remaining);
+        remaining = NULL;
+    }
+    for (size_t r = job->recv_start[j]; remaining && r < job->recv_start[j + 1] && st == RR_OK;
+         r++) {
         const rr_piece *p = job->recv[r];
-        GEOSGeometry *g = p->old_idx == same || !p->shape ? NULL
-                                                          : GEOSGeom_clone_r(ctx->geos, p->shape);
-        if (g && !part_add(ctx, &got, g))
+        double a0, b0, a1, b1;
+        if (p->old_idx == same || !p->shape ||
+            !GEOSGeom_getExtent_r(ctx->geos, p->shape, &a0, &b0, &a1, &b1) || a0 > x1 ||
+            a1 < x0 || b0 > y1 || b1 < y0)
+            continue;
+        GEOSGeometry *g = GEOSGeom_clone_r(ctx->geos, p->shape);
+        if (!g || !part_add(ctx, &got, g))
             st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
     }
     GEOSGeometry *rest = NULL;
-    if (st == RR_OK) {
-        GEOSGeometry *cover = got.n ? parts_take(ctx, &got, 1) : NULL;
-        rest = !got.n && !cover ? GEOSGeom_clone_r(ctx->geos, gained)
-               : cover          ? GEOSDifference_r(ctx->geos, gained, cover)
-                                : NULL;
+    if (st == RR_OK && remaining && got.n == 0) {
+        rest = remaining; /* no piece near: none of it is covered */
+        remaining = NULL;
+    } else if (st == RR_OK && remaining) {
+        GEOSGeometry *cover = parts_take(ctx, &got, 1);
+        rest = cover ? GEOSDifference_r(ctx->geos, remaining, cover) : NULL;
         if (cover)
             GEOSGeom_destroy_r(ctx->geos, cover);
         if (!rest)
             st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the uncovered part of %s: %s",
                           area->code, rr_geos_msg(ctx));
     }
+    if (remaining)
+        GEOSGeom_destroy_r(ctx->geos, remaining);
+    parts_free(ctx, &open);
     parts_free(ctx, &got);
     GEOSGeom_destroy_r(ctx->geos, gained);
-    if (st != RR_OK || !(rest = polygons_only(ctx, rest)))
+    if (st != RR_OK || !rest || !(rest = polygons_only(ctx, rest)))
         return st;
     rr_piece p = new_piece(job, j, RR_NONE);
     p.old_idx = RR_NONE;
