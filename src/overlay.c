@@ -151,7 +151,7 @@ typedef struct overlay_job {
     const double *covered;   /* second pass: area of each a-area already covered by pieces */
     GEOSGeometry **gained;   /* per new area: what it gained over its old version (pass 1 finds
                               * it comparing the two, pass 2 takes it) */
-    GEOSGeometry **lost;     /* pass 1: per old area, what it lost (pass 1a finds it, 1b shares it) */
+    GEOSGeometry **lost;     /* pass 1: per old area, what it lost (1a finds it, 1b shares it) */
     const size_t *b_twin;    /* pass 1: per new area, its old version (RR_NONE: a new code) */
     const rr_piece **recv;   /* second pass: pieces of old areas in each new area, those of new */
     const size_t *recv_start; /* area j at recv[recv_start[j]] .. recv[recv_start[j + 1]] */
@@ -523,6 +523,22 @@ static const GEOSGeometry *parts_near(rr_ctx *ctx, const GEOSGeometry *geom, con
     return out;
 }
 
+/* Adds g (taken, may be NULL) to a share and a copy of it to `mine`; 0 when out of memory. */
+static int share_add(rr_ctx *ctx, part_list *share, part_list *mine, GEOSGeometry *g)
+{
+    GEOSGeometry *copy = g ? GEOSGeom_clone_r(ctx->geos, g) : NULL;
+    if (!copy) {
+        if (g)
+            GEOSGeom_destroy_r(ctx->geos, g);
+        return 0;
+    }
+    if (!part_add(ctx, share, g)) { /* part_add takes its geometry, always */
+        GEOSGeom_destroy_r(ctx->geos, copy);
+        return 0;
+    }
+    return part_add(ctx, mine, copy);
+}
+
 /* The hit whose gain holds a part identical to `part` (envelope ext): same area within 1e-9 and
  * same extent within 1e-6 of its size; RR_NONE when none. Two faces cut from different
  * arrangements of the same segments agree to rounding; different regions do not. */
@@ -587,17 +603,9 @@ static rr_status share_round(rr_ctx *ctx, const overlay_job *job, size_t i,
                              hits, skip);
         if (h == RR_NONE)
             continue;
-        const GEOSGeometry *comp = GEOSGetGeometryN_r(ctx->geos, geom, c);
-        GEOSGeometry *g = GEOSGeom_clone_r(ctx->geos, comp), *copy = GEOSGeom_clone_r(ctx->geos, comp);
         double before = shares[h].area;
-        int kept = g && copy && part_add(ctx, &shares[h], g); /* part_add takes its geometry */
-        if (kept)
-            kept = part_add(ctx, &mine, copy);
-        else if (copy)
-            GEOSGeom_destroy_r(ctx->geos, copy);
-        if (!kept) {
-            if (g && !copy)
-                GEOSGeom_destroy_r(ctx->geos, g);
+        if (!share_add(ctx, &shares[h], &mine,
+                       GEOSGeom_clone_r(ctx->geos, GEOSGetGeometryN_r(ctx->geos, geom, c)))) {
             st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
             break;
         }
@@ -635,13 +643,7 @@ static rr_status share_round(rr_ctx *ctx, const overlay_job *job, size_t i,
             g = GEOSGeom_clone_r(ctx->geos, geom);
         }
         got += a;
-        GEOSGeometry *copy = g ? GEOSGeom_clone_r(ctx->geos, g) : NULL;
-        int kept = g && part_add(ctx, &shares[h], g); /* part_add takes its geometry */
-        if (kept && copy)
-            kept = part_add(ctx, &mine, copy);
-        else if (copy)
-            GEOSGeom_destroy_r(ctx->geos, copy);
-        if (!kept || !copy)
+        if (!share_add(ctx, &shares[h], &mine, g))
             st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
     }
     /* what is left, when it can be a piece (more than the tolerance: less would not be kept, and
