@@ -677,11 +677,17 @@ static rr_status share_out(rr_ctx *ctx, const overlay_job *job, size_t i, const 
                            const rr_hits *hits, size_t skip)
 {
     part_list *shares = calloc(hits->n + 1, sizeof *shares);
+    size_t *first = calloc(hits->n + 1, sizeof *first); /* parts per share after round 1 */
     part_list rest = {0};
     GEOSGeometry *left = NULL, *outside = NULL;
-    if (!shares)
+    if (!shares || !first) {
+        free(shares);
+        free(first);
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+    }
     rr_status st = share_round(ctx, job, i, geom, hits, skip, 0, shares, &left);
+    for (size_t h = 0; h < hits->n; h++)
+        first[h] = shares[h].n;
     if (st == RR_OK && left)
         st = share_round(ctx, job, i, left, hits, skip, 1, shares, &outside);
     if (left)
@@ -694,7 +700,9 @@ static rr_status share_out(rr_ctx *ctx, const overlay_job *job, size_t i, const 
         rr_piece p = new_piece(job, i, hits->idx[h]);
         p.area = shares[h].area;
         p.tiny = p.area <= job->tolerance;
-        p.geom = parts_take(ctx, &shares[h], 1);
+        /* Parts of one round never share an edge (faces of one arrangement, or of one
+         * intersection); a part from round 2 may border one from round 1. */
+        p.geom = parts_take(ctx, &shares[h], first[h] > 0 && shares[h].n > first[h]);
         p.shape = p.geom;
         if (!p.geom)
             st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot assemble a piece of %s: %s",
@@ -707,7 +715,7 @@ static rr_status share_out(rr_ctx *ctx, const overlay_job *job, size_t i, const 
         p.old_idx = job->a_is_old ? i : RR_NONE;
         p.new_idx = job->a_is_old ? RR_NONE : i;
         p.area = rest.area;
-        p.geom = parts_take(ctx, &rest, 1);
+        p.geom = parts_take(ctx, &rest, 0); /* the parts of one difference */
         p.shape = p.geom;
         if (!p.geom)
             st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot assemble the uncovered part of %s: %s",
@@ -719,6 +727,7 @@ static rr_status share_out(rr_ctx *ctx, const overlay_job *job, size_t i, const 
         parts_free(ctx, &shares[h]);
     parts_free(ctx, &rest);
     free(shares);
+    free(first);
     return st;
 }
 
