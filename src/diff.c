@@ -25,6 +25,9 @@ typedef struct seg_set {
     size_t n, cap;
     size_t *slots; /* open addressing: index+1, 0 empty */
     size_t nslots;
+    /* rows: the segments that reach each of nrows horizontal bands (for point tests) */
+    size_t *row_first, *row_seg, nrows;
+    double row_y0, row_h;
 } seg_set;
 
 static uint64_t mix(uint64_t h)
@@ -102,6 +105,8 @@ static void seg_free(seg_set *set)
 {
     free(set->s);
     free(set->slots);
+    free(set->row_first);
+    free(set->row_seg);
 }
 
 /* Add the segments of a ring, oriented so the interior lies on the left (shells
@@ -296,15 +301,67 @@ static rr_status collect(rr_ctx *ctx, GEOSGeometry **faces, unsigned n, GEOSGeom
     return RR_OK;
 }
 
-/* 1 when (x, y) lies inside the polygons whose segments are `set` (even-odd ray crossing): for a
- * point inside a face of an arrangement that holds every segment of the set, which is never on
- * one of them, with a few faces per area where preparing a point-in-area index for the whole
- * boundary costs more. */
+/* The band of y (0 .. nrows - 1). */
+static size_t row_of(const seg_set *set, double y)
+{
+    double r = floor((y - set->row_y0) / set->row_h);
+    return r <= 0 ? 0 : r >= (double)(set->nrows - 1) ? set->nrows - 1 : (size_t)r;
+}
+
+/* Index the segments by horizontal band, about four segments a band; 0 when out of memory. */
+static int seg_rows(seg_set *set)
+{
+    if (set->row_first || set->n == 0)
+        return 1;
+    double y0 = INFINITY, y1 = -INFINITY;
+    for (size_t i = 0; i < set->n; i++) {
+        y0 = fmin(y0, fmin(set->s[i].y0, set->s[i].y1));
+        y1 = fmax(y1, fmax(set->s[i].y0, set->s[i].y1));
+    }
+    set->nrows = set->n / 4 + 1;
+    set->row_y0 = y0;
+    set->row_h = (y1 - y0) / (double)set->nrows;
+    if (!(set->row_h > 0))
+        set->row_h = 1, set->nrows = 1;
+    size_t total = 0;
+    if (!(set->row_first = calloc(set->nrows + 1, sizeof *set->row_first)))
+        return 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < set->n; i++) {
+            const seg *g = &set->s[i];
+            size_t a = row_of(set, fmin(g->y0, g->y1)), b = row_of(set, fmax(g->y0, g->y1));
+            for (size_t r = a; r <= b; r++) {
+                if (pass == 0)
+                    set->row_first[r + 1]++;
+                else
+                    set->row_seg[set->row_first[r]++] = i;
+            }
+        }
+        if (pass == 0) {
+            for (size_t r = 0; r < set->nrows; r++)
+                set->row_first[r + 1] += set->row_first[r];
+            total = set->row_first[set->nrows];
+            if (!(set->row_seg = malloc((total + 1) * sizeof *set->row_seg)))
+                return 0;
+        }
+    }
+    /* the second pass moved each start to the next band's: shift back */
+    memmove(set->row_first + 1, set->row_first, set->nrows * sizeof *set->row_first);
+    set->row_first[0] = 0;
+    return 1;
+}
+
+/* 1 when (x, y) lies inside the polygons whose segments are `set` (even-odd ray crossing over
+ * the segments of y's band): for a point inside a face of an arrangement that holds every
+ * segment of the set, which is never on one of them. */
 static int seg_set_inside(const seg_set *set, double x, double y)
 {
     int inside = 0;
-    for (size_t i = 0; i < set->n; i++) {
-        const seg *s = &set->s[i];
+    if (set->n == 0)
+        return 0;
+    size_t r = row_of(set, y);
+    for (size_t k = set->row_first[r]; k < set->row_first[r + 1]; k++) {
+        const seg *s = &set->s[set->row_seg[k]];
         if ((s->y0 > y) != (s->y1 > y) &&
             x < s->x0 + (y - s->y0) * (s->x1 - s->x0) / (s->y1 - s->y0))
             inside = !inside;
@@ -315,7 +372,7 @@ static int seg_set_inside(const seg_set *set, double x, double y)
 /* The faces of `lines` (every segment of a and b, the changed ones noded), sorted by where a
  * point inside each lies: *want[k] (k = 0: in a only, 1: in b only, 2: in both) receives the
  * faces of that kind. */
-static rr_status classify_faces(rr_ctx *ctx, const seg_set *sa, const seg_set *sb,
+static rr_status classify_faces(rr_ctx *ctx, seg_set *sa, seg_set *sb,
                                 const GEOSGeometry *lines, GEOSGeometry **want[3])
 {
     GEOSGeometry *faces = NULL;
@@ -323,6 +380,8 @@ static rr_status classify_faces(rr_ctx *ctx, const seg_set *sa, const seg_set *s
     unsigned nkept[3] = {0, 0, 0};
     rr_status st = RR_OK;
     const GEOSGeometry *in[1] = {lines};
+    if (!seg_rows(sa) || !seg_rows(sb))
+        return rr_error(ctx, RR_ERR_NOMEM, "out of memory");
     if (!(faces = GEOSPolygonize_r(ctx->geos, in, 1))) {
         st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot polygonize the changed boundaries: %s",
                       rr_geos_msg(ctx));
