@@ -150,6 +150,57 @@ static void test_overlay_boundary_shift(void **state)
     destroy(&rc);
 }
 
+static double piece_area(const rr_revision *rev, const char *o, const char *n)
+{
+    double sum = 0;
+    rr_piece_view v;
+    for (size_t k = 0; k < rr_revision_piece_count(rev); k++) {
+        rr_revision_piece(rev, k, &v);
+        if (strcmp(v.old_code, o) == 0 && strcmp(v.new_code, n) == 0)
+            sum += v.area_m2;
+    }
+    return sum;
+}
+
+/* P gives up a strip 100 m wide along its east side. Two neighbours take 50 m of it each (the
+ * strip is not one of their gains whole: it is cut between them), and the western 50 m no new
+ * area covers. Hand arithmetic: 50 m × 500 m = 25,000 m² to Q and to R, 50 m × 1,000 m =
+ * 50,000 m² uncovered, 900,000 m² stays. */
+static void test_overlay_loss_shared_and_uncovered(void **state)
+{
+    rr_ctx *ctx = *state;
+    const char *oc[] = {"0001P", "0001Q", "0001R"};
+    const char *ow[] = {SQ(0, 0, 1000, 1000), SQ(1000, 0, 2000, 500), SQ(1000, 500, 2000, 1000)};
+    const char *nw[] = {SQ(0, 0, 900, 1000), SQ(950, 0, 2000, 500), SQ(950, 500, 2000, 1000)};
+    revision_case rc = {0};
+    build(ctx, &rc, 3, oc, ow, 3, oc, nw);
+    assert_near(piece_area(rc.rev, "0001P", "0001P"), 900000, 1e-6);
+    assert_near(piece_area(rc.rev, "0001P", "0001Q"), 25000, 1e-6);
+    assert_near(piece_area(rc.rev, "0001P", "0001R"), 25000, 1e-6);
+    assert_near(piece_area(rc.rev, "0001P", ""), 50000, 1e-6);
+    assert_near(piece_area(rc.rev, "0001Q", "0001Q"), 500000, 1e-6);
+    assert_near(piece_area(rc.rev, "0001R", "0001R"), 500000, 1e-6);
+    assert_int_equal(rr_revision_piece_count(rc.rev), 6);
+    destroy(&rc);
+}
+
+/* P's lost strip (300 m × 1,000 m) is exactly what R gained: the same region cut on both sides,
+ * shared without an overlay; the areas must still be exact. */
+static void test_overlay_loss_moved_whole(void **state)
+{
+    rr_ctx *ctx = *state;
+    const char *oc[] = {"0001P", "0001R"};
+    const char *ow[] = {SQ(0, 0, 1000, 1000), SQ(1000, 0, 2000, 1000)};
+    const char *nw[] = {SQ(0, 0, 700, 1000), SQ(700, 0, 2000, 1000)};
+    revision_case rc = {0};
+    build(ctx, &rc, 2, oc, ow, 2, oc, nw);
+    assert_near(piece_area(rc.rev, "0001P", "0001P"), 700000, 1e-6);
+    assert_near(piece_area(rc.rev, "0001P", "0001R"), 300000, 1e-6);
+    assert_near(piece_area(rc.rev, "0001R", "0001R"), 1000000, 1e-6);
+    assert_int_equal(rr_revision_piece_count(rc.rev), 3);
+    destroy(&rc);
+}
+
 /* The new version reaches 500 m further out (the 2025 territorial sea). */
 static void test_overlay_sea_extension(void **state)
 {
@@ -297,6 +348,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_overlay_code_change),
         cmocka_unit_test(test_overlay_boundary_shift),
         cmocka_unit_test(test_overlay_sea_extension),
+        cmocka_unit_test(test_overlay_loss_shared_and_uncovered),
+        cmocka_unit_test(test_overlay_loss_moved_whole),
         cmocka_unit_test(test_overlay_sliver_folded),
         cmocka_unit_test(test_overlay_unchanged),
         cmocka_unit_test(test_overlay_threads_same_result),
