@@ -1,4 +1,5 @@
 /* overlay.c: the overlay engine: intersect two versions into pieces, with uncovered parts. */
+#include <float.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -153,6 +154,9 @@ typedef struct overlay_job {
                               * it comparing the two, pass 2 takes it) */
     GEOSGeometry **lost;     /* pass 1: per old area, what it lost (1a finds it, 1b shares it) */
     const size_t *b_twin;    /* pass 1: per new area, its old version (RR_NONE: a new code) */
+    double **gain_parts;     /* pass 1: per new area, each part of what it gained as x0, y0, x1,
+                              * y1, area (5 numbers a part), for same_part */
+    int *gain_nparts;
     const rr_piece **recv;   /* second pass: pieces of old areas in each new area, those of new */
     const size_t *recv_start; /* area j at recv[recv_start[j]] .. recv[recv_start[j + 1]] */
 } overlay_job;
@@ -552,22 +556,35 @@ static size_t same_part(rr_ctx *ctx, const overlay_job *job, const GEOSGeometry 
     double near = 1e-6 * fmax(ext[2] - ext[0], ext[3] - ext[1]) + 1e-9;
     for (size_t h = 0; h < hits->n; h++) {
         size_t j = hits->idx[h];
-        const GEOSGeometry *gain = job->b_twin[j] == RR_NONE ? NULL : job->gained[j];
-        if (j == skip || !gain)
+        const double *g = job->gain_parts[j];
+        if (j == skip || job->b_twin[j] == RR_NONE || !g)
             continue;
-        int n = GEOSGetNumGeometries_r(ctx->geos, gain);
-        for (int k = 0; k < n; k++) {
-            const GEOSGeometry *g = GEOSGetGeometryN_r(ctx->geos, gain, k);
-            double x0, y0, x1, y1, a = 0;
-            if (!GEOSGeom_getExtent_r(ctx->geos, g, &x0, &y0, &x1, &y1) ||
-                fabs(x0 - ext[0]) > near || fabs(y0 - ext[1]) > near ||
-                fabs(x1 - ext[2]) > near || fabs(y1 - ext[3]) > near ||
-                !GEOSArea_r(ctx->geos, g, &a) || fabs(a - area) > 1e-9 * area)
-                continue;
-            return h;
-        }
+        for (int k = 0; k < job->gain_nparts[j]; k++, g += 5)
+            if (fabs(g[0] - ext[0]) <= near && fabs(g[1] - ext[1]) <= near &&
+                fabs(g[2] - ext[2]) <= near && fabs(g[3] - ext[3]) <= near &&
+                fabs(g[4] - area) <= 1e-9 * area)
+                return h;
     }
     return RR_NONE;
+}
+
+/* The parts of what a new area gained, as same_part reads them; 0 when out of memory. */
+static int gain_parts(rr_ctx *ctx, const GEOSGeometry *gain, double **out, int *nout)
+{
+    int n = GEOSGetNumGeometries_r(ctx->geos, gain);
+    double *g = malloc(5 * (size_t)(n > 0 ? n : 1) * sizeof *g);
+    if (!g)
+        return 0;
+    for (int k = 0; k < n; k++) {
+        const GEOSGeometry *part = GEOSGetGeometryN_r(ctx->geos, gain, k);
+        if (!GEOSGeom_getExtent_r(ctx->geos, part, &g[5 * k], &g[5 * k + 1], &g[5 * k + 2],
+                                  &g[5 * k + 3]) ||
+            !GEOSArea_r(ctx->geos, part, &g[5 * k + 4]))
+            g[5 * k] = g[5 * k + 1] = g[5 * k + 2] = g[5 * k + 3] = g[5 * k + 4] = NAN;
+    }
+    *out = g;
+    *nout = n;
+    return 1;
 }
 
 /* One round of share_out: the parts of geom are intersected with each area of the other version
@@ -586,6 +603,7 @@ static rr_status share_round(rr_ctx *ctx, const overlay_job *job, size_t i,
     part_list mine = {0};
     double *cext = malloc(4 * (size_t)(ncomp > 0 ? ncomp : 1) * sizeof *cext);
     double total = 0, got = 0;
+    int nplaced = 0; /* parts shared whole by same_part (their extent is then cleared) */
     *left = NULL;
     if (!cext)
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory");
@@ -604,12 +622,13 @@ static rr_status share_round(rr_ctx *ctx, const overlay_job *job, size_t i,
         if (h == RR_NONE)
             continue;
         double before = shares[h].area;
-        if (!share_add(ctx, &shares[h], &mine,
-                       GEOSGeom_clone_r(ctx->geos, GEOSGetGeometryN_r(ctx->geos, geom, c)))) {
+        GEOSGeometry *g = GEOSGeom_clone_r(ctx->geos, GEOSGetGeometryN_r(ctx->geos, geom, c));
+        if (!g || !part_add(ctx, &shares[h], g)) { /* part_add takes its geometry */
             st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
             break;
         }
         got += shares[h].area - before;
+        nplaced++;
         cext[4 * c] = cext[4 * c + 1] = INFINITY, cext[4 * c + 2] = cext[4 * c + 3] = -INFINITY;
     }
     for (size_t h = 0; h < hits->n && st == RR_OK && total - got > residue; h++) {
@@ -637,7 +656,7 @@ static rr_status share_round(rr_ctx *ctx, const overlay_job *job, size_t i,
             continue;
         double a = 0;
         GEOSArea_r(ctx->geos, g, &a);
-        if (mine.n == 0 && fabs(total - a) <= residue) {
+        if (nplaced == 0 && mine.n == 0 && fabs(total - a) <= residue) {
             /* all of it in one area: keep the parts as cut rather than the overlay's copy */
             GEOSGeom_destroy_r(ctx->geos, g);
             g = GEOSGeom_clone_r(ctx->geos, geom);
@@ -649,19 +668,31 @@ static rr_status share_round(rr_ctx *ctx, const overlay_job *job, size_t i,
     /* what is left, when it can be a piece (more than the tolerance: less would not be kept, and
      * the difference is the costly overlay here) */
     if (st == RR_OK && total - got > job->tolerance) {
-        if (mine.n == 0) {
-            *left = GEOSGeom_clone_r(ctx->geos, geom);
-        } else {
+        /* the parts not shared whole, less what the intersections covered */
+        GEOSGeometry *own = NULL;
+        int failed = 0;
+        /* finite, so that the cleared extent of a part shared whole lies outside */
+        const double all[4] = {-DBL_MAX, -DBL_MAX, DBL_MAX, DBL_MAX};
+        const GEOSGeometry *open = parts_near(ctx, geom, cext, ncomp, all, &own, &failed);
+        if (!open && !failed) {
+            st = RR_OK; /* nothing open: what is missing is rounding */
+        } else if (open && mine.n == 0) {
+            *left = GEOSGeom_clone_r(ctx->geos, open);
+        } else if (open) {
             GEOSGeometry *cover = parts_take(ctx, &mine, 1);
-            *left = cover ? GEOSDifference_r(ctx->geos, geom, cover) : NULL;
+            *left = cover ? GEOSDifference_r(ctx->geos, open, cover) : NULL;
             if (cover)
                 GEOSGeom_destroy_r(ctx->geos, cover);
         }
-        if (!*left)
-            st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the uncovered part of %s: %s",
-                          job->a->areas[i].code, rr_geos_msg(ctx));
-        else
-            *left = polygons_only(ctx, *left);
+        if (own)
+            GEOSGeom_destroy_r(ctx->geos, own);
+        if (open || failed) {
+            if (!*left)
+                st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the uncovered part of %s: %s",
+                              job->a->areas[i].code, rr_geos_msg(ctx));
+            else
+                *left = polygons_only(ctx, *left);
+        }
     }
     parts_free(ctx, &mine);
     free(cext);
@@ -765,6 +796,13 @@ static rr_status overlay_old(rr_ctx *ctx, size_t i, void *user)
     if ((st = rr_area_compare(ctx, area->geom, twin->geom, &lost, &job->gained[same], &kept)) !=
         RR_OK) {
         st = rr_error_prefix(ctx, st, "comparing the two versions of %s", area->code);
+        goto out;
+    }
+    if (job->gained[same] && !gain_parts(ctx, job->gained[same], &job->gain_parts[same],
+                                         &job->gain_nparts[same])) {
+        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+        if (kept)
+            GEOSGeom_destroy_r(ctx->geos, kept);
         goto out;
     }
     if (lost)
@@ -1070,9 +1108,12 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
     GEOSGeometry **gained = calloc(new_set->n + 1, sizeof *gained);
     GEOSGeometry **lost = calloc(old_set->n + 1, sizeof *lost);
     size_t *b_twin = calloc(new_set->n + 1, sizeof *b_twin);
+    double **gain_info = calloc(new_set->n + 1, sizeof *gain_info);
+    int *gain_n = calloc(new_set->n + 1, sizeof *gain_n);
     size_t *recv_start = NULL;
     const rr_piece **recv = NULL;
-    if (!rev || !old_lists || !new_lists || !covered || !gained || !lost || !b_twin) {
+    if (!rev || !old_lists || !new_lists || !covered || !gained || !lost || !b_twin ||
+        !gain_info || !gain_n) {
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory for the overlay");
         goto fail;
     }
@@ -1095,7 +1136,8 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
         b_twin[j] = rr_areaset_find(old_set, new_set->areas[j].code);
     overlay_job job = {.a = old_set, .b = new_set, .a_is_old = 1,
                        .tolerance = rev->params.tolerance_m2, .lists = old_lists,
-                       .gained = gained, .lost = lost, .b_twin = b_twin};
+                       .gained = gained, .lost = lost, .b_twin = b_twin,
+                       .gain_parts = gain_info, .gain_nparts = gain_n};
     st = rr_parallel_for(ctx, old_set->n, rev->params.threads, "overlaying",
                          overlay_old, tree_release, &job);
     if (st == RR_OK)
@@ -1164,6 +1206,10 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
     free(recv_start);
     free_geoms(ctx, lost, old_set->n);
     free(b_twin);
+    for (size_t j = 0; gain_info && j < new_set->n; j++)
+        free(gain_info[j]);
+    free(gain_info);
+    free(gain_n);
     warn_overlaps(ctx, rev, 1);
     warn_overlaps(ctx, rev, 0);
     *out = rev;
@@ -1177,6 +1223,10 @@ fail:
     free(recv_start);
     free_geoms(ctx, lost, old_set->n);
     free(b_twin);
+    for (size_t j = 0; gain_info && j < new_set->n; j++)
+        free(gain_info[j]);
+    free(gain_info);
+    free(gain_n);
     rr_revision_free(rev);
     return st;
 }
