@@ -898,54 +898,47 @@ static rr_status overlay_new_uncovered(rr_ctx *ctx, size_t j, void *user)
     free(hits.idx);
     if (!gained)
         return RR_OK;
-    /* Parts of the gain that a piece given to this area matches exactly (the same region, cut
-     * in pass 1 from the other arrangement) are covered; only the others are compared with the
-     * pieces near them. */
-    part_list open = {0}, got = {0};
+    /* Each part of the gain: covered when a piece given to this area matches it exactly (the
+     * same region, cut in pass 1 from the other arrangement); else what the pieces near it do
+     * not cover (all of it when none is near). */
+    part_list open = {0};
     int ncomp = GEOSGetNumGeometries_r(ctx->geos, gained);
     for (int c = 0; c < ncomp && st == RR_OK; c++) {
         const GEOSGeometry *comp = GEOSGetGeometryN_r(ctx->geos, gained, c);
-        if (received_whole(ctx, job, j, same, comp))
+        double x0, y0, x1, y1;
+        if (received_whole(ctx, job, j, same, comp) ||
+            !GEOSGeom_getExtent_r(ctx->geos, comp, &x0, &y0, &x1, &y1))
             continue;
-        GEOSGeometry *g = GEOSGeom_clone_r(ctx->geos, comp);
-        if (!g || !part_add(ctx, &open, g))
-            st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
-    }
-    GEOSGeometry *remaining = st == RR_OK && open.n ? parts_take(ctx, &open, 0) : NULL;
-    double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
-    if (remaining && !GEOSGeom_getExtent_r(ctx->geos, remaining, &x0, &y0, &x1, &y1)) {
-        GEOSGeom_destroy_r(ctx->geos, remaining);
-        remaining = NULL;
-    }
-    for (size_t r = job->recv_start[j]; remaining && r < job->recv_start[j + 1] && st == RR_OK;
-         r++) {
-        const rr_piece *p = job->recv[r];
-        double a0, b0, a1, b1;
-        if (p->old_idx == same || !p->shape ||
-            !GEOSGeom_getExtent_r(ctx->geos, p->shape, &a0, &b0, &a1, &b1) || a0 > x1 ||
-            a1 < x0 || b0 > y1 || b1 < y0)
-            continue;
-        GEOSGeometry *g = GEOSGeom_clone_r(ctx->geos, p->shape);
-        if (!g || !part_add(ctx, &got, g))
-            st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
-    }
-    GEOSGeometry *rest = NULL;
-    if (st == RR_OK && remaining && got.n == 0) {
-        rest = remaining; /* no piece near: none of it is covered */
-        remaining = NULL;
-    } else if (st == RR_OK && remaining) {
-        GEOSGeometry *cover = parts_take(ctx, &got, 1);
-        rest = cover ? GEOSDifference_r(ctx->geos, remaining, cover) : NULL;
-        if (cover)
-            GEOSGeom_destroy_r(ctx->geos, cover);
-        if (!rest)
+        part_list got = {0};
+        for (size_t r = job->recv_start[j]; r < job->recv_start[j + 1] && st == RR_OK; r++) {
+            const rr_piece *p = job->recv[r];
+            double a0, b0, a1, b1;
+            if (p->old_idx == same || !p->shape ||
+                !GEOSGeom_getExtent_r(ctx->geos, p->shape, &a0, &b0, &a1, &b1) || a0 > x1 ||
+                a1 < x0 || b0 > y1 || b1 < y0)
+                continue;
+            GEOSGeometry *g = GEOSGeom_clone_r(ctx->geos, p->shape);
+            if (!g || !part_add(ctx, &got, g))
+                st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+        }
+        GEOSGeometry *left = NULL;
+        if (st == RR_OK && got.n == 0) {
+            left = GEOSGeom_clone_r(ctx->geos, comp);
+        } else if (st == RR_OK) {
+            GEOSGeometry *cover = parts_take(ctx, &got, 1);
+            left = cover ? GEOSDifference_r(ctx->geos, comp, cover) : NULL;
+            if (cover)
+                GEOSGeom_destroy_r(ctx->geos, cover);
+        }
+        parts_free(ctx, &got);
+        if (st == RR_OK && !left)
             st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the uncovered part of %s: %s",
                           area->code, rr_geos_msg(ctx));
+        else if (left && (left = polygons_only(ctx, left)) && !part_add(ctx, &open, left))
+            st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
     }
-    if (remaining)
-        GEOSGeom_destroy_r(ctx->geos, remaining);
+    GEOSGeometry *rest = st == RR_OK && open.n ? parts_take(ctx, &open, 0) : NULL;
     parts_free(ctx, &open);
-    parts_free(ctx, &got);
     GEOSGeom_destroy_r(ctx->geos, gained);
     if (st != RR_OK || !rest || !(rest = polygons_only(ctx, rest)))
         return st;
