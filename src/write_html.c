@@ -805,11 +805,22 @@ static rr_status display_one(rr_ctx *wctx, size_t i, void *user)
 
 /* ---- SVG path data: absolute moveto, then relative integer steps --------------------------- */
 
+/* One number of an SVG path: a space before it unless it follows a command or has a sign
+ * (snprintf per number was a twentieth of a run). */
 static void path_num(rr_buf *b, long v, int after_command)
 {
-    char s[32];
-    snprintf(s, sizeof s, "%s%ld", (after_command || v < 0) ? "" : " ", v);
-    rr_buf_add(b, s);
+    char s[32], *e = s + sizeof s - 1;
+    unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+    *e = '\0';
+    do {
+        *--e = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--e = '-';
+    else if (!after_command)
+        *--e = ' ';
+    rr_buf_add(b, e);
 }
 
 static void path_seq(GEOSContextHandle_t h, rr_buf *b, const GEOSCoordSequence *cs, int ring,
