@@ -1191,22 +1191,10 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
             lists[i].n = 0;
         }
     }
-    free_lists(ctx, old_lists, old_set->n);
-    free_lists(ctx, new_lists, new_set->n);
-    free(covered);
-    free_geoms(ctx, gained, new_set->n);
-    free(recv);
-    free(recv_start);
-    free_geoms(ctx, lost, old_set->n);
-    free(b_twin);
-    for (size_t j = 0; gain_info && j < new_set->n; j++)
-        free(gain_info[j]);
-    free(gain_info);
-    free(gain_n);
     warn_overlaps(ctx, rev, 1);
     warn_overlaps(ctx, rev, 0);
     *out = rev;
-    return RR_OK;
+    rev = NULL; /* the caller's now; st is RR_OK */
 fail:
     free_lists(ctx, old_lists, old_set->n);
     free_lists(ctx, new_lists, new_set->n);
