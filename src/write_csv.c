@@ -77,6 +77,23 @@ static int cmp_piece_q(const void *a, const void *b)
     return x->area < y->area ? 1 : x->area > y->area ? -1 : 0;
 }
 
+/* "old_code,new_code," of a row (an empty code for a part only one version covers). */
+static void put_codes(FILE *f, const rr_revision *rev, size_t old_idx, size_t new_idx)
+{
+    put_field(f, old_code(rev, old_idx));
+    fputc(',', f);
+    put_field(f, new_code(rev, new_idx));
+    fputc(',', f);
+}
+
+/* "area_m2,pop" of a row. */
+static void put_area_pop(FILE *f, const rr_revision *rev, double area, double pop)
+{
+    put_area(f, area);
+    fputc(',', f);
+    put_pop(f, rev, pop);
+}
+
 rr_status rr_write_pieces_csv(rr_ctx *ctx, const rr_revision *rev, const char *path)
 {
     const rr_piece **order = malloc((rev->npieces ? rev->npieces : 1) * sizeof *order);
@@ -94,13 +111,8 @@ rr_status rr_write_pieces_csv(rr_ctx *ctx, const rr_revision *rev, const char *p
     fputs("old_code,new_code,area_m2,pop,transfer\n", f);
     for (size_t k = 0; k < rev->npieces; k++) {
         const rr_piece *p = order[k];
-        put_field(f, old_code(rev, p->old_idx));
-        fputc(',', f);
-        put_field(f, new_code(rev, p->new_idx));
-        fputc(',', f);
-        put_area(f, p->area);
-        fputc(',', f);
-        put_pop(f, rev, p->pop);
+        put_codes(f, rev, p->old_idx, p->new_idx);
+        put_area_pop(f, rev, p->area, p->pop);
         fprintf(f, ",%d\n", p->transfer ? 1 : 0);
     }
     free(order);
@@ -115,13 +127,8 @@ rr_status rr_write_key_csv(rr_ctx *ctx, const rr_revision *rev, const char *path
     fputs("old_code,new_code,area_m2,pop,w_area_old,w_area_new,w_pop_old,w_pop_new\n", f);
     for (size_t k = 0; k < rev->nrel; k++) {
         const rr_relation *r = &rev->rel[k];
-        put_field(f, old_code(rev, r->old_idx));
-        fputc(',', f);
-        put_field(f, new_code(rev, r->new_idx));
-        fputc(',', f);
-        put_area(f, r->area);
-        fputc(',', f);
-        put_pop(f, rev, r->pop);
+        put_codes(f, rev, r->old_idx, r->new_idx);
+        put_area_pop(f, rev, r->area, r->pop);
         const double w[4] = {r->w_area_old, r->w_area_new, r->w_pop_old, r->w_pop_new};
         for (int i = 0; i < 4; i++) {
             fputc(',', f);
@@ -141,15 +148,10 @@ rr_status rr_write_changes_csv(rr_ctx *ctx, const rr_revision *rev, const char *
     fputs("old_code,new_code,change_type,area_m2,pop\n", f);
     for (size_t k = 0; k < rev->nchanges; k++) {
         const rr_change *c = &rev->changes[k];
-        put_field(f, old_code(rev, c->old_idx));
-        fputc(',', f);
-        put_field(f, new_code(rev, c->new_idx));
-        fputc(',', f);
+        put_codes(f, rev, c->old_idx, c->new_idx);
         put_field(f, rr_change_type_name(c->type));
         fputc(',', f);
-        put_area(f, c->area);
-        fputc(',', f);
-        put_pop(f, rev, c->pop);
+        put_area_pop(f, rev, c->area, c->pop);
         fputc('\n', f);
     }
     return close_out(ctx, f, path);
@@ -320,10 +322,7 @@ rr_status rr_write_key_uncertainty_csv(rr_ctx *ctx, const rr_revision *rev, cons
     fputs("old_code,new_code,pop,pop_from_partial_cells,share_from_partial_cells,rests_on_grid\n", f);
     for (size_t k = 0; k < rev->nrel; k++) {
         const rr_relation *r = &rev->rel[k];
-        put_field(f, old_code(rev, r->old_idx));
-        fputc(',', f);
-        put_field(f, new_code(rev, r->new_idx));
-        fputc(',', f);
+        put_codes(f, rev, r->old_idx, r->new_idx);
         put_pop(f, rev, r->pop);
         fputc(',', f);
         put_pop(f, rev, r->pop_partial);
