@@ -3,28 +3,8 @@
 # one-line errors naming the input, atomic outputs, untouched inputs, interrupted runs.
 set -u
 regrev=$1 geo=$2 work=$3
+. "$(cd "$(dirname "$0")" && pwd)/../support/cli.sh"
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
-passed=0 failed=0
-
-# expect NAME EXIT STDERR_SUBSTRING -- COMMAND...
-expect() {
-  local name=$1 want=$2 needle=$3
-  shift 4
-  "$@" >stdout.txt 2>stderr.txt
-  local got=$?
-  local ok=1
-  [ "$got" = "$want" ] || ok=0
-  if [ -n "$needle" ] && ! grep -qF -- "$needle" stderr.txt stdout.txt; then ok=0; fi
-  if [ "$want" != 0 ]; then
-    # errors are exactly one line starting with "regrev: error: "
-    [ "$(grep -c '^regrev: error: ' stderr.txt)" = 1 ] || ok=0
-  fi
-  if [ $ok = 1 ]; then
-    passed=$((passed + 1)); echo "ok   $name"
-  else
-    failed=$((failed + 1)); echo "FAIL $name (exit $got, want $want; stderr: $(head -c 400 stderr.txt))"
-  fi
-}
 
 square() { # code x0 y0 x1 y1
   printf '{"type":"Feature","properties":{"deso":"%s"},"geometry":{"type":"Polygon","coordinates":[[[%s,%s],[%s,%s],[%s,%s],[%s,%s],[%s,%s]]]}}' \

@@ -7,35 +7,8 @@
 # output file).
 set -u
 regrev=$1 geo=$2 work=$3
+. "$(cd "$(dirname "$0")" && pwd)/../support/cli.sh"
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
-passed=0 failed=0
-
-pass() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1${2:+ ($2)}"; }
-check() { # check NAME CONDITION-COMMAND...
-  local name=$1
-  shift
-  if "$@"; then pass "$name"; else fail "$name"; fi
-}
-
-# expect NAME EXIT STDERR_SUBSTRING -- COMMAND...
-expect() {
-  local name=$1 want=$2 needle=$3
-  shift 4
-  "$@" >stdout.txt 2>stderr.txt
-  local got=$?
-  local ok=1
-  [ "$got" = "$want" ] || ok=0
-  if [ -n "$needle" ] && ! grep -qF -- "$needle" stderr.txt stdout.txt; then ok=0; fi
-  if [ "$want" != 0 ]; then
-    [ "$(grep -c '^regrev: error: ' stderr.txt)" = 1 ] || ok=0
-  fi
-  if [ $ok = 1 ]; then
-    pass "$name"
-  else
-    fail "$name" "exit $got, want $want; stderr: $(head -c 400 stderr.txt)"
-  fi
-}
 
 # |a - b| <= tol
 near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
