@@ -14,6 +14,21 @@
 
 #include <regrev/regrev.h>
 
+/* Diagnostics gathered for asserting on them: rr_ctx_set_diag(ctx, diag_collect, &log). */
+typedef struct diag_log {
+    char text[8192];
+    int warnings;
+} diag_log;
+
+static inline void diag_collect(rr_diag_level level, const char *msg, void *user)
+{
+    diag_log *log = user;
+    if (level == RR_WARNING)
+        log->warnings++;
+    strncat(log->text, msg, sizeof log->text - strlen(log->text) - 2);
+    strcat(log->text, "\n");
+}
+
 /* assert_ok(ctx, expr): expr must return RR_OK; prints the library's message otherwise. */
 #define assert_ok(ctx, expr)                                                                   \
     do {                                                                                       \

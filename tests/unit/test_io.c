@@ -8,20 +8,6 @@
 #define REGREV_TEST_TMP "/tmp"
 #endif
 
-typedef struct diag_log {
-    char text[8192];
-    int warnings;
-} diag_log;
-
-static void collect(rr_diag_level level, const char *msg, void *user)
-{
-    diag_log *log = user;
-    if (level == RR_WARNING)
-        log->warnings++;
-    strncat(log->text, msg, sizeof log->text - strlen(log->text) - 2);
-    strcat(log->text, "\n");
-}
-
 static char *write_file(const char *name, const char *content)
 {
     static char path[512];
@@ -119,7 +105,7 @@ static void test_io_repairs_bowtie_with_warning(void **state)
 {
     rr_ctx *ctx = *state;
     diag_log log = {0};
-    rr_ctx_set_diag(ctx, collect, &log);
+    rr_ctx_set_diag(ctx, diag_collect, &log);
     const char *path = write_file("f.geojson", COLL(FEATURE("{\"deso\":\"2081C1100\"}", BOWTIE)));
     rr_read_opts o = {.path = path};
     rr_areaset *set = NULL;
@@ -139,7 +125,7 @@ static void test_io_skips_empty_and_gathers_duplicates(void **state)
 {
     rr_ctx *ctx = *state;
     diag_log log = {0};
-    rr_ctx_set_diag(ctx, collect, &log);
+    rr_ctx_set_diag(ctx, diag_collect, &log);
     const char *path = write_file("g.geojson", COLL(
         FEATURE("{\"deso\":\"A\"}", SQUARE) "," FEATURE("{\"deso\":\"A\"}", SQUARE2) ","
         "{\"type\":\"Feature\",\"properties\":{\"deso\":\"B\"},\"geometry\":null}"));
@@ -195,7 +181,7 @@ static void test_io_dissolve_by_field_and_link(void **state)
 {
     rr_ctx *ctx = *state;
     diag_log log = {0};
-    rr_ctx_set_diag(ctx, collect, &log);
+    rr_ctx_set_diag(ctx, diag_collect, &log);
     static char path[600]; /* write_file's buffer is reused below */
     snprintf(path, sizeof path, "%s", write_file("j.geojson", COLL(
         FEATURE("{\"deso\":\"0001A0010\",\"regso\":\"0001R001\"}", SQUARE) ","

@@ -9,20 +9,6 @@
 #define REGREV_TEST_TMP "/tmp"
 #endif
 
-typedef struct diag_log {
-    char text[8192];
-    int warnings;
-} diag_log;
-
-static void collect(rr_diag_level level, const char *msg, void *user)
-{
-    diag_log *log = user;
-    if (level == RR_WARNING)
-        log->warnings++;
-    strncat(log->text, msg, sizeof log->text - strlen(log->text) - 2);
-    strcat(log->text, "\n");
-}
-
 static char *write_file(const char *name, const char *content)
 {
     char *path = malloc(512);
@@ -405,7 +391,7 @@ static void test_translate_unknown_code(void **state)
     assert_null(out);
     /* passed through with a warning */
     diag_log log = {0};
-    rr_ctx_set_diag(ctx, collect, &log);
+    rr_ctx_set_diag(ctx, diag_collect, &log);
     o.allow_unknown = 1;
     assert_ok(ctx, rr_table_translate(ctx, in, key, &o, &out, NULL));
     rr_ctx_set_diag(ctx, NULL, NULL);
@@ -430,7 +416,7 @@ static void test_translate_reports_dropped_and_kommun(void **state)
                                       "0002A0010,0002A0010,100,10,0.1,1,0.1,1\n");
     rr_table *in = read_table(ctx, "in.csv", "code,v\n0001A0010,100\n0002A0010,50\n", NULL);
     diag_log log = {0};
-    rr_ctx_set_diag(ctx, collect, &log);
+    rr_ctx_set_diag(ctx, diag_collect, &log);
     rr_translate_report rep;
     rr_table *out = translate(ctx, in, key, RR_KIND_COUNT, RR_WEIGHTS_AREA, &rep);
     rr_ctx_set_diag(ctx, NULL, NULL);
