@@ -160,3 +160,15 @@ rr_status cli_outset_commit(rr_ctx *ctx, rr_outset *set)
     sigprocmask(SIG_SETMASK, &old, NULL);
     return st;
 }
+
+rr_ctx *cli_ctx_start(cli_state *st)
+{
+    rr_ctx *ctx = rr_ctx_new();
+    if (!ctx) {
+        cli_error("out of memory");
+        return NULL;
+    }
+    cli_init(st, ctx);
+    cli_signals_install(ctx);
+    return ctx;
+}

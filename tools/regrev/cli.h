@@ -24,6 +24,9 @@ void cli_progress_done(cli_state *st);
 
 /* The interrupted-run handling: SIGINT/SIGTERM cancel the context and remove temporaries. */
 void cli_signals_install(rr_ctx *ctx);
+/* A library context for a command: messages and progress through st, SIGINT/SIGTERM
+ * cancelling it. NULL (the error printed) when out of memory. */
+rr_ctx *cli_ctx_start(cli_state *st);
 void cli_signals_set_outset(rr_outset *set);
 /* rr_outset_commit with SIGINT/SIGTERM held back, and the outset forgotten by the handler. */
 rr_status cli_outset_commit(rr_ctx *ctx, rr_outset *set);

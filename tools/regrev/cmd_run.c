@@ -273,13 +273,9 @@ int cmd_run(int argc, char **argv, int parse_only)
     rr_run_info info = {.old_path = old_opts.path, .new_path = new_opts.path,
                         .pop_path = pop_opts.path, .pop_old_path = pop_old_path,
                         .pop_new_path = pop_new_path};
-    rr_ctx *ctx = rr_ctx_new();
-    if (!ctx) {
-        cli_error("out of memory");
+    rr_ctx *ctx = cli_ctx_start(&cs);
+    if (!ctx)
         return EXIT_DATA;
-    }
-    cli_init(&cs, ctx);
-    cli_signals_install(ctx);
     rr_status st;
     rr_areaset *old_set = NULL, *new_set = NULL;
     rr_popsource *pop = NULL;

@@ -293,13 +293,9 @@ int cmd_translate(int argc, char **argv, int parse_only)
     if (parse_only)
         return EXIT_OK;
 
-    rr_ctx *ctx = rr_ctx_new();
-    if (!ctx) {
-        cli_error("out of memory");
+    rr_ctx *ctx = cli_ctx_start(&cs);
+    if (!ctx)
         return EXIT_DATA;
-    }
-    cli_init(&cs, ctx);
-    cli_signals_install(ctx);
     rr_key *key = NULL, *rev = NULL;
     rr_table *in = NULL, *out = NULL;
     rr_translate_report rep;
@@ -395,13 +391,9 @@ int cmd_key_chain(int argc, char **argv, int parse_only)
     }
     if (parse_only)
         return EXIT_OK;
-    rr_ctx *ctx = rr_ctx_new();
-    if (!ctx) {
-        cli_error("out of memory");
+    rr_ctx *ctx = cli_ctx_start(&cs);
+    if (!ctx)
         return EXIT_DATA;
-    }
-    cli_init(&cs, ctx);
-    cli_signals_install(ctx);
     rr_key *key = NULL;
     int rc = EXIT_OK;
     rr_status st = load_keys(ctx, keys, nkeys, &key);
