@@ -1133,6 +1133,14 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
                        .gain_parts = gain_info, .gain_nparts = gain_n};
     st = rr_parallel_for(ctx, old_set->n, rev->params.threads, "overlaying",
                          overlay_old, tree_release, &job);
+    /* GEOS caches an envelope when first asked: what a new area gained is read by every worker
+     * sharing out a neighbour's loss, so its envelopes are made here, before they share it (two
+     * workers filling one cache leak one and race). */
+    for (size_t j = 0; st == RR_OK && j < new_set->n; j++) {
+        double x0, y0, x1, y1;
+        if (gained[j])
+            GEOSGeom_getExtent_r(ctx->geos, gained[j], &x0, &y0, &x1, &y1);
+    }
     if (st == RR_OK)
         st = rr_parallel_for(ctx, old_set->n, rev->params.threads, "sharing out changes",
                              share_lost, tree_release, &job);
