@@ -1,5 +1,6 @@
 /* io_gdal.c: GDAL plumbing shared by the readers and writers: init, error capture, layers, WKB. */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,24 +163,136 @@ out:
     return out;
 }
 
+/* Little-endian 2D WKB of polygons, written straight from the coordinate arrays (GEOS's WKB
+ * writer streams every number on its own: 5 % of a national run went there). */
+typedef struct wkb_buf {
+    unsigned char *b;
+    size_t n, cap;
+    double *xy; /* one ring's coordinates, aligned (WKB puts doubles at odd offsets) */
+    size_t xycap;
+    int failed;
+} wkb_buf;
+
+static unsigned char *wkb_room(wkb_buf *w, size_t more)
+{
+    if (w->failed)
+        return NULL;
+    if (w->n + more > w->cap) {
+        size_t cap = w->cap ? w->cap : 4096;
+        while (cap < w->n + more)
+            cap *= 2;
+        unsigned char *bigger = realloc(w->b, cap);
+        if (!bigger) {
+            w->failed = 1;
+            return NULL;
+        }
+        w->b = bigger;
+        w->cap = cap;
+    }
+    unsigned char *at = w->b + w->n;
+    w->n += more;
+    return at;
+}
+
+static void wkb_u32(wkb_buf *w, uint32_t v)
+{
+    unsigned char *at = wkb_room(w, 4);
+    for (int i = 0; at && i < 4; i++)
+        at[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void wkb_header(wkb_buf *w, uint32_t type)
+{
+    unsigned char *at = wkb_room(w, 1);
+    if (at)
+        *at = 1; /* little-endian (NDR) */
+    wkb_u32(w, type);
+}
+
+/* 1 when written, 0 when g is not a plain polygon (the caller then asks GEOS). */
+static int wkb_polygon(GEOSContextHandle_t h, const GEOSGeometry *g, wkb_buf *w)
+{
+    if (GEOSGeomTypeId_r(h, g) != GEOS_POLYGON || GEOSisEmpty_r(h, g) != 0 ||
+        GEOSHasZ_r(h, g) != 0)
+        return 0;
+    int holes = GEOSGetNumInteriorRings_r(h, g);
+    if (holes < 0)
+        return 0;
+    wkb_header(w, 3);
+    wkb_u32(w, (uint32_t)holes + 1);
+    for (int r = -1; r < holes && !w->failed; r++) {
+        const GEOSGeometry *ring =
+            r < 0 ? GEOSGetExteriorRing_r(h, g) : GEOSGetInteriorRingN_r(h, g, r);
+        const GEOSCoordSequence *cs = ring ? GEOSGeom_getCoordSeq_r(h, ring) : NULL;
+        unsigned n = 0;
+        if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &n))
+            return 0;
+        if (2 * (size_t)n > w->xycap) {
+            double *bigger = realloc(w->xy, 2 * (size_t)n * sizeof *bigger);
+            if (!bigger) {
+                w->failed = 1;
+                break;
+            }
+            w->xy = bigger;
+            w->xycap = 2 * (size_t)n;
+        }
+        if (n && !GEOSCoordSeq_copyToBuffer_r(h, cs, w->xy, 0, 0))
+            return 0;
+        wkb_u32(w, n);
+        unsigned char *at = wkb_room(w, 16 * (size_t)n);
+        if (at && n) /* the machine's doubles: little-endian, checked by the caller */
+            memcpy(at, w->xy, 16 * (size_t)n);
+    }
+    return 1;
+}
+
 OGRGeometryH rr_geos_to_gdal(rr_ctx *ctx, const GEOSGeometry *g)
 {
-    GEOSWKBWriter *wr = GEOSWKBWriter_create_r(ctx->geos);
+    GEOSContextHandle_t h = ctx->geos;
+    int type = GEOSGeomTypeId_r(h, g);
+    int ok = 0;
+    wkb_buf w = {0};
+    static const uint16_t probe = 1;
+    if (*(const unsigned char *)&probe == 1) { /* little-endian machine */
+        if (type == GEOS_POLYGON) {
+            ok = wkb_polygon(h, g, &w);
+        } else if (type == GEOS_MULTIPOLYGON && GEOSisEmpty_r(h, g) == 0) {
+            int n = GEOSGetNumGeometries_r(h, g);
+            wkb_header(&w, 6);
+            wkb_u32(&w, (uint32_t)n);
+            ok = n > 0;
+            for (int i = 0; ok && i < n; i++)
+                ok = wkb_polygon(h, GEOSGetGeometryN_r(h, g, i), &w);
+        }
+    }
+    OGRGeometryH out = NULL;
+    free(w.xy);
+    if (ok && !w.failed) {
+        if (OGR_G_CreateFromWkbEx(w.b, NULL, &out, w.n) != OGRERR_NONE)
+            rr_error(ctx, RR_ERR_GEOMETRY, "GDAL cannot read WKB from GEOS");
+        free(w.b);
+        return out;
+    }
+    free(w.b);
+    if (w.failed) {
+        rr_error(ctx, RR_ERR_NOMEM, "out of memory writing WKB");
+        return NULL;
+    }
+    GEOSWKBWriter *wr = GEOSWKBWriter_create_r(h);
     if (!wr) {
         rr_error(ctx, RR_ERR_NOMEM, "out of memory creating a WKB writer");
         return NULL;
     }
     size_t size = 0;
-    unsigned char *wkb = GEOSWKBWriter_write_r(ctx->geos, wr, g, &size);
-    GEOSWKBWriter_destroy_r(ctx->geos, wr);
+    unsigned char *wkb = GEOSWKBWriter_write_r(h, wr, g, &size);
+    GEOSWKBWriter_destroy_r(h, wr);
     if (!wkb) {
         rr_error(ctx, RR_ERR_GEOMETRY, "GEOS cannot write WKB: %s", rr_geos_msg(ctx));
         return NULL;
     }
-    OGRGeometryH out = NULL;
     if (OGR_G_CreateFromWkbEx(wkb, NULL, &out, size) != OGRERR_NONE)
         rr_error(ctx, RR_ERR_GEOMETRY, "GDAL cannot read WKB from GEOS");
-    GEOSFree_r(ctx->geos, wkb);
+    GEOSFree_r(h, wkb);
     return out;
 }
 
