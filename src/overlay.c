@@ -154,8 +154,7 @@ typedef struct overlay_job {
                               * it comparing the two, pass 2 takes it) */
     GEOSGeometry **lost;     /* pass 1: per old area, what it lost (1a finds it, 1b shares it) */
     const size_t *b_twin;    /* pass 1: per new area, its old version (RR_NONE: a new code) */
-    double **gain_parts;     /* pass 1: per new area, each part of what it gained as x0, y0, x1,
-                              * y1, area (5 numbers a part), for same_part */
+    struct region **gain_parts; /* pass 1: per new area, the parts of what it gained */
     int *gain_nparts;
     const rr_piece **recv;   /* second pass: pieces of old areas in each new area, those of new */
     const size_t *recv_start; /* area j at recv[recv_start[j]] .. recv[recv_start[j + 1]] */
@@ -299,6 +298,22 @@ static rr_piece new_piece(const overlay_job *job, size_t i, size_t other)
     return p;
 }
 
+/* A piece of area i of job->a with area `other` of job->b (RR_NONE: a part the other version
+ * does not cover) owning geom, stored in i's list; geom is freed on failure. */
+static rr_status push_piece(rr_ctx *ctx, const overlay_job *job, size_t i, size_t other,
+                            GEOSGeometry *geom, double area)
+{
+    rr_piece p = new_piece(job, i, other);
+    p.area = area;
+    p.tiny = area <= job->tolerance;
+    p.geom = geom;
+    p.shape = geom;
+    rr_status st = list_push(ctx, &job->lists[i], &p);
+    if (st != RR_OK)
+        rr_piece_clear(ctx, &p);
+    return st;
+}
+
 /* Pieces geom ∩ b[h] for every hit but `skip`; adds their area to *covered. `whole` is the area
  * geom belongs to when geom is the whole area (enables the fast paths), else NULL. */
 static rr_status intersect_hits(rr_ctx *ctx, const overlay_job *job, size_t i,
@@ -397,16 +412,7 @@ static rr_status push_uncovered(rr_ctx *ctx, const overlay_job *job, size_t i,
         GEOSGeom_destroy_r(ctx->geos, rest);
         return RR_OK;
     }
-    rr_piece p = new_piece(job, i, RR_NONE);
-    p.old_idx = job->a_is_old ? i : RR_NONE;
-    p.new_idx = job->a_is_old ? RR_NONE : i;
-    p.area = left;
-    p.geom = rest;
-    p.shape = rest;
-    rr_status st = list_push(ctx, &job->lists[i], &p);
-    if (st != RR_OK)
-        rr_piece_clear(ctx, &p);
-    return st;
+    return push_piece(ctx, job, i, RR_NONE, rest, left);
 }
 
 /* Polygons as a growable list (parts of one piece). */
@@ -543,45 +549,56 @@ static int share_add(rr_ctx *ctx, part_list *share, part_list *mine, GEOSGeometr
     return part_add(ctx, mine, copy);
 }
 
-/* The hit whose gain holds a part identical to `part` (envelope ext): same area within 1e-9 and
- * same extent within 1e-6 of its size; RR_NONE when none. Two faces cut from different
- * arrangements of the same segments agree to rounding; different regions do not. */
-static size_t same_part(rr_ctx *ctx, const overlay_job *job, const GEOSGeometry *part,
-                        const double *ext, const rr_hits *hits, size_t skip)
+/* A polygon's extent and area: two faces cut from different arrangements of the same segments
+ * agree to rounding on both, different regions do not. */
+typedef struct region {
+    double x0, y0, x1, y1, area;
+} region;
+
+/* 0 when g has no extent or no area. */
+static int region_of(rr_ctx *ctx, const GEOSGeometry *g, region *r)
 {
-    double area = 0;
-    if (GEOSGeomTypeId_r(ctx->geos, part) != GEOS_POLYGON || !(ext[0] <= ext[2]) ||
-        !GEOSArea_r(ctx->geos, part, &area) || !(area > 0))
+    return GEOSGeom_getExtent_r(ctx->geos, g, &r->x0, &r->y0, &r->x1, &r->y1) &&
+           GEOSArea_r(ctx->geos, g, &r->area) && r->area > 0;
+}
+
+/* Same area within 1e-9 and same extent within 1e-6 of its size. */
+static int same_region(const region *a, const region *b)
+{
+    double near = 1e-6 * fmax(a->x1 - a->x0, a->y1 - a->y0) + 1e-9;
+    return fabs(a->x0 - b->x0) <= near && fabs(a->y0 - b->y0) <= near &&
+           fabs(a->x1 - b->x1) <= near && fabs(a->y1 - b->y1) <= near &&
+           fabs(a->area - b->area) <= 1e-9 * a->area;
+}
+
+/* The hit (but skip) whose gain holds a part that is the region of `part`; RR_NONE if none. */
+static size_t same_part(rr_ctx *ctx, const overlay_job *job, const GEOSGeometry *part,
+                        const rr_hits *hits, size_t skip)
+{
+    region r;
+    if (GEOSGeomTypeId_r(ctx->geos, part) != GEOS_POLYGON || !region_of(ctx, part, &r))
         return RR_NONE;
-    double near = 1e-6 * fmax(ext[2] - ext[0], ext[3] - ext[1]) + 1e-9;
     for (size_t h = 0; h < hits->n; h++) {
         size_t j = hits->idx[h];
-        const double *g = job->gain_parts[j];
-        if (j == skip || job->b_twin[j] == RR_NONE || !g)
+        if (j == skip || job->b_twin[j] == RR_NONE || !job->gain_parts[j])
             continue;
-        for (int k = 0; k < job->gain_nparts[j]; k++, g += 5)
-            if (fabs(g[0] - ext[0]) <= near && fabs(g[1] - ext[1]) <= near &&
-                fabs(g[2] - ext[2]) <= near && fabs(g[3] - ext[3]) <= near &&
-                fabs(g[4] - area) <= 1e-9 * area)
+        for (int k = 0; k < job->gain_nparts[j]; k++)
+            if (same_region(&r, &job->gain_parts[j][k]))
                 return h;
     }
     return RR_NONE;
 }
 
 /* The parts of what a new area gained, as same_part reads them; 0 when out of memory. */
-static int gain_parts(rr_ctx *ctx, const GEOSGeometry *gain, double **out, int *nout)
+static int gain_parts(rr_ctx *ctx, const GEOSGeometry *gain, region **out, int *nout)
 {
     int n = GEOSGetNumGeometries_r(ctx->geos, gain);
-    double *g = malloc(5 * (size_t)(n > 0 ? n : 1) * sizeof *g);
+    region *g = malloc((size_t)(n > 0 ? n : 1) * sizeof *g);
     if (!g)
         return 0;
-    for (int k = 0; k < n; k++) {
-        const GEOSGeometry *part = GEOSGetGeometryN_r(ctx->geos, gain, k);
-        if (!GEOSGeom_getExtent_r(ctx->geos, part, &g[5 * k], &g[5 * k + 1], &g[5 * k + 2],
-                                  &g[5 * k + 3]) ||
-            !GEOSArea_r(ctx->geos, part, &g[5 * k + 4]))
-            g[5 * k] = g[5 * k + 1] = g[5 * k + 2] = g[5 * k + 3] = g[5 * k + 4] = NAN;
-    }
+    for (int k = 0; k < n; k++)
+        if (!region_of(ctx, GEOSGetGeometryN_r(ctx->geos, gain, k), &g[k]))
+            g[k] = (region){NAN, NAN, NAN, NAN, NAN}; /* matches nothing */
     *out = g;
     *nout = n;
     return 1;
@@ -617,8 +634,7 @@ static rr_status share_round(rr_ctx *ctx, const overlay_job *job, size_t i,
     /* Most parts moved whole: a part one area lost is a part another gained, the same region cut
      * from two arrangements (same area and extent). Those are shared without an overlay. */
     for (int c = 0; c < ncomp && st == RR_OK && !whole_areas; c++) {
-        size_t h = same_part(ctx, job, GEOSGetGeometryN_r(ctx->geos, geom, c), &cext[4 * c],
-                             hits, skip);
+        size_t h = same_part(ctx, job, GEOSGetGeometryN_r(ctx->geos, geom, c), hits, skip);
         if (h == RR_NONE)
             continue;
         double before = shares[h].area;
@@ -709,7 +725,6 @@ static rr_status share_out(rr_ctx *ctx, const overlay_job *job, size_t i, const 
 {
     part_list *shares = calloc(hits->n + 1, sizeof *shares);
     size_t *first = calloc(hits->n + 1, sizeof *first); /* parts per share after round 1 */
-    part_list rest = {0};
     GEOSGeometry *left = NULL, *outside = NULL;
     if (!shares || !first) {
         free(shares);
@@ -723,40 +738,27 @@ static rr_status share_out(rr_ctx *ctx, const overlay_job *job, size_t i, const 
         st = share_round(ctx, job, i, left, hits, skip, 1, shares, &outside);
     if (left)
         GEOSGeom_destroy_r(ctx->geos, left);
-    if (outside && !part_add(ctx, &rest, outside))
-        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
     for (size_t h = 0; h < hits->n && st == RR_OK; h++) {
         if (shares[h].n == 0)
             continue;
-        rr_piece p = new_piece(job, i, hits->idx[h]);
-        p.area = shares[h].area;
-        p.tiny = p.area <= job->tolerance;
+        double area = shares[h].area;
         /* Parts of one round never share an edge (faces of one arrangement, or of one
          * intersection); a part from round 2 may border one from round 1. */
-        p.geom = parts_take(ctx, &shares[h], first[h] > 0 && shares[h].n > first[h]);
-        p.shape = p.geom;
-        if (!p.geom)
-            st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot assemble a piece of %s: %s",
+        GEOSGeometry *g = parts_take(ctx, &shares[h], first[h] > 0 && shares[h].n > first[h]);
+        st = g ? push_piece(ctx, job, i, hits->idx[h], g, area)
+               : rr_error(ctx, RR_ERR_GEOMETRY, "cannot assemble a piece of %s: %s",
                           job->a->areas[i].code, rr_geos_msg(ctx));
-        else if ((st = list_push(ctx, &job->lists[i], &p)) != RR_OK)
-            rr_piece_clear(ctx, &p);
     }
-    if (st == RR_OK && rest.area > job->tolerance) {
-        rr_piece p = new_piece(job, i, RR_NONE);
-        p.old_idx = job->a_is_old ? i : RR_NONE;
-        p.new_idx = job->a_is_old ? RR_NONE : i;
-        p.area = rest.area;
-        p.geom = parts_take(ctx, &rest, 0); /* the parts of one difference */
-        p.shape = p.geom;
-        if (!p.geom)
-            st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot assemble the uncovered part of %s: %s",
-                          job->a->areas[i].code, rr_geos_msg(ctx));
-        else if ((st = list_push(ctx, &job->lists[i], &p)) != RR_OK)
-            rr_piece_clear(ctx, &p);
-    }
+    /* what no new area covers: a piece when more than the tolerance */
+    double outside_area = 0;
+    if (outside)
+        GEOSArea_r(ctx->geos, outside, &outside_area);
+    if (outside && st == RR_OK && outside_area > job->tolerance)
+        st = push_piece(ctx, job, i, RR_NONE, outside, outside_area);
+    else if (outside)
+        GEOSGeom_destroy_r(ctx->geos, outside);
     for (size_t h = 0; h < hits->n; h++)
         parts_free(ctx, &shares[h]);
-    parts_free(ctx, &rest);
     free(shares);
     free(first);
     return st;
@@ -849,25 +851,19 @@ static rr_status share_lost(rr_ctx *ctx, size_t i, void *user)
 static int received_whole(rr_ctx *ctx, const overlay_job *job, size_t j, size_t same,
                           const GEOSGeometry *part)
 {
-    double x0, y0, x1, y1, area = 0;
-    if (!GEOSGeom_getExtent_r(ctx->geos, part, &x0, &y0, &x1, &y1) ||
-        !GEOSArea_r(ctx->geos, part, &area) || !(area > 0))
+    region r, q;
+    if (!region_of(ctx, part, &r))
         return 0;
-    double near = 1e-6 * fmax(x1 - x0, y1 - y0) + 1e-9;
-    for (size_t r = job->recv_start[j]; r < job->recv_start[j + 1]; r++) {
-        const rr_piece *p = job->recv[r];
+    for (size_t k = job->recv_start[j]; k < job->recv_start[j + 1]; k++) {
+        const rr_piece *p = job->recv[k];
         if (p->old_idx == same || !p->shape)
             continue;
         int t = GEOSGeomTypeId_r(ctx->geos, p->shape);
         int n = t == GEOS_POLYGON ? 1 : GEOSGetNumGeometries_r(ctx->geos, p->shape);
-        for (int k = 0; k < n; k++) {
-            const GEOSGeometry *g = t == GEOS_POLYGON ? p->shape
-                                                      : GEOSGetGeometryN_r(ctx->geos, p->shape, k);
-            double a0, b0, a1, b1, a = 0;
-            if (GEOSGeom_getExtent_r(ctx->geos, g, &a0, &b0, &a1, &b1) &&
-                fabs(a0 - x0) <= near && fabs(b0 - y0) <= near && fabs(a1 - x1) <= near &&
-                fabs(b1 - y1) <= near && GEOSArea_r(ctx->geos, g, &a) &&
-                fabs(a - area) <= 1e-9 * area)
+        for (int m = 0; m < n; m++) {
+            const GEOSGeometry *g =
+                t == GEOS_POLYGON ? p->shape : GEOSGetGeometryN_r(ctx->geos, p->shape, m);
+            if (region_of(ctx, g, &q) && same_region(&r, &q))
                 return 1;
         }
     }
@@ -942,17 +938,12 @@ static rr_status overlay_new_uncovered(rr_ctx *ctx, size_t j, void *user)
     GEOSGeom_destroy_r(ctx->geos, gained);
     if (st != RR_OK || !rest || !(rest = polygons_only(ctx, rest)))
         return st;
-    rr_piece p = new_piece(job, j, RR_NONE);
-    p.old_idx = RR_NONE;
-    p.new_idx = j;
-    GEOSArea_r(ctx->geos, rest, &p.area);
-    p.geom = rest;
-    p.shape = rest;
-    if (p.area <= job->tolerance)
-        rr_piece_clear(ctx, &p);
-    else if ((st = list_push(ctx, &job->lists[j], &p)) != RR_OK)
-        rr_piece_clear(ctx, &p);
-    return st;
+    double rest_area = 0;
+    GEOSArea_r(ctx->geos, rest, &rest_area);
+    if (rest_area > job->tolerance)
+        return push_piece(ctx, job, j, RR_NONE, rest, rest_area);
+    GEOSGeom_destroy_r(ctx->geos, rest);
+    return RR_OK;
 }
 
 static void warm_envelopes(rr_ctx *ctx, const rr_areaset *set)
@@ -1101,7 +1092,7 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
     GEOSGeometry **gained = calloc(new_set->n + 1, sizeof *gained);
     GEOSGeometry **lost = calloc(old_set->n + 1, sizeof *lost);
     size_t *b_twin = calloc(new_set->n + 1, sizeof *b_twin);
-    double **gain_info = calloc(new_set->n + 1, sizeof *gain_info);
+    region **gain_info = calloc(new_set->n + 1, sizeof *gain_info);
     int *gain_n = calloc(new_set->n + 1, sizeof *gain_n);
     size_t *recv_start = NULL;
     const rr_piece **recv = NULL;
