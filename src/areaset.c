@@ -171,29 +171,6 @@ out:
     return st;
 }
 
-/* The polygons of a geometry (make-valid can return lines and points beside them), or NULL. */
-static GEOSGeometry *polygonal_only(rr_ctx *ctx, GEOSGeometry *g)
-{
-    int t = GEOSGeomTypeId_r(ctx->geos, g);
-    if (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON)
-        return g;
-    int n = GEOSGetNumGeometries_r(ctx->geos, g);
-    GEOSGeometry **parts = malloc((size_t)(n > 0 ? n : 1) * sizeof *parts);
-    unsigned k = 0;
-    for (int i = 0; parts && i < n; i++) {
-        const GEOSGeometry *sub = GEOSGetGeometryN_r(ctx->geos, g, i);
-        if (GEOSGeomTypeId_r(ctx->geos, sub) == GEOS_POLYGON)
-            parts[k++] = GEOSGeom_clone_r(ctx->geos, sub);
-        else if (GEOSGeomTypeId_r(ctx->geos, sub) == GEOS_MULTIPOLYGON)
-            for (int j = 0; j < GEOSGetNumGeometries_r(ctx->geos, sub); j++)
-                parts[k++] = GEOSGeom_clone_r(ctx->geos, GEOSGetGeometryN_r(ctx->geos, sub, j));
-    }
-    GEOSGeom_destroy_r(ctx->geos, g);
-    GEOSGeometry *out = parts && k ? GEOSGeom_createCollection_r(ctx->geos, GEOS_MULTIPOLYGON, parts, k) : NULL;
-    free(parts);
-    return out;
-}
-
 static int snap_xy(double *x, double *y, void *user)
 {
     double p = *(const double *)user;
@@ -221,7 +198,7 @@ rr_status rr_areaset_snap(rr_ctx *ctx, rr_areaset *set, double precision)
                                 set->path);
             rr_warn(ctx, "%s, code %s: invalid once snapped to a %g grid (vertices closer than "
                     "that); repaired", set->path, a->code, precision);
-            g = polygonal_only(ctx, fixed);
+            g = rr_polygons_only(ctx, fixed); /* make-valid may add lines and points */
             if (!g)
                 return rr_error(ctx, RR_ERR_GEOMETRY, "code %s has no area left on a %g grid (%s)",
                                 a->code, precision, set->path);

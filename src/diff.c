@@ -254,37 +254,6 @@ fail_lines:
     return NULL;
 }
 
-static GEOSGeometry *polygonal(rr_ctx *ctx, GEOSGeometry *g)
-{
-    if (!g)
-        return NULL;
-    int t = GEOSGeomTypeId_r(ctx->geos, g);
-    if (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON) {
-        if (GEOSisEmpty_r(ctx->geos, g) == 1) {
-            GEOSGeom_destroy_r(ctx->geos, g);
-            return NULL;
-        }
-        return g;
-    }
-    int n = GEOSGetNumGeometries_r(ctx->geos, g);
-    GEOSGeometry **parts = malloc((size_t)(n > 0 ? n : 1) * sizeof *parts);
-    unsigned k = 0;
-    for (int i = 0; parts && i < n; i++) {
-        const GEOSGeometry *sub = GEOSGetGeometryN_r(ctx->geos, g, i);
-        int st = GEOSGeomTypeId_r(ctx->geos, sub);
-        if (st == GEOS_POLYGON || st == GEOS_MULTIPOLYGON)
-            parts[k++] = GEOSGeom_clone_r(ctx->geos, sub);
-    }
-    GEOSGeom_destroy_r(ctx->geos, g);
-    GEOSGeometry *out = parts && k ? GEOSGeom_createCollection_r(ctx->geos, GEOS_GEOMETRYCOLLECTION, parts, k) : NULL;
-    free(parts);
-    if (!out)
-        return NULL;
-    GEOSGeometry *u = GEOSUnaryUnion_r(ctx->geos, out);
-    GEOSGeom_destroy_r(ctx->geos, out);
-    return u;
-}
-
 /* The faces of one kind as one MultiPolygon; takes the faces. NULL for none. Faces of one kind
  * never share an edge: every line is a boundary of a or b, so its two sides differ in a or in b.
  * They are the parts of that kind as they are, and need no union. */
@@ -493,7 +462,7 @@ rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry
         if (!d)
             st = rr_error(ctx, RR_ERR_GEOMETRY, "%s", rr_geos_msg(ctx));
         else
-            *dst = polygonal(ctx, d);
+            *dst = rr_polygons_only(ctx, d);
     }
 out:
     if (all)

@@ -249,6 +249,9 @@ typedef void (*rr_worker_done_fn)(rr_ctx *wctx); /* per worker, before its conte
 rr_status rr_parallel_for(rr_ctx *ctx, size_t n, int threads, const char *stage, rr_work_fn fn,
                           rr_worker_done_fn finish, void *user);
 void rr_piece_clear(rr_ctx *ctx, rr_piece *p);
+/* The polygons of an overlay's result (edges and points dropped) as a Polygon or MultiPolygon;
+ * takes g; NULL when no area is left or on failure. */
+GEOSGeometry *rr_polygons_only(rr_ctx *ctx, GEOSGeometry *g);
 
 /* diff.c */
 /* Two versions of one area compared: *a_only = a − b, *b_only = b − a and *both = a ∩ b; each a

@@ -160,7 +160,6 @@ typedef struct overlay_job {
     const size_t *recv_start; /* area j at recv[recv_start[j]] .. recv[recv_start[j + 1]] */
 } overlay_job;
 
-static GEOSGeometry *polygons_only(rr_ctx *ctx, GEOSGeometry *g);
 
 void rr_piece_clear(rr_ctx *ctx, rr_piece *p)
 {
@@ -185,30 +184,46 @@ static rr_status list_push(rr_ctx *ctx, piece_list *l, const rr_piece *p)
     return RR_OK;
 }
 
-/* Only the polygonal part of an intersection counts: shared edges and corners have no area. */
-static GEOSGeometry *polygons_only(rr_ctx *ctx, GEOSGeometry *g)
+/* Only the polygonal part of an overlay's result counts: shared edges and corners have no area.
+ * Takes g; returns a Polygon or MultiPolygon, or NULL when no area is left (or on failure). */
+/* How many polygons sub holds: 1 for a Polygon, its members for a MultiPolygon, else 0. */
+static int polygon_count(rr_ctx *ctx, const GEOSGeometry *sub)
 {
-    int t = GEOSGeomTypeId_r(ctx->geos, g);
-    if (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON)
-        return g;
-    if (t != GEOS_GEOMETRYCOLLECTION) {
-        GEOSGeom_destroy_r(ctx->geos, g);
+    int t = GEOSGeomTypeId_r(ctx->geos, sub);
+    if (t == GEOS_POLYGON)
+        return 1;
+    return t == GEOS_MULTIPOLYGON ? GEOSGetNumGeometries_r(ctx->geos, sub) : 0;
+}
+
+GEOSGeometry *rr_polygons_only(rr_ctx *ctx, GEOSGeometry *g)
+{
+    if (!g)
         return NULL;
-    }
-    int n = GEOSGetNumGeometries_r(ctx->geos, g);
-    GEOSGeometry **polys = malloc((size_t)(n > 0 ? n : 1) * sizeof *polys);
+    int t = GEOSGeomTypeId_r(ctx->geos, g);
+    if ((t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON) && GEOSisEmpty_r(ctx->geos, g) == 0)
+        return g;
+    int n = t == GEOS_GEOMETRYCOLLECTION ? GEOSGetNumGeometries_r(ctx->geos, g) : 0;
+    size_t count = 0; /* a MultiPolygon inside counts its members */
+    for (int i = 0; i < n; i++)
+        count += (size_t)polygon_count(ctx, GEOSGetGeometryN_r(ctx->geos, g, i));
+    GEOSGeometry **polys = count ? malloc(count * sizeof *polys) : NULL;
     unsigned np = 0;
     for (int i = 0; polys && i < n; i++) {
         const GEOSGeometry *sub = GEOSGetGeometryN_r(ctx->geos, g, i);
-        if (GEOSGeomTypeId_r(ctx->geos, sub) == GEOS_POLYGON)
-            polys[np++] = GEOSGeom_clone_r(ctx->geos, sub);
-        else if (GEOSGeomTypeId_r(ctx->geos, sub) == GEOS_MULTIPOLYGON)
-            for (int k = 0; k < GEOSGetNumGeometries_r(ctx->geos, sub); k++)
-                polys[np++] = GEOSGeom_clone_r(ctx->geos, GEOSGetGeometryN_r(ctx->geos, sub, k));
+        int m = polygon_count(ctx, sub), single = GEOSGeomTypeId_r(ctx->geos, sub) == GEOS_POLYGON;
+        for (int k = 0; k < m; k++) {
+            const GEOSGeometry *poly = single ? sub : GEOSGetGeometryN_r(ctx->geos, sub, k);
+            if (GEOSisEmpty_r(ctx->geos, poly) == 0 &&
+                (polys[np] = GEOSGeom_clone_r(ctx->geos, poly)))
+                np++;
+        }
     }
     GEOSGeom_destroy_r(ctx->geos, g);
-    GEOSGeometry *out = polys && np ? GEOSGeom_createCollection_r(ctx->geos, GEOS_MULTIPOLYGON,
-                                                                  polys, np) : NULL;
+    GEOSGeometry *out =
+        np ? GEOSGeom_createCollection_r(ctx->geos, GEOS_MULTIPOLYGON, polys, np) : NULL;
+    if (!out)
+        for (unsigned k = 0; k < np; k++)
+            GEOSGeom_destroy_r(ctx->geos, polys[k]);
     free(polys);
     return out;
 }
@@ -356,7 +371,7 @@ static rr_status intersect_hits(rr_ctx *ctx, const overlay_job *job, size_t i,
                                   other->code, rr_geos_msg(ctx));
                     break;
                 }
-                g = polygons_only(ctx, g);
+                g = rr_polygons_only(ctx, g);
                 if (!g)
                     continue;
                 GEOSArea_r(ctx->geos, g, &p.area);
@@ -399,7 +414,7 @@ static rr_status push_uncovered(rr_ctx *ctx, const overlay_job *job, size_t i,
         if (!smaller)
             return rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the uncovered part of %s: %s",
                             code, rr_geos_msg(ctx));
-        rest = polygons_only(ctx, smaller);
+        rest = rr_polygons_only(ctx, smaller);
         left = 0;
         if (rest)
             GEOSArea_r(ctx->geos, rest, &left);
@@ -478,7 +493,7 @@ static GEOSGeometry *parts_take(rr_ctx *ctx, part_list *l, int may_share_edges)
     if (may_share_edges && GEOSisValid_r(ctx->geos, g) != 1) {
         GEOSGeometry *u = GEOSUnaryUnion_r(ctx->geos, g);
         GEOSGeom_destroy_r(ctx->geos, g);
-        g = u ? polygons_only(ctx, u) : NULL;
+        g = u ? rr_polygons_only(ctx, u) : NULL;
     }
     return g;
 }
@@ -494,7 +509,7 @@ static GEOSGeometry *intersect_small(rr_ctx *ctx, const GEOSGeometry *small,
         *failed = 1;
         return NULL;
     }
-    return polygons_only(ctx, g);
+    return rr_polygons_only(ctx, g);
 }
 
 /* The components of geom (envelopes cext) whose envelope meets box (x0, y0, x1, y1) as one
@@ -707,7 +722,7 @@ static rr_status share_round(rr_ctx *ctx, const overlay_job *job, size_t i,
                 st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the uncovered part of %s: %s",
                               job->a->areas[i].code, rr_geos_msg(ctx));
             else
-                *left = polygons_only(ctx, *left);
+                *left = rr_polygons_only(ctx, *left);
         }
     }
     parts_free(ctx, &mine);
@@ -930,13 +945,13 @@ static rr_status overlay_new_uncovered(rr_ctx *ctx, size_t j, void *user)
         if (st == RR_OK && !left)
             st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the uncovered part of %s: %s",
                           area->code, rr_geos_msg(ctx));
-        else if (left && (left = polygons_only(ctx, left)) && !part_add(ctx, &open, left))
+        else if (left && (left = rr_polygons_only(ctx, left)) && !part_add(ctx, &open, left))
             st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
     }
     GEOSGeometry *rest = st == RR_OK && open.n ? parts_take(ctx, &open, 0) : NULL;
     parts_free(ctx, &open);
     GEOSGeom_destroy_r(ctx->geos, gained);
-    if (st != RR_OK || !rest || !(rest = polygons_only(ctx, rest)))
+    if (st != RR_OK || !rest || !(rest = rr_polygons_only(ctx, rest)))
         return st;
     double rest_area = 0;
     GEOSArea_r(ctx->geos, rest, &rest_area);
