@@ -184,8 +184,6 @@ static rr_status list_push(rr_ctx *ctx, piece_list *l, const rr_piece *p)
     return RR_OK;
 }
 
-/* Only the polygonal part of an overlay's result counts: shared edges and corners have no area.
- * Takes g; returns a Polygon or MultiPolygon, or NULL when no area is left (or on failure). */
 /* How many polygons sub holds: 1 for a Polygon, its members for a MultiPolygon, else 0. */
 static int polygon_count(rr_ctx *ctx, const GEOSGeometry *sub)
 {
@@ -195,6 +193,8 @@ static int polygon_count(rr_ctx *ctx, const GEOSGeometry *sub)
     return t == GEOS_MULTIPOLYGON ? GEOSGetNumGeometries_r(ctx->geos, sub) : 0;
 }
 
+/* Only the polygonal part of an overlay's result counts: shared edges and corners have no area.
+ * Takes g; returns a Polygon or MultiPolygon, or NULL when no area is left (or on failure). */
 GEOSGeometry *rr_polygons_only(rr_ctx *ctx, GEOSGeometry *g)
 {
     if (!g)
