@@ -168,3 +168,20 @@ const char *rr_geos_msg(rr_ctx *ctx)
 {
     return ctx->geos_msg[0] ? ctx->geos_msg : "unknown GEOS error";
 }
+
+rr_ctx *rr_ctx_worker(const rr_ctx *parent)
+{
+    rr_ctx *w = rr_ctx_new();
+    if (w) {
+        w->diag = parent->diag;
+        w->diag_user = parent->diag_user;
+    }
+    return w;
+}
+
+void rr_ctx_take_warnings(rr_ctx *ctx, const rr_ctx *worker)
+{
+    ctx->warnings += worker->warnings;
+    for (size_t i = 0; i < worker->nwarning_texts; i++)
+        rr_ctx_keep_warning(ctx, worker->warning_texts[i]);
+}

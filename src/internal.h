@@ -45,6 +45,11 @@ struct rr_ctx {
 #define RR_WARNINGS_KEPT 1000
 /* Keep a warning text in the context (owned copy); dropped silently past RR_WARNINGS_KEPT. */
 void rr_ctx_keep_warning(rr_ctx *ctx, const char *msg);
+/* A context for a worker thread: parent's message callback, a GEOS handle of its own. NULL when
+ * out of memory. */
+rr_ctx *rr_ctx_worker(const rr_ctx *parent);
+/* Add a worker's warnings (count and kept texts) to ctx, after those it has. */
+void rr_ctx_take_warnings(rr_ctx *ctx, const rr_ctx *worker);
 
 /* One area of one version: all features of one code gathered into one (multi)polygon. */
 typedef struct rr_area {

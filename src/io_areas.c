@@ -431,13 +431,9 @@ rr_status rr_areaset_read_pair(rr_ctx *ctx, const rr_read_opts *a, const rr_read
                                int threads, rr_areaset **out_a, rr_areaset **out_b)
 {
     *out_a = *out_b = NULL;
-    rr_ctx *bctx = threads > 1 ? rr_ctx_new() : NULL;
+    rr_ctx *bctx = threads > 1 ? rr_ctx_worker(ctx) : NULL;
     pthread_t tid;
     read_job rb = {bctx, b, NULL, RR_OK};
-    if (bctx) {
-        bctx->diag = ctx->diag;
-        bctx->diag_user = ctx->diag_user;
-    }
     if (!bctx || pthread_create(&tid, NULL, read_main, &rb) != 0) {
         /* one after the other */
         rr_ctx_free(bctx);
@@ -451,9 +447,7 @@ rr_status rr_areaset_read_pair(rr_ctx *ctx, const rr_read_opts *a, const rr_read
     rr_status st = rr_areaset_read(ctx, a, out_a);
     pthread_join(tid, NULL);
     /* the second version's warnings after the first's, as when read one after the other */
-    ctx->warnings += bctx->warnings;
-    for (size_t i = 0; i < bctx->nwarning_texts; i++)
-        rr_ctx_keep_warning(ctx, bctx->warning_texts[i]);
+    rr_ctx_take_warnings(ctx, bctx);
     if (st == RR_OK && rb.st != RR_OK) {
         memcpy(ctx->errmsg, bctx->errmsg, sizeof ctx->errmsg);
         st = rb.st;

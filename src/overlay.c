@@ -40,7 +40,7 @@ typedef struct worker_pool {
 static void *worker_main(void *arg)
 {
     worker_pool *pool = arg;
-    rr_ctx *wctx = rr_ctx_new();
+    rr_ctx *wctx = rr_ctx_worker(pool->ctx);
     if (!wctx) {
         pthread_mutex_lock(&pool->lock);
         if (!atomic_load(&pool->failed)) {
@@ -51,8 +51,6 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&pool->lock);
         return NULL;
     }
-    wctx->diag = pool->ctx->diag;
-    wctx->diag_user = pool->ctx->diag_user;
     for (;;) {
         if (atomic_load(&pool->failed) || pool->ctx->cancelled)
             break;
@@ -75,9 +73,7 @@ static void *worker_main(void *arg)
     if (pool->finish)
         pool->finish(wctx);
     pthread_mutex_lock(&pool->lock);
-    pool->ctx->warnings += wctx->warnings;
-    for (size_t i = 0; i < wctx->nwarning_texts; i++)
-        rr_ctx_keep_warning(pool->ctx, wctx->warning_texts[i]);
+    rr_ctx_take_warnings(pool->ctx, wctx);
     pthread_mutex_unlock(&pool->lock);
     rr_ctx_free(wctx);
     return NULL;
