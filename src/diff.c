@@ -4,11 +4,14 @@
  * Why this works: orient every ring with the interior on its left. A directed segment present in
  * both versions has the interior of both on the same side: it bounds a ∩ b and never crosses
  * anything. Only the segments found in one version (the changed stretches, a few per area) are
- * noded, where old and new lines cross; with the shared boundary, as long unnoded lines, they
- * are polygonized, and each face is sorted by a point inside it: in a only, in b only, or in
- * both. Instead of overlaying two polygons of thousands of vertices, only the changed stretches
- * are intersected. */
+ * noded, where old and new lines cross. Each noded piece bounds, on its left, a − b or a ∩ b
+ * (a piece of a) or b − a or a ∩ b (a piece of b), as a point on it lies outside or inside the
+ * other version; the three results are traced from their pieces (trace.c). On the snapping grid
+ * this is exact and plain C; off it (or when the parts do not add up) GEOS nodes and polygonizes
+ * the same lines, and last come GEOS's plain overlays. Instead of overlaying two polygons of
+ * thousands of vertices, only the changed stretches are intersected. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -401,29 +404,386 @@ out:
     return st;
 }
 
-rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
-                          GEOSGeometry **a_only, GEOSGeometry **b_only, GEOSGeometry **both)
+/* ---- the changed stretches noded and the faces traced in plain C ---------------------------
+ * With coordinates on a grid (--precision), every vertex is an integer number of grid steps, and
+ * whether a vertex lies on a segment or two segments cross is decided exactly (128-bit integer
+ * orientation). Only crossing points are off the grid; each is computed once and shared by both
+ * segments it cuts, so the pieces meet exactly. */
+
+typedef struct grid_seg {
+    int64_t x0, y0, x1, y1; /* grid steps */
+    int64_t minx, maxx, miny, maxy;
+    const seg *s; /* the segment in world coordinates (x0, y0 -> x1, y1 as above) */
+    int side; /* 0: found in a only, 1: in b only */
+} grid_seg;
+
+typedef struct cut {
+    size_t seg;
+    long double t; /* where along the segment, 0 .. 1 */
+    double x, y;
+} cut;
+
+typedef struct cut_list {
+    cut *c;
+    size_t n, cap;
+} cut_list;
+
+typedef struct edge_list {
+    double *e; /* x0, y0, x1, y1 per edge */
+    size_t n, cap;
+} edge_list;
+
+static int grid_step(double v, double precision, int64_t *out)
 {
+    double k = round(v / precision);
+    if (!(fabs(k) < 4503599627370496.0) || k * precision != v)
+        return 0; /* off the grid (a repaired area) or too far out */
+    *out = (int64_t)k;
+    return 1;
+}
+
+static int orient(int64_t ax, int64_t ay, int64_t bx, int64_t by, int64_t cx, int64_t cy)
+{
+    __int128 d = (__int128)(bx - ax) * (cy - ay) - (__int128)(by - ay) * (cx - ax);
+    return (d > 0) - (d < 0);
+}
+
+/* 1 when (x, y), on the line of g, lies strictly between g's ends. */
+static int strictly_within(const grid_seg *g, int64_t x, int64_t y)
+{
+    if ((x == g->x0 && y == g->y0) || (x == g->x1 && y == g->y1))
+        return 0;
+    return x >= g->minx && x <= g->maxx && y >= g->miny && y <= g->maxy;
+}
+
+static int cut_push(cut_list *list, size_t seg_index, long double t, double x, double y)
+{
+    if (list->n == list->cap) {
+        size_t cap = list->cap ? 2 * list->cap : 64;
+        cut *bigger = realloc(list->c, cap * sizeof *bigger);
+        if (!bigger)
+            return 0;
+        list->c = bigger;
+        list->cap = cap;
+    }
+    list->c[list->n++] = (cut){seg_index, t, x, y};
+    return 1;
+}
+
+/* How far along g the point (x, y) of its line lies: 0 at its start, 1 at its end. */
+static long double along(const grid_seg *g, long double x, long double y)
+{
+    long double dx = (long double)(g->x1 - g->x0), dy = (long double)(g->y1 - g->y0);
+    return ((x - (long double)g->x0) * dx + (y - (long double)g->y0) * dy) / (dx * dx + dy * dy);
+}
+
+/* Cut g (index gi) at its grid point (x, y), which is the world point (wx, wy). */
+static int cut_at_vertex(cut_list *cuts, const grid_seg *g, size_t gi, int64_t x, int64_t y,
+                         double wx, double wy)
+{
+    return cut_push(cuts, gi, along(g, (long double)x, (long double)y), wx, wy);
+}
+
+/* g's ends, the lower (by x, then y) first. */
+static void canonical(const grid_seg *g, int64_t out[4])
+{
+    int flip = g->x1 < g->x0 || (g->x1 == g->x0 && g->y1 < g->y0);
+    out[0] = flip ? g->x1 : g->x0;
+    out[1] = flip ? g->y1 : g->y0;
+    out[2] = flip ? g->x0 : g->x1;
+    out[3] = flip ? g->y0 : g->y1;
+}
+
+/* Where g (from a) and h (from b) meet other than at shared ends: the cuts each needs. */
+static int node_pair(cut_list *cuts, const grid_seg *g, size_t gi, const grid_seg *h, size_t hi,
+                     double precision)
+{
+    int o1 = orient(g->x0, g->y0, g->x1, g->y1, h->x0, h->y0);
+    int o2 = orient(g->x0, g->y0, g->x1, g->y1, h->x1, h->y1);
+    int o3 = orient(h->x0, h->y0, h->x1, h->y1, g->x0, g->y0);
+    int o4 = orient(h->x0, h->y0, h->x1, h->y1, g->x1, g->y1);
+    int ok = 1;
+    /* an end of one on the other (collinear overlaps give two of these) */
+    if (o1 == 0 && strictly_within(g, h->x0, h->y0))
+        ok = ok && cut_at_vertex(cuts, g, gi, h->x0, h->y0, h->s->x0, h->s->y0);
+    if (o2 == 0 && strictly_within(g, h->x1, h->y1))
+        ok = ok && cut_at_vertex(cuts, g, gi, h->x1, h->y1, h->s->x1, h->s->y1);
+    if (o3 == 0 && strictly_within(h, g->x0, g->y0))
+        ok = ok && cut_at_vertex(cuts, h, hi, g->x0, g->y0, g->s->x0, g->s->y0);
+    if (o4 == 0 && strictly_within(h, g->x1, g->y1))
+        ok = ok && cut_at_vertex(cuts, h, hi, g->x1, g->y1, g->s->x1, g->s->y1);
+    if (o1 * o2 < 0 && o3 * o4 < 0) { /* a proper crossing */
+        /* Computed the same way whichever area's comparison meets it (a boundary two areas
+         * share runs one way in each, and either may be g): each segment from its lower end,
+         * the lower segment first. The part one area lost and the part its neighbour gained
+         * then have exactly the same corner. */
+        int64_t s[4], u[4];
+        canonical(g, s);
+        canonical(h, u);
+        if (u[0] < s[0] || (u[0] == s[0] && (u[1] < s[1] || (u[1] == s[1] &&
+            (u[2] < s[2] || (u[2] == s[2] && u[3] < s[3])))))) {
+            int64_t tmp[4];
+            memcpy(tmp, s, sizeof tmp);
+            memcpy(s, u, sizeof tmp);
+            memcpy(u, tmp, sizeof tmp);
+        }
+        int64_t rx = s[2] - s[0], ry = s[3] - s[1], qx = u[2] - u[0], qy = u[3] - u[1];
+        int64_t wx = u[0] - s[0], wy = u[1] - s[1];
+        long double t = (long double)((__int128)wx * qy - (__int128)wy * qx) /
+                        (long double)((__int128)rx * qy - (__int128)ry * qx);
+        long double px = (long double)s[0] + t * (long double)rx;
+        long double py = (long double)s[1] + t * (long double)ry;
+        double x = (double)(px * (long double)precision), y = (double)(py * (long double)precision);
+        ok = ok && cut_push(cuts, gi, along(g, px, py), x, y) &&
+             cut_push(cuts, hi, along(h, px, py), x, y);
+    }
+    return ok;
+}
+
+static int by_minx(const void *pa, const void *pb)
+{
+    const grid_seg *a = pa, *b = pb;
+    return (a->minx > b->minx) - (a->minx < b->minx);
+}
+
+static int by_seg_then_t(const void *pa, const void *pb)
+{
+    const cut *a = pa, *b = pb;
+    if (a->seg != b->seg)
+        return a->seg < b->seg ? -1 : 1;
+    return (a->t > b->t) - (a->t < b->t);
+}
+
+/* Every meeting of a segment from a with one from b: a sweep over x. */
+static int node_all(grid_seg *g, size_t n, cut_list *cuts, double precision)
+{
+    size_t *active[2] = {NULL, NULL}, nactive[2] = {0, 0};
+    int ok = 1;
+    if (n)
+        qsort(g, n, sizeof *g, by_minx);
+    if (!(active[0] = malloc(n * sizeof *active[0])) ||
+        !(active[1] = malloc(n * sizeof *active[1])))
+        ok = 0;
+    for (size_t i = 0; ok && i < n; i++) {
+        int other = !g[i].side;
+        size_t kept = 0;
+        for (size_t k = 0; ok && k < nactive[other]; k++) {
+            const grid_seg *h = &g[active[other][k]];
+            if (h->maxx < g[i].minx)
+                continue; /* passed: drop it */
+            active[other][kept++] = active[other][k];
+            if (h->maxy < g[i].miny || h->miny > g[i].maxy)
+                continue;
+            ok = g[i].side == 0 ? node_pair(cuts, &g[i], i, h, active[other][k], precision)
+                                : node_pair(cuts, h, active[other][k], &g[i], i, precision);
+        }
+        nactive[other] = kept;
+        active[g[i].side][nactive[g[i].side]++] = i;
+    }
+    free(active[0]);
+    free(active[1]);
+    return ok;
+}
+
+static int edge_push(edge_list *list, double x0, double y0, double x1, double y1)
+{
+    if (list->n == list->cap) {
+        size_t cap = list->cap ? 2 * list->cap : 256;
+        double *bigger = realloc(list->e, 4 * cap * sizeof *bigger);
+        if (!bigger)
+            return 0;
+        list->e = bigger;
+        list->cap = cap;
+    }
+    double *e = list->e + 4 * list->n++;
+    e[0] = x0, e[1] = y0, e[2] = x1, e[3] = y1;
+    return 1;
+}
+
+/* The changed segments cut where they meet: the pieces of side 0 into parts[0], of 1 into
+ * parts[1] (as segments, indexed). */
+static int split_changed(const grid_seg *g, size_t n, cut_list *cuts, seg_set parts[2])
+{
+    if (cuts->n)
+        qsort(cuts->c, cuts->n, sizeof *cuts->c, by_seg_then_t);
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++) {
+        const seg *s = g[i].s;
+        double px = s->x0, py = s->y0;
+        seg_set *out = &parts[g[i].side];
+        for (;; c++) {
+            int last = c == cuts->n || cuts->c[c].seg != i;
+            double x = last ? s->x1 : cuts->c[c].x, y = last ? s->y1 : cuts->c[c].y;
+            if ((x != px || y != py) && !seg_push(out, (seg){px, py, x, y, 0, 0}))
+                return 0;
+            px = x, py = y;
+            if (last)
+                break;
+        }
+    }
+    return seg_index(&parts[0]) && seg_index(&parts[1]);
+}
+
+/* a − b, b − a and a ∩ b traced from the segments of a and b: 1 done, 0 when this path cannot
+ * say (coordinates off the grid, edges that do not close: the caller falls back to GEOS), -1
+ * out of memory. */
+static int compare_traced(rr_ctx *ctx, seg_set *sa, seg_set *sb, double precision,
+                          GEOSGeometry **want[3])
+{
+    grid_seg *g = NULL;
+    cut_list cuts = {0};
+    seg_set parts[2] = {{0}, {0}};
+    edge_list kind[3] = {{0}, {0}, {0}};
+    size_t n = 0;
+    int result = -1;
+    if (!(precision > 0))
+        return 0;
+    if (!(g = malloc((sa->n + sb->n) * sizeof *g)))
+        return -1;
+    for (int side = 0; side < 2; side++) {
+        const seg_set *mine = side ? sb : sa, *other = side ? sa : sb;
+        for (size_t i = 0; i < mine->n; i++) {
+            const seg *s = &mine->s[i];
+            if (seg_contains(other, s))
+                continue;
+            grid_seg *t = &g[n++];
+            if (!grid_step(s->x0, precision, &t->x0) || !grid_step(s->y0, precision, &t->y0) ||
+                !grid_step(s->x1, precision, &t->x1) || !grid_step(s->y1, precision, &t->y1)) {
+                result = 0;
+                goto out;
+            }
+            t->minx = t->x0 < t->x1 ? t->x0 : t->x1;
+            t->maxx = t->x0 < t->x1 ? t->x1 : t->x0;
+            t->miny = t->y0 < t->y1 ? t->y0 : t->y1;
+            t->maxy = t->y0 < t->y1 ? t->y1 : t->y0;
+            t->s = s;
+            t->side = side;
+        }
+    }
+    if (!node_all(g, n, &cuts, precision) || !split_changed(g, n, &cuts, parts) ||
+        !seg_rows(sa) || !seg_rows(sb))
+        goto out;
+    /* Each piece bounds, on its left, the part of its own area that the other area's inside
+     * decides: a piece of a inside b bounds a ∩ b (and, reversed, b − a); outside b it bounds
+     * a − b. A piece both have the same way round bounds a ∩ b; the other way round, each
+     * bounds its own difference. */
+    int ok = 1;
+    for (size_t i = 0; ok && i < sa->n; i++) {
+        const seg *s = &sa->s[i];
+        if (seg_contains(sb, s))
+            ok = edge_push(&kind[2], s->x0, s->y0, s->x1, s->y1);
+    }
+    for (int side = 0; ok && side < 2; side++) {
+        const seg_set *mine = &parts[side], *other = &parts[!side];
+        const seg_set *other_area = side ? sa : sb;
+        edge_list *own_only = &kind[side], *other_only = &kind[!side];
+        for (size_t i = 0; ok && i < mine->n; i++) {
+            const seg *s = &mine->s[i];
+            seg rev = {s->x1, s->y1, s->x0, s->y0, 0, 0};
+            if (seg_contains(other, s)) {
+                if (side == 0)
+                    ok = edge_push(&kind[2], s->x0, s->y0, s->x1, s->y1);
+            } else if (seg_contains(other, &rev)) {
+                ok = edge_push(own_only, s->x0, s->y0, s->x1, s->y1);
+            } else if (seg_set_inside(other_area, (s->x0 + s->x1) / 2, (s->y0 + s->y1) / 2)) {
+                ok = edge_push(&kind[2], s->x0, s->y0, s->x1, s->y1) &&
+                     edge_push(other_only, s->x1, s->y1, s->x0, s->y0);
+            } else {
+                ok = edge_push(own_only, s->x0, s->y0, s->x1, s->y1);
+            }
+        }
+    }
+    if (!ok)
+        goto out;
+    result = 1;
+    for (int k = 0; k < 3 && result == 1; k++)
+        if (want[k])
+            result = rr_trace_polygons(ctx, kind[k].e, kind[k].n, want[k]);
+    if (result != 1)
+        for (int k = 0; k < 3; k++)
+            if (want[k] && *want[k]) {
+                GEOSGeom_destroy_r(ctx->geos, *want[k]);
+                *want[k] = NULL;
+            }
+out:
+    for (int k = 0; k < 3; k++)
+        free(kind[k].e);
+    seg_free(&parts[0]);
+    seg_free(&parts[1]);
+    free(cuts.c);
+    free(g);
+    return result;
+}
+
+/* 1 when a's parts (a − b, a ∩ b) and b's (b − a, a ∩ b) add up to a's and b's areas. */
+static int adds_up(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
+                   GEOSGeometry **want[3])
+{
+    double got[3] = {0, 0, 0}, area_a = 0, area_b = 0;
+    for (int k = 0; k < 3; k++)
+        if (*want[k] && !GEOSArea_r(ctx->geos, *want[k], &got[k]))
+            return 0;
+    if (!GEOSArea_r(ctx->geos, a, &area_a) || !GEOSArea_r(ctx->geos, b, &area_b))
+        return 0;
+    return fabs(got[0] + got[2] - area_a) <= 1e-9 * area_a + 1e-6 &&
+           fabs(got[1] + got[2] - area_b) <= 1e-9 * area_b + 1e-6;
+}
+
+static void drop_all(rr_ctx *ctx, GEOSGeometry **want[3])
+{
+    for (int k = 0; k < 3; k++)
+        if (*want[k]) {
+            GEOSGeom_destroy_r(ctx->geos, *want[k]);
+            *want[k] = NULL;
+        }
+}
+
+rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
+                          double precision, GEOSGeometry **a_only, GEOSGeometry **b_only,
+                          GEOSGeometry **both, rr_compare_path *path)
+{
+    rr_compare_path taken = RR_COMPARE_SAME;
     seg_set sa = {0}, sb = {0};
     GEOSGeometry *changed_lines = NULL, *common_lines = NULL, *all = NULL;
+    GEOSGeometry **want[3] = {a_only, b_only, both};
     size_t changed = 0, common = 0;
     rr_status st = RR_OK;
     *a_only = *b_only = *both = NULL;
     if (!add_polygons(ctx, a, &sa) || !add_polygons(ctx, b, &sb) || !seg_index(&sa) ||
-        !seg_index(&sb) || !(changed_lines = linework(ctx, &sa, &sb, 0, &changed)) ||
-        !(common_lines = linework(ctx, &sa, &sb, 1, &common))) {
+        !seg_index(&sb)) {
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory comparing two versions of an area");
         goto out;
     }
+    for (size_t i = 0; i < sa.n; i++)
+        changed += !seg_contains(&sb, &sa.s[i]);
+    for (size_t i = 0; i < sb.n; i++)
+        changed += !seg_contains(&sa, &sb.s[i]);
     if (changed == 0) { /* the same boundary: nothing is lost or gained */
         if (!(*both = GEOSGeom_clone_r(ctx->geos, a)))
             st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
         goto out;
     }
+    /* on the grid: noded exactly and traced in plain C */
+    int traced = compare_traced(ctx, &sa, &sb, precision, want);
+    if (traced < 0) {
+        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory comparing two versions of an area");
+        goto out;
+    }
+    if (traced == 1) {
+        taken = RR_COMPARE_TRACED;
+        if (adds_up(ctx, a, b, want))
+            goto out;
+        drop_all(ctx, want);
+    }
     if (changed <= (sa.n + sb.n) / 2) {
-        GEOSGeometry **want[3] = {a_only, b_only, both};
-        /* The changed stretches, noded (old and new lines cross where a boundary was redrawn),
-         * and the boundary the two share (as long lines, not noded: nothing crosses it). */
+        if (!(changed_lines = linework(ctx, &sa, &sb, 0, &changed)) ||
+            !(common_lines = linework(ctx, &sa, &sb, 1, &common))) {
+            st = rr_error(ctx, RR_ERR_NOMEM, "out of memory comparing two versions of an area");
+            goto out;
+        }
+        /* The changed stretches, noded by GEOS (old and new lines cross where a boundary was
+         * redrawn), and the boundary the two share (as long lines, not noded: nothing crosses
+         * it). */
         GEOSGeometry *parts[2] = {GEOSUnaryUnion_r(ctx->geos, changed_lines), common_lines};
         if (!parts[0] ||
             !(all = GEOSGeom_createCollection_r(ctx->geos, GEOS_GEOMETRYCOLLECTION, parts, 2))) {
@@ -434,26 +794,18 @@ rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry
             goto out;
         }
         common_lines = NULL; /* owned by `all` */
+        taken = RR_COMPARE_POLYGONIZED;
         if ((st = classify_faces(ctx, &sa, &sb, all, want)) != RR_OK)
             goto out;
         /* Faces are found only where the lines meet at their ends; a boundary that touches
-         * itself inside a shared stretch can hide one: check that a's parts add up. */
-        double area_a = 0, got_a = 0, got_both = 0;
-        GEOSArea_r(ctx->geos, a, &area_a);
-        if (*a_only)
-            GEOSArea_r(ctx->geos, *a_only, &got_a);
-        if (*both)
-            GEOSArea_r(ctx->geos, *both, &got_both);
-        if (fabs(got_a + got_both - area_a) <= 1e-9 * area_a + 1e-6)
+         * itself inside a shared stretch can hide one: check that the parts add up. */
+        if (adds_up(ctx, a, b, want))
             goto out;
-        for (int k = 0; k < 3; k++)
-            if (*want[k]) {
-                GEOSGeom_destroy_r(ctx->geos, *want[k]);
-                *want[k] = NULL;
-            }
+        drop_all(ctx, want);
     }
     /* changed nearly everywhere (another generalisation), or faces that do not add up: the
      * plain overlays */
+    taken = RR_COMPARE_OVERLAID;
     for (int k = 0; k < 3 && st == RR_OK; k++) {
         GEOSGeometry **dst = k == 0 ? a_only : k == 1 ? b_only : both;
         GEOSGeometry *d = k == 0   ? GEOSDifference_r(ctx->geos, a, b)
@@ -465,6 +817,8 @@ rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry
             *dst = rr_polygons_only(ctx, d);
     }
 out:
+    if (path && st == RR_OK)
+        *path = taken;
     if (all)
         GEOSGeom_destroy_r(ctx->geos, all);
     if (common_lines)

@@ -261,10 +261,26 @@ GEOSGeometry *rr_polygons_only(rr_ctx *ctx, GEOSGeometry *g);
 /* diff.c */
 /* Two versions of one area compared: *a_only = a − b, *b_only = b − a and *both = a ∩ b; each a
  * MultiPolygon, or NULL when empty. Fast when they share most boundary segments exactly: only the
- * changed stretches are noded, then polygonized with the shared boundary and each face placed by
- * a point inside it; checked by area, with the plain overlays as fallback. */
+ * changed stretches are noded (exactly, on the `precision` grid the areas were snapped to; 0:
+ * not snapped), each piece placed by a point on it and the parts traced; checked by area, with
+ * GEOS noding and polygonizing, then the plain overlays, as fallbacks; *path (when not NULL)
+ * says which gave the answer. */
+typedef enum rr_compare_path {
+    RR_COMPARE_SAME,        /* the same boundary */
+    RR_COMPARE_TRACED,      /* noded and traced in plain C */
+    RR_COMPARE_POLYGONIZED, /* noded and polygonized by GEOS */
+    RR_COMPARE_OVERLAID     /* GEOS's plain overlays */
+} rr_compare_path;
 rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
-                          GEOSGeometry **a_only, GEOSGeometry **b_only, GEOSGeometry **both);
+                          double precision, GEOSGeometry **a_only, GEOSGeometry **b_only,
+                          GEOSGeometry **both, rr_compare_path *path);
+
+/* trace.c */
+/* Polygons from n directed edges (x0, y0, x1, y1 each, 4n doubles; sorted in place) that meet
+ * only at their ends and have the region on their left: *out a MultiPolygon, or NULL when they
+ * bound no area. 1 done, 0 when the edges do not form closed rings (*out NULL), -1 out of
+ * memory. */
+int rr_trace_polygons(rr_ctx *ctx, double *edges, size_t n, GEOSGeometry **out);
 
 /* write_summary.c */
 struct json_t;

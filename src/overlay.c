@@ -157,6 +157,12 @@ typedef struct overlay_job {
 } overlay_job;
 
 
+/* The grid both versions were snapped to (0: none, or not the same one). */
+static double same_grid(const overlay_job *job)
+{
+    return job->a->precision == job->b->precision ? job->a->precision : 0;
+}
+
 void rr_piece_clear(rr_ctx *ctx, rr_piece *p)
 {
     if (p->geom)
@@ -806,8 +812,8 @@ static rr_status overlay_old(rr_ctx *ctx, size_t i, void *user)
     }
     double lost_area = 0;
     GEOSGeometry *kept = NULL;
-    if ((st = rr_area_compare(ctx, area->geom, twin->geom, &lost, &job->gained[same], &kept)) !=
-        RR_OK) {
+    if ((st = rr_area_compare(ctx, area->geom, twin->geom, same_grid(job), &lost,
+                              &job->gained[same], &kept, NULL)) != RR_OK) {
         st = rr_error_prefix(ctx, st, "comparing the two versions of %s", area->code);
         goto out;
     }

@@ -1,0 +1,272 @@
+/* trace.c: polygons from directed edges that have the region on their left, in plain C.
+ *
+ * The edges come noded (they meet only at their ends) from diff.c. Walking from edge to edge
+ * closes rings; where the walk comes back to a vertex it passed before (the region touches
+ * itself there: two parts meeting at a point, a hole touching the shell), the loop since then is
+ * cut off as a ring of its own, so every ring is simple. A counter-clockwise ring bounds a part
+ * (the region is inside it), a clockwise one a hole, which goes to the smallest part around it.
+ * No GEOS noding, graph or ring validation: the edges are known to form a valid arrangement, and
+ * the caller checks the result by area. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+typedef struct edge {
+    double x0, y0, x1, y1;
+} edge;
+
+/* Edges by start point: sort order for the walk's lookups. */
+static int by_start(const void *pa, const void *pb)
+{
+    const edge *a = pa, *b = pb;
+    if (a->x0 != b->x0)
+        return a->x0 < b->x0 ? -1 : 1;
+    if (a->y0 != b->y0)
+        return a->y0 < b->y0 ? -1 : 1;
+    return 0;
+}
+
+/* The first edge starting at (x, y) or later in sort order. */
+static size_t first_from(const edge *e, size_t n, double x, double y)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (e[mid].x0 < x || (e[mid].x0 == x && e[mid].y0 < y))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+typedef struct ring {
+    double *xy; /* closed: the last point repeats the first */
+    size_t n;
+    double area; /* signed: > 0 counter-clockwise */
+    double minx, miny, maxx, maxy;
+    long shell; /* for a hole: the part it belongs to; -1 none yet */
+} ring;
+
+typedef struct ring_list {
+    ring *r;
+    size_t n, cap;
+} ring_list;
+
+/* Keep points path[from .. to] (to repeats from) as a ring, when it bounds any area. */
+static int keep_ring(ring_list *list, const double *path, size_t from, size_t to)
+{
+    size_t n = to - from + 1;
+    if (n < 4)
+        return 1; /* there and back: no area */
+    double a2 = 0, minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
+    const double *p = path + 2 * from;
+    /* the shoelace sum about the first point: products of absolute coordinates (10^12 in
+     * metres) would drown a sliver's area in rounding */
+    for (size_t i = 0; i + 1 < n; i++) {
+        a2 += (p[2 * i] - p[0]) * (p[2 * i + 3] - p[1]) - (p[2 * i + 2] - p[0]) * (p[2 * i + 1] - p[1]);
+        minx = fmin(minx, p[2 * i]);
+        maxx = fmax(maxx, p[2 * i]);
+        miny = fmin(miny, p[2 * i + 1]);
+        maxy = fmax(maxy, p[2 * i + 1]);
+    }
+    if (a2 == 0)
+        return 1;
+    if (list->n == list->cap) {
+        size_t cap = list->cap ? 2 * list->cap : 8;
+        ring *bigger = realloc(list->r, cap * sizeof *bigger);
+        if (!bigger)
+            return 0;
+        list->r = bigger;
+        list->cap = cap;
+    }
+    double *xy = malloc(2 * n * sizeof *xy);
+    if (!xy)
+        return 0;
+    memcpy(xy, p, 2 * n * sizeof *xy);
+    list->r[list->n++] = (ring){xy, n, a2 / 2, minx, miny, maxx, maxy, -1};
+    return 1;
+}
+
+/* Even-odd test of a point against one ring. */
+static int ring_inside(const ring *r, double x, double y)
+{
+    int inside = 0;
+    for (size_t i = 0; i + 1 < r->n; i++) {
+        double x0 = r->xy[2 * i], y0 = r->xy[2 * i + 1];
+        double x1 = r->xy[2 * i + 2], y1 = r->xy[2 * i + 3];
+        if ((y0 > y) != (y1 > y) && x < x0 + (y - y0) * (x1 - x0) / (y1 - y0))
+            inside = !inside;
+    }
+    return inside;
+}
+
+static GEOSGeometry *make_ring(rr_ctx *ctx, const ring *r)
+{
+    GEOSCoordSequence *cs = GEOSCoordSeq_copyFromBuffer_r(ctx->geos, r->xy, (unsigned)r->n, 0, 0);
+    return cs ? GEOSGeom_createLinearRing_r(ctx->geos, cs) : NULL;
+}
+
+/* The parts with their holes as one MultiPolygon (NULL in *out when there is none). */
+static int assemble(rr_ctx *ctx, ring_list *rings, GEOSGeometry **out)
+{
+    size_t nshell = 0;
+    long last_shell = -1;
+    for (size_t i = 0; i < rings->n; i++)
+        if (rings->r[i].area > 0)
+            nshell++, last_shell = (long)i;
+    *out = NULL;
+    if (nshell == 0)
+        return rings->n == 0; /* holes without a part: not an arrangement of this region */
+    /* each hole to the smallest part around it: a point in the middle of the hole's first edge
+     * lies on no other ring (rings meet at vertices at most) */
+    for (size_t h = 0; h < rings->n; h++) {
+        ring *hole = &rings->r[h];
+        if (hole->area > 0)
+            continue;
+        if (nshell == 1) {
+            hole->shell = last_shell;
+            continue;
+        }
+        double mx = (hole->xy[0] + hole->xy[2]) / 2, my = (hole->xy[1] + hole->xy[3]) / 2;
+        double best = INFINITY;
+        for (size_t s = 0; s < rings->n; s++) {
+            const ring *sh = &rings->r[s];
+            if (sh->area <= 0 || sh->area >= best || hole->minx < sh->minx ||
+                hole->maxx > sh->maxx || hole->miny < sh->miny || hole->maxy > sh->maxy)
+                continue;
+            if (ring_inside(sh, mx, my)) {
+                best = sh->area;
+                hole->shell = (long)s;
+            }
+        }
+        if (hole->shell < 0)
+            return 0;
+    }
+    GEOSGeometry **polys = calloc(nshell, sizeof *polys);
+    GEOSGeometry **holes = NULL;
+    size_t npoly = 0;
+    int ok = polys != NULL;
+    if (ok && rings->n > nshell)
+        ok = (holes = malloc((rings->n - nshell) * sizeof *holes)) != NULL;
+    for (size_t s = 0; ok && s < rings->n; s++) {
+        if (rings->r[s].area <= 0)
+            continue;
+        GEOSGeometry *shell = make_ring(ctx, &rings->r[s]);
+        unsigned nh = 0;
+        ok = shell != NULL;
+        for (size_t h = 0; ok && h < rings->n; h++)
+            if (rings->r[h].area < 0 && rings->r[h].shell == (long)s)
+                ok = (holes[nh++] = make_ring(ctx, &rings->r[h])) != NULL;
+        if (ok)
+            ok = (polys[npoly] = GEOSGeom_createPolygon_r(ctx->geos, shell, holes, nh)) != NULL;
+        if (ok) {
+            npoly++;
+        } else {
+            if (shell)
+                GEOSGeom_destroy_r(ctx->geos, shell);
+            for (unsigned k = 0; k < nh; k++)
+                if (holes[k])
+                    GEOSGeom_destroy_r(ctx->geos, holes[k]);
+        }
+    }
+    free(holes);
+    if (ok)
+        ok = (*out = GEOSGeom_createCollection_r(ctx->geos, GEOS_MULTIPOLYGON, polys,
+                                                 (unsigned)npoly)) != NULL;
+    if (!ok)
+        for (size_t i = 0; i < npoly; i++)
+            GEOSGeom_destroy_r(ctx->geos, polys[i]);
+    free(polys);
+    return ok ? 1 : -1;
+}
+
+int rr_trace_polygons(rr_ctx *ctx, double *edges, size_t n, GEOSGeometry **out)
+{
+    edge *e = (edge *)edges;
+    unsigned char *used = NULL;
+    double *path = NULL;
+    size_t *marks = NULL, npath = 0, nmarks = 0, cap = 0;
+    ring_list rings = {0};
+    int result = -1;
+    *out = NULL;
+    if (n == 0)
+        return 1;
+    qsort(e, n, sizeof *e, by_start);
+    if (!(used = calloc(n, 1)))
+        goto out;
+    for (size_t start = 0; start < n; start++) {
+        if (used[start])
+            continue;
+        /* path: the points walked since the ring began; marks: where it passed a vertex with
+         * more than one way on (only there can a walk come back) */
+        npath = nmarks = 0;
+        size_t cur = start;
+        for (;;) {
+            if (npath + 2 > cap) {
+                size_t bigger_cap = cap ? 2 * cap : 256;
+                double *p = realloc(path, 2 * bigger_cap * sizeof *p);
+                size_t *m = realloc(marks, bigger_cap * sizeof *m);
+                if (p)
+                    path = p;
+                if (m)
+                    marks = m;
+                if (!p || !m)
+                    goto out;
+                cap = bigger_cap;
+            }
+            if (npath == 0) {
+                path[0] = e[cur].x0;
+                path[1] = e[cur].y0;
+                marks[nmarks++] = 0;
+                npath = 1;
+            }
+            used[cur] = 1;
+            double x = e[cur].x1, y = e[cur].y1;
+            path[2 * npath] = x;
+            path[2 * npath + 1] = y;
+            npath++;
+            size_t lo = first_from(e, n, x, y), hi = lo;
+            while (hi < n && e[hi].x0 == x && e[hi].y0 == y)
+                hi++;
+            int at_start = x == path[0] && y == path[1];
+            if (hi - lo > 1 || at_start) {
+                size_t k = nmarks;
+                for (size_t m = 0; m < nmarks; m++)
+                    if (path[2 * marks[m]] == x && path[2 * marks[m] + 1] == y) {
+                        k = m;
+                        break;
+                    }
+                if (k < nmarks) { /* back at a vertex passed before: cut the loop off */
+                    if (!keep_ring(&rings, path, marks[k], npath - 1))
+                        goto out;
+                    npath = marks[k] + 1;
+                    nmarks = k + 1;
+                    if (npath == 1 && at_start)
+                        break;
+                } else {
+                    marks[nmarks++] = npath - 1;
+                }
+            }
+            size_t next = lo;
+            while (next < hi && used[next])
+                next++;
+            if (next == hi) { /* a dead end: the edges do not form rings */
+                result = 0;
+                goto out;
+            }
+            cur = next;
+        }
+    }
+    result = assemble(ctx, &rings, out);
+out:
+    for (size_t i = 0; i < rings.n; i++)
+        free(rings.r[i].xy);
+    free(rings.r);
+    free(path);
+    free(marks);
+    free(used);
+    return result;
+}

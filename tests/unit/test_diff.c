@@ -1,0 +1,205 @@
+/* test_diff.c: two versions of one area compared (diff.c) and polygons traced from directed
+ * edges (trace.c), on shapes whose areas follow from hand arithmetic. Each comparison runs on the
+ * grid (exact noding and tracing in plain C) and off it (GEOS noding and polygonizing): both must
+ * give the same answer. */
+#include "test_support.h"
+
+#include "internal.h"
+
+static GEOSGeometry *from_wkt(rr_ctx *ctx, const char *wkt)
+{
+    GEOSWKTReader *r = GEOSWKTReader_create_r(ctx->geos);
+    GEOSGeometry *g = GEOSWKTReader_read_r(ctx->geos, r, wkt);
+    GEOSWKTReader_destroy_r(ctx->geos, r);
+    assert_non_null(g);
+    return g;
+}
+
+static double area_of(rr_ctx *ctx, const GEOSGeometry *g)
+{
+    double a = 0;
+    if (g)
+        assert_int_equal(GEOSArea_r(ctx->geos, g, &a), 1);
+    return a;
+}
+
+static int parts_of(rr_ctx *ctx, const GEOSGeometry *g)
+{
+    return g ? GEOSGetNumGeometries_r(ctx->geos, g) : 0;
+}
+
+/* Compare a with b on a grid of `precision` and check each result: its area, its number of
+ * parts and that it is valid. */
+static void check_compare(rr_ctx *ctx, const char *a_wkt, const char *b_wkt, double precision,
+                          const double want_area[3], const int want_parts[3])
+{
+    GEOSGeometry *a = from_wkt(ctx, a_wkt), *b = from_wkt(ctx, b_wkt);
+    GEOSGeometry *out[3] = {NULL, NULL, NULL};
+    rr_compare_path path = RR_COMPARE_SAME;
+    assert_ok(ctx, rr_area_compare(ctx, a, b, precision, &out[0], &out[1], &out[2], &path));
+    /* on the grid, the plain C path answers; off it, GEOS (noding and polygonizing, or the
+     * plain overlays when most of the boundary changed, as in these small shapes) */
+    if (precision > 0)
+        assert_int_equal(path, RR_COMPARE_TRACED);
+    else
+        assert_int_not_equal(path, RR_COMPARE_TRACED);
+    for (int k = 0; k < 3; k++) {
+        if (fabs(area_of(ctx, out[k]) - want_area[k]) > 1e-9 ||
+            parts_of(ctx, out[k]) != want_parts[k])
+            fail_msg("precision %g, result %d (0: a - b, 1: b - a, 2: both): area %.12g in %d "
+                     "parts, expected %.12g in %d", precision, k, area_of(ctx, out[k]),
+                     parts_of(ctx, out[k]), want_area[k], want_parts[k]);
+        if (out[k]) {
+            assert_int_equal(GEOSisValid_r(ctx->geos, out[k]), 1);
+            GEOSGeom_destroy_r(ctx->geos, out[k]);
+        }
+    }
+    GEOSGeom_destroy_r(ctx->geos, a);
+    GEOSGeom_destroy_r(ctx->geos, b);
+}
+
+/* The new version reaches 2 m further east: b − a is 2 × 10 = 20 m², a loses nothing. The
+ * shared south and north edges run on: they overlap a's edges and must be cut where a's end. */
+static void test_diff_extended(void **state)
+{
+    const char *a = "POLYGON((0 0,10 0,10 10,0 10,0 0))";
+    const char *b = "POLYGON((0 0,12 0,12 10,0 10,0 0))";
+    const double area[3] = {0, 20, 100};
+    const int parts[3] = {0, 1, 1};
+    check_compare(*state, a, b, 1e-4, area, parts);
+    check_compare(*state, a, b, 0, area, parts);
+}
+
+/* The east edge redrawn from (12,0) to (8,10): it crosses x = 10 at y = 5. a − b is the
+ * triangle (10,5) (10,10) (8,10): ½ × 2 × 5 = 5 m²; b − a the triangle (10,0) (12,0) (10,5):
+ * 5 m²; both 100 − 5 = 95 m². */
+static void test_diff_crossing(void **state)
+{
+    const char *a = "POLYGON((0 0,10 0,10 10,0 10,0 0))";
+    const char *b = "POLYGON((0 0,12 0,8 10,0 10,0 0))";
+    const double area[3] = {5, 5, 95};
+    const int parts[3] = {1, 1, 1};
+    check_compare(*state, a, b, 1e-4, area, parts);
+    check_compare(*state, a, b, 0, area, parts);
+}
+
+/* The east edge redrawn as a zig-zag, (10,0) (11,2) (9,4) (11,6) (9,8) (10,10), crossing x = 10
+ * at y = 3, 5 and 7; all offset by (500000, 6700000), SWEREF 99 TM's range, where a sliver's
+ * area drowns in rounding unless the sums are taken about a nearby point. East of x = 10
+ * (b − a): (10,0) (11,2) (10,3): ½ |10·(2−3) + 11·(3−0) + 10·(0−2)| = 1.5 m², and (10,5) (11,6)
+ * (10,7): ½ × 2 × 1 = 1 m². West (a − b): (10,3) (9,4) (10,5): 1 m², and (10,7) (9,8) (10,10):
+ * ½ × 3 × 1 = 1.5 m². Both: 100 − 2.5 = 97.5 m². */
+static void test_diff_zigzag_far_from_origin(void **state)
+{
+    const char *a = "POLYGON((500000 6700000,500010 6700000,500010 6700010,500000 6700010,"
+                    "500000 6700000))";
+    const char *b = "POLYGON((500000 6700000,500010 6700000,500011 6700002,500009 6700004,"
+                    "500011 6700006,500009 6700008,500010 6700010,500000 6700010,500000 6700000))";
+    const double area[3] = {2.5, 2.5, 97.5};
+    const int parts[3] = {2, 2, 1};
+    check_compare(*state, a, b, 1e-4, area, parts);
+    check_compare(*state, a, b, 0, area, parts);
+}
+
+/* A sliver far from the origin: a's east edge bulges out by one grid step e = 2⁻¹⁴ m at mid
+ * height, 6.7 million m north. a − b is the triangle (10,0) (10 + e,1) (10,2): ½ × 2 × e = e =
+ * 6.103515625e-5 m², both 20 m². Summed from absolute coordinates (products near 3·10¹² whose
+ * rounding is 5·10⁻⁴) its sign and size would be noise. A power-of-two grid keeps every
+ * coordinate exact. */
+static void test_diff_sliver_far_from_origin(void **state)
+{
+    const char *a = "POLYGON((500000 6700000,500010 6700000,500010.00006103515625 6700001,"
+                    "500010 6700002,500000 6700002,500000 6700000))";
+    const char *b = "POLYGON((500000 6700000,500010 6700000,500010 6700002,500000 6700002,"
+                    "500000 6700000))";
+    const double area[3] = {6.103515625e-5, 0, 20};
+    const int parts[3] = {1, 0, 1};
+    check_compare(*state, a, b, 0x1p-14, area, parts);
+    check_compare(*state, a, b, 0, area, parts);
+}
+
+/* A hole appears (a lake taken out): a − b is the hole's 2 × 2 = 4 m², b gains nothing, and
+ * what both have keeps the hole. */
+static void test_diff_new_hole(void **state)
+{
+    const char *a = "POLYGON((0 0,10 0,10 10,0 10,0 0))";
+    const char *b = "POLYGON((0 0,10 0,10 10,0 10,0 0),(4 4,4 6,6 6,6 4,4 4))";
+    const double area[3] = {4, 0, 96};
+    const int parts[3] = {1, 0, 1};
+    check_compare(*state, a, b, 1e-4, area, parts);
+    check_compare(*state, a, b, 0, area, parts);
+}
+
+/* Traced from edges: two triangles meeting at one point are two parts (not one ring touching
+ * itself), each ½ × 2 × 1 = 1 m². */
+static void test_trace_bowtie(void **state)
+{
+    rr_ctx *ctx = *state;
+    double e[] = {0, 0, -1, 1, -1, 1, -1, -1, -1, -1, 0, 0, /* west, counter-clockwise */
+                  0, 0, 1, -1, 1, -1, 1, 1, 1, 1, 0, 0};    /* east */
+    GEOSGeometry *g = NULL;
+    assert_int_equal(rr_trace_polygons(ctx, e, 6, &g), 1);
+    assert_non_null(g);
+    assert_int_equal(parts_of(ctx, g), 2);
+    assert_near(area_of(ctx, g), 2, 1e-12);
+    assert_int_equal(GEOSisValid_r(ctx->geos, g), 1);
+    GEOSGeom_destroy_r(ctx->geos, g);
+}
+
+/* A 4 × 4 square with a triangular hole touching its south edge at (2,0): one part with one
+ * hole, 16 − ½ × 2 × 2 = 14 m². */
+static void test_trace_hole_touching_shell(void **state)
+{
+    rr_ctx *ctx = *state;
+    double e[] = {0, 0, 2, 0, 2, 0, 4, 0, 4, 0, 4, 4, 4, 4, 0, 4, 0, 4, 0, 0, /* shell */
+                  2, 0, 1, 2, 1, 2, 3, 2, 3, 2, 2, 0};                        /* hole, clockwise */
+    GEOSGeometry *g = NULL;
+    assert_int_equal(rr_trace_polygons(ctx, e, 8, &g), 1);
+    assert_int_equal(parts_of(ctx, g), 1);
+    assert_int_equal(GEOSGetNumInteriorRings_r(ctx->geos, GEOSGetGeometryN_r(ctx->geos, g, 0)), 1);
+    assert_near(area_of(ctx, g), 14, 1e-12);
+    assert_int_equal(GEOSisValid_r(ctx->geos, g), 1);
+    GEOSGeom_destroy_r(ctx->geos, g);
+}
+
+/* An island in a lake in a square: the lake belongs to the square (the smallest part around
+ * it), the island is a part of its own: 100 − 36 + 4 = 68 m² in two parts. */
+static void test_trace_island_in_lake(void **state)
+{
+    rr_ctx *ctx = *state;
+    double e[] = {0, 0, 10, 0, 10, 0, 10, 10, 10, 10, 0, 10, 0, 10, 0, 0, /* square */
+                  2, 2, 2, 8, 2, 8, 8, 8, 8, 8, 8, 2, 8, 2, 2, 2,         /* lake, clockwise */
+                  4, 4, 6, 4, 6, 4, 6, 6, 6, 6, 4, 6, 4, 6, 4, 4};        /* island */
+    GEOSGeometry *g = NULL;
+    assert_int_equal(rr_trace_polygons(ctx, e, 12, &g), 1);
+    assert_int_equal(parts_of(ctx, g), 2);
+    assert_near(area_of(ctx, g), 68, 1e-12);
+    assert_int_equal(GEOSisValid_r(ctx->geos, g), 1);
+    GEOSGeom_destroy_r(ctx->geos, g);
+}
+
+/* Edges that do not close (a triangle missing a side) are refused, not patched. */
+static void test_trace_open_edges_refused(void **state)
+{
+    rr_ctx *ctx = *state;
+    double e[] = {0, 0, 1, 0, 1, 0, 0, 1};
+    GEOSGeometry *g = NULL;
+    assert_int_equal(rr_trace_polygons(ctx, e, 2, &g), 0);
+    assert_null(g);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_diff_extended),
+        cmocka_unit_test(test_diff_crossing),
+        cmocka_unit_test(test_diff_zigzag_far_from_origin),
+        cmocka_unit_test(test_diff_sliver_far_from_origin),
+        cmocka_unit_test(test_diff_new_hole),
+        cmocka_unit_test(test_trace_bowtie),
+        cmocka_unit_test(test_trace_hole_touching_shell),
+        cmocka_unit_test(test_trace_island_in_lake),
+        cmocka_unit_test(test_trace_open_edges_refused),
+    };
+    return RUN_TESTS(tests);
+}
