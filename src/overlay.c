@@ -599,25 +599,44 @@ static size_t same_part(rr_ctx *ctx, const overlay_job *job, const GEOSGeometry 
         size_t j = hits->idx[h];
         if (j == skip || job->b_twin[j] == RR_NONE || !job->gain_parts[j])
             continue;
-        for (int k = 0; k < job->gain_nparts[j]; k++)
-            if (same_region(&r, &job->gain_parts[j][k]))
+        /* the parts are sorted by area: only those within rounding of r's are looked at */
+        const region *g = job->gain_parts[j];
+        double low = r.area - 1e-9 * r.area;
+        int lo = 0, hi = job->gain_nparts[j];
+        while (lo < hi) {
+            int mid = lo + (hi - lo) / 2;
+            if (g[mid].area < low)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (int k = lo; k < job->gain_nparts[j] && g[k].area <= r.area + 1e-9 * r.area; k++)
+            if (same_region(&r, &g[k]))
                 return h;
     }
     return RR_NONE;
 }
 
-/* The parts of what a new area gained, as same_part reads them; 0 when out of memory. */
+static int by_area(const void *pa, const void *pb)
+{
+    const region *a = pa, *b = pb;
+    return (a->area > b->area) - (a->area < b->area);
+}
+
+/* The parts of what a new area gained, as same_part reads them (by area, smallest first); 0 when
+ * out of memory. */
 static int gain_parts(rr_ctx *ctx, const GEOSGeometry *gain, region **out, int *nout)
 {
-    int n = GEOSGetNumGeometries_r(ctx->geos, gain);
+    int n = GEOSGetNumGeometries_r(ctx->geos, gain), kept = 0;
     region *g = malloc((size_t)(n > 0 ? n : 1) * sizeof *g);
     if (!g)
         return 0;
     for (int k = 0; k < n; k++)
-        if (!region_of(ctx, GEOSGetGeometryN_r(ctx->geos, gain, k), &g[k]))
-            g[k] = (region){NAN, NAN, NAN, NAN, NAN}; /* matches nothing */
+        kept += region_of(ctx, GEOSGetGeometryN_r(ctx->geos, gain, k), &g[kept]);
+    if (kept > 1)
+        qsort(g, (size_t)kept, sizeof *g, by_area);
     *out = g;
-    *nout = n;
+    *nout = kept;
     return 1;
 }
 

@@ -8,6 +8,7 @@
  * No GEOS noding, graph or ring validation: the edges are known to form a valid arrangement, and
  * the caller checks the result by area. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,29 +18,56 @@ typedef struct edge {
     double x0, y0, x1, y1;
 } edge;
 
-/* Edges by start point: sort order for the walk's lookups. */
-static int by_start(const void *pa, const void *pb)
+/* Edges by start point: open addressing over the start's coordinates (index + 1, 0 empty). Most
+ * points start one edge; the walk asks for all edges from a point to see if it has a choice. */
+typedef struct start_index {
+    size_t *slot;
+    size_t mask;
+} start_index;
+
+static size_t point_hash(double x, double y)
 {
-    const edge *a = pa, *b = pb;
-    if (a->x0 != b->x0)
-        return a->x0 < b->x0 ? -1 : 1;
-    if (a->y0 != b->y0)
-        return a->y0 < b->y0 ? -1 : 1;
-    return 0;
+    uint64_t u, v;
+    x = x == 0 ? 0 : x; /* -0 and 0 are the same point */
+    y = y == 0 ? 0 : y;
+    memcpy(&u, &x, sizeof u);
+    memcpy(&v, &y, sizeof v);
+    uint64_t h = (u ^ (v * 0x9e3779b97f4a7c15ULL)) * 0xff51afd7ed558ccdULL;
+    return (size_t)(h ^ (h >> 29));
 }
 
-/* The first edge starting at (x, y) or later in sort order. */
-static size_t first_from(const edge *e, size_t n, double x, double y)
+static int start_index_build(start_index *ix, const edge *e, size_t n)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (e[mid].x0 < x || (e[mid].x0 == x && e[mid].y0 < y))
-            lo = mid + 1;
-        else
-            hi = mid;
+    size_t size = 16;
+    while (size < 2 * n)
+        size *= 2;
+    if (!(ix->slot = calloc(size, sizeof *ix->slot)))
+        return 0;
+    ix->mask = size - 1;
+    for (size_t i = 0; i < n; i++) {
+        size_t h = point_hash(e[i].x0, e[i].y0) & ix->mask;
+        while (ix->slot[h])
+            h = (h + 1) & ix->mask;
+        ix->slot[h] = i + 1;
     }
-    return lo;
+    return 1;
+}
+
+/* The edges starting at (x, y): how many, and in *unused the first not yet walked (n if none). */
+static size_t edges_from(const start_index *ix, const edge *e, size_t n, const unsigned char *used,
+                         double x, double y, size_t *unused)
+{
+    size_t count = 0;
+    *unused = n;
+    for (size_t h = point_hash(x, y) & ix->mask; ix->slot[h]; h = (h + 1) & ix->mask) {
+        size_t i = ix->slot[h] - 1;
+        if (e[i].x0 != x || e[i].y0 != y)
+            continue;
+        count++;
+        if (!used[i] && *unused == n)
+            *unused = i;
+    }
+    return count;
 }
 
 typedef struct ring {
@@ -183,19 +211,19 @@ static int assemble(rr_ctx *ctx, ring_list *rings, GEOSGeometry **out)
     return ok ? 1 : -1;
 }
 
-int rr_trace_polygons(rr_ctx *ctx, double *edges, size_t n, GEOSGeometry **out)
+int rr_trace_polygons(rr_ctx *ctx, const double *edges, size_t n, GEOSGeometry **out)
 {
-    edge *e = (edge *)edges;
+    const edge *e = (const edge *)edges;
     unsigned char *used = NULL;
     double *path = NULL;
     size_t *marks = NULL, npath = 0, nmarks = 0, cap = 0;
     ring_list rings = {0};
+    start_index ix = {NULL, 0};
     int result = -1;
     *out = NULL;
     if (n == 0)
         return 1;
-    qsort(e, n, sizeof *e, by_start);
-    if (!(used = calloc(n, 1)))
+    if (!(used = calloc(n, 1)) || !start_index_build(&ix, e, n))
         goto out;
     for (size_t start = 0; start < n; start++) {
         if (used[start])
@@ -228,11 +256,9 @@ int rr_trace_polygons(rr_ctx *ctx, double *edges, size_t n, GEOSGeometry **out)
             path[2 * npath] = x;
             path[2 * npath + 1] = y;
             npath++;
-            size_t lo = first_from(e, n, x, y), hi = lo;
-            while (hi < n && e[hi].x0 == x && e[hi].y0 == y)
-                hi++;
+            size_t next = n, ways = edges_from(&ix, e, n, used, x, y, &next);
             int at_start = x == path[0] && y == path[1];
-            if (hi - lo > 1 || at_start) {
+            if (ways > 1 || at_start) {
                 size_t k = nmarks;
                 for (size_t m = 0; m < nmarks; m++)
                     if (path[2 * marks[m]] == x && path[2 * marks[m] + 1] == y) {
@@ -250,10 +276,7 @@ int rr_trace_polygons(rr_ctx *ctx, double *edges, size_t n, GEOSGeometry **out)
                     marks[nmarks++] = npath - 1;
                 }
             }
-            size_t next = lo;
-            while (next < hi && used[next])
-                next++;
-            if (next == hi) { /* a dead end: the edges do not form rings */
+            if (next == n) { /* a dead end: the edges do not form rings */
                 result = 0;
                 goto out;
             }
@@ -268,5 +291,6 @@ out:
     free(path);
     free(marks);
     free(used);
+    free(ix.slot);
     return result;
 }
