@@ -76,6 +76,15 @@ struct rr_areaset {
  * identical again, which keeps the overlay exact and fast. */
 rr_status rr_areaset_snap(rr_ctx *ctx, rr_areaset *set, double precision);
 
+/* io_pop.c: rr_popsource_read in two steps, so that reading can run beside other work: the
+ * cells and values as the source has them (*crs: its CRS as WKT, NULL when it has none; free
+ * it), then placed in the CRS of the areas `like` (the CRS assumed or transformed, with a
+ * notice). */
+rr_status rr_popsource_read_raw(rr_ctx *ctx, const rr_pop_opts *opts, rr_popsource **out,
+                                char **crs);
+rr_status rr_popsource_place(rr_ctx *ctx, const rr_pop_opts *opts, const rr_areaset *like,
+                             rr_popsource *pop, const char *crs);
+
 struct rr_popsource {
     GEOSGeometry **cells;  /* square cells or polygons, or points */
     double *value;
@@ -276,11 +285,11 @@ rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry
                           GEOSGeometry **both, rr_compare_path *path);
 
 /* trace.c */
-/* Polygons from n directed edges (x0, y0, x1, y1 each, 4n doubles; sorted in place) that meet
+/* Polygons from n directed edges (x0, y0, x1, y1 each, 4n doubles) that meet
  * only at their ends and have the region on their left: *out a MultiPolygon, or NULL when they
  * bound no area. 1 done, 0 when the edges do not form closed rings (*out NULL), -1 out of
  * memory. */
-int rr_trace_polygons(rr_ctx *ctx, double *edges, size_t n, GEOSGeometry **out);
+int rr_trace_polygons(rr_ctx *ctx, const double *edges, size_t n, GEOSGeometry **out);
 
 /* write_summary.c */
 struct json_t;

@@ -413,52 +413,101 @@ out:
     return st;
 }
 
+/* One input to read: an area set (area_opts) or a population source (pop_opts). */
 typedef struct read_job {
     rr_ctx *ctx;
-    const rr_read_opts *opts;
+    const rr_read_opts *area_opts;
+    const rr_pop_opts *pop_opts;
     rr_areaset *set;
+    rr_popsource *pop;
+    char *pop_crs;
     rr_status st;
+    pthread_t tid;
+    int started;
 } read_job;
 
 static void *read_main(void *arg)
 {
     read_job *r = arg;
-    r->st = rr_areaset_read(r->ctx, r->opts, &r->set);
+    r->st = r->area_opts ? rr_areaset_read(r->ctx, r->area_opts, &r->set)
+                         : rr_popsource_read_raw(r->ctx, r->pop_opts, &r->pop, &r->pop_crs);
     return NULL;
+}
+
+static void read_job_clear(read_job *r)
+{
+    rr_areaset_free(r->set);
+    rr_popsource_free(r->pop);
+    free(r->pop_crs);
+    r->set = NULL;
+    r->pop = NULL;
+    r->pop_crs = NULL;
+}
+
+/* Read the n inputs, the first in the calling thread, the others beside it when threads > 1
+ * (each in a worker context; its warnings then follow those of the inputs before it). On
+ * failure every job is cleared and ctx holds the first failing input's message. */
+static rr_status read_all(rr_ctx *ctx, read_job *jobs, int n, int threads)
+{
+    jobs[0].ctx = ctx;
+    for (int k = 1; k < n; k++) {
+        jobs[k].ctx = threads > 1 ? rr_ctx_worker(ctx) : NULL;
+        if (jobs[k].ctx && pthread_create(&jobs[k].tid, NULL, read_main, &jobs[k]) == 0)
+            jobs[k].started = 1;
+    }
+    read_main(&jobs[0]);
+    rr_status st = jobs[0].st;
+    for (int k = 1; k < n; k++) {
+        if (jobs[k].started) {
+            pthread_join(jobs[k].tid, NULL);
+            rr_ctx_take_warnings(ctx, jobs[k].ctx);
+        } else if (st == RR_OK) { /* one after the other */
+            rr_ctx *own = jobs[k].ctx;
+            jobs[k].ctx = ctx;
+            read_main(&jobs[k]);
+            jobs[k].ctx = own;
+        }
+        if (st == RR_OK && (st = jobs[k].st) != RR_OK && jobs[k].started)
+            memcpy(ctx->errmsg, jobs[k].ctx->errmsg, sizeof ctx->errmsg);
+        rr_ctx_free(jobs[k].ctx);
+        jobs[k].ctx = NULL;
+    }
+    if (st != RR_OK)
+        for (int k = 0; k < n; k++)
+            read_job_clear(&jobs[k]);
+    return st;
 }
 
 rr_status rr_areaset_read_pair(rr_ctx *ctx, const rr_read_opts *a, const rr_read_opts *b,
                                int threads, rr_areaset **out_a, rr_areaset **out_b)
 {
-    *out_a = *out_b = NULL;
-    rr_ctx *bctx = threads > 1 ? rr_ctx_worker(ctx) : NULL;
-    pthread_t tid;
-    read_job rb = {bctx, b, NULL, RR_OK};
-    if (!bctx || pthread_create(&tid, NULL, read_main, &rb) != 0) {
-        /* one after the other */
-        rr_ctx_free(bctx);
-        rr_status st = rr_areaset_read(ctx, a, out_a);
-        if (st == RR_OK && (st = rr_areaset_read(ctx, b, out_b)) != RR_OK) {
-            rr_areaset_free(*out_a);
-            *out_a = NULL;
-        }
-        return st;
+    read_job jobs[2] = {{.area_opts = a}, {.area_opts = b}};
+    rr_status st = read_all(ctx, jobs, 2, threads);
+    if (st == RR_OK) {
+        *out_a = jobs[0].set;
+        *out_b = jobs[1].set;
     }
-    rr_status st = rr_areaset_read(ctx, a, out_a);
-    pthread_join(tid, NULL);
-    /* the second version's warnings after the first's, as when read one after the other */
-    rr_ctx_take_warnings(ctx, bctx);
-    if (st == RR_OK && rb.st != RR_OK) {
-        memcpy(ctx->errmsg, bctx->errmsg, sizeof ctx->errmsg);
-        st = rb.st;
-    }
-    rr_ctx_free(bctx);
+    return st;
+}
+
+rr_status rr_inputs_read(rr_ctx *ctx, const rr_read_opts *old_opts, const rr_read_opts *new_opts,
+                         const rr_pop_opts *pop_opts, int threads, rr_areaset **old_set,
+                         rr_areaset **new_set, rr_popsource **pop)
+{
+    read_job jobs[3] = {{.area_opts = old_opts}, {.area_opts = new_opts}, {.pop_opts = pop_opts}};
+    int n = pop_opts && pop_opts->path ? 3 : 2;
+    rr_status st = read_all(ctx, jobs, n, threads);
+    if (st == RR_OK && (st = rr_areaset_match_crs(ctx, jobs[1].set, jobs[0].set)) == RR_OK &&
+        n == 3)
+        st = rr_popsource_place(ctx, pop_opts, jobs[0].set, jobs[2].pop, jobs[2].pop_crs);
     if (st != RR_OK) {
-        rr_areaset_free(*out_a);
-        rr_areaset_free(rb.set);
-        *out_a = NULL;
+        for (int k = 0; k < n; k++)
+            read_job_clear(&jobs[k]);
         return st;
     }
-    *out_b = rb.set;
+    free(jobs[2].pop_crs);
+    *old_set = jobs[0].set;
+    *new_set = jobs[1].set;
+    *pop = jobs[2].pop;
     return RR_OK;
 }

@@ -292,13 +292,14 @@ static rr_status read_vector(rr_ctx *ctx, GDALDatasetH ds, const rr_pop_opts *op
     return st;
 }
 
-rr_status rr_popsource_read(rr_ctx *ctx, const rr_pop_opts *opts, const rr_areaset *like,
-                            rr_popsource **out)
+rr_status rr_popsource_read_raw(rr_ctx *ctx, const rr_pop_opts *opts, rr_popsource **out,
+                                char **crs)
 {
     rr_gdal_init();
     rr_status st = RR_OK;
-    char *crs = NULL;
     GDALDatasetH ds = NULL;
+    *out = NULL;
+    *crs = NULL;
     rr_popsource *pop = calloc(1, sizeof *pop);
     if (!pop || !(pop->path = rr_strdup(opts->path)))
         goto nomem;
@@ -322,9 +323,9 @@ rr_status rr_popsource_read(rr_ctx *ctx, const rr_pop_opts *opts, const rr_areas
     }
     if (GDALDatasetGetLayerCount(ds) == 0 && GDALGetRasterCount(ds) > 0) {
         pop->kind = rr_strdup("raster cells");
-        st = read_raster(ctx, ds, opts, pop, &crs);
+        st = read_raster(ctx, ds, opts, pop, crs);
     } else {
-        st = read_vector(ctx, ds, opts, pop, &crs);
+        st = read_vector(ctx, ds, opts, pop, crs);
     }
     if (st != RR_OK)
         goto out;
@@ -333,15 +334,33 @@ rr_status rr_popsource_read(rr_ctx *ctx, const rr_pop_opts *opts, const rr_areas
                       opts->path);
         goto out;
     }
+    *out = pop;
+    pop = NULL;
+    goto out;
+nomem:
+    st = rr_error(ctx, RR_ERR_NOMEM, "out of memory reading population (%s)", opts->path);
+out:
+    if (ds)
+        GDALClose(ds);
+    if (st != RR_OK) {
+        free(*crs);
+        *crs = NULL;
+    }
+    rr_popsource_free(pop);
+    return st;
+}
+
+rr_status rr_popsource_place(rr_ctx *ctx, const rr_pop_opts *opts, const rr_areaset *like,
+                             rr_popsource *pop, const char *crs)
+{
+    rr_status st = RR_OK;
     const char *target = like ? like->crs : NULL;
     const char *source = crs;
     char *assumed = NULL;
     if (opts->assume_crs) {
         OGRSpatialReferenceH srs = rr_gdal_srs_from_user(opts->assume_crs);
-        if (!srs) {
-            st = rr_error(ctx, RR_ERR_ARG, "cannot understand the CRS '%s'", opts->assume_crs);
-            goto out;
-        }
+        if (!srs)
+            return rr_error(ctx, RR_ERR_ARG, "cannot understand the CRS '%s'", opts->assume_crs);
         assumed = rr_gdal_srs_wkt(srs);
         OSRDestroySpatialReference(srs);
         source = assumed;
@@ -357,19 +376,23 @@ rr_status rr_popsource_read(rr_ctx *ctx, const rr_pop_opts *opts, const rr_areas
                     GEOSArea_r(ctx->geos, pop->cells[i], &pop->cell_area[i]);
     }
     free(assumed);
-    if (st != RR_OK) {
+    if (st != RR_OK)
         rr_error_prefix(ctx, st, "%s", opts->path);
-        goto out;
+    return st;
+}
+
+rr_status rr_popsource_read(rr_ctx *ctx, const rr_pop_opts *opts, const rr_areaset *like,
+                            rr_popsource **out)
+{
+    char *crs = NULL;
+    rr_popsource *pop = NULL;
+    rr_status st = rr_popsource_read_raw(ctx, opts, &pop, &crs);
+    if (st == RR_OK && (st = rr_popsource_place(ctx, opts, like, pop, crs)) != RR_OK) {
+        rr_popsource_free(pop);
+        pop = NULL;
     }
-    *out = pop;
-    pop = NULL;
-    goto out;
-nomem:
-    st = rr_error(ctx, RR_ERR_NOMEM, "out of memory reading population (%s)", opts->path);
-out:
-    if (ds)
-        GDALClose(ds);
     free(crs);
-    rr_popsource_free(pop);
+    if (st == RR_OK)
+        *out = pop;
     return st;
 }

@@ -125,6 +125,16 @@ typedef struct rr_pop_opts {
 
 RR_API rr_status rr_popsource_read(rr_ctx *ctx, const rr_pop_opts *opts, const rr_areaset *like,
                                    rr_popsource **out);
+/* Everything a run reads, side by side when threads > 1 (the old version, the new one and the
+ * population source each in a context of its own; warnings in that order, as when read one after
+ * the other): the new version brought into the old one's CRS (rr_areaset_match_crs), the
+ * population source into the areas' (as rr_popsource_read). pop_opts NULL or without a path: no
+ * population (*pop NULL). On failure nothing is returned and the message is that of the first
+ * input, in that order, that failed. */
+RR_API rr_status rr_inputs_read(rr_ctx *ctx, const rr_read_opts *old_opts,
+                                const rr_read_opts *new_opts, const rr_pop_opts *pop_opts,
+                                int threads, rr_areaset **old_set, rr_areaset **new_set,
+                                rr_popsource **pop);
 /* Build from WKT cells (polygons or points) and values, for tests. */
 RR_API rr_status rr_popsource_from_wkt(rr_ctx *ctx, size_t n, const char *const *wkts,
                                        const double *values, rr_popsource **out);

@@ -284,11 +284,8 @@ int cmd_run(int argc, char **argv, int parse_only)
     rr_outset *outs = NULL;
     int rc = EXIT_OK;
 
-    if ((st = rr_areaset_read_pair(ctx, &old_opts, &new_opts, params.threads, &old_set,
-                                   &new_set)) != RR_OK ||
-        (st = rr_areaset_match_crs(ctx, new_set, old_set)) != RR_OK)
-        goto fail;
-    if (pop_opts.path && (st = rr_popsource_read(ctx, &pop_opts, old_set, &pop)) != RR_OK)
+    if ((st = rr_inputs_read(ctx, &old_opts, &new_opts, &pop_opts, params.threads, &old_set,
+                             &new_set, &pop)) != RR_OK)
         goto fail;
     info.read_s = lap(&t_stage);
     if ((st = rr_revision_overlay(ctx, old_set, new_set, &params, &rev)) != RR_OK)
