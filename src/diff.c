@@ -21,6 +21,7 @@ typedef struct seg {
     double x0, y0, x1, y1; /* oriented: the interior on the left */
     unsigned char reversed; /* the ring runs x1,y1 -> x0,y0 */
     unsigned char ring_start; /* first segment of its ring */
+    unsigned char shared; /* the other version has it too, the same way round (mark_shared) */
 } seg;
 
 typedef struct seg_set {
@@ -53,7 +54,8 @@ static uint64_t bits(double v)
 
 static uint64_t seg_hash(const seg *s)
 {
-    return mix(bits(s->x0) ^ mix(bits(s->y0) ^ mix(bits(s->x1) ^ mix(bits(s->y1)))));
+    return mix(bits(s->x0) * 0x9e3779b97f4a7c15ULL ^ bits(s->y0) * 0xc2b2ae3d27d4eb4fULL ^
+               bits(s->x1) * 0x165667b19e3779f9ULL ^ bits(s->y1) * 0x27d4eb2f165667c5ULL);
 }
 
 static int seg_equal(const seg *a, const seg *b)
@@ -134,11 +136,11 @@ static int add_ring(rr_ctx *ctx, const GEOSGeometry *ring, int hole, seg_set *se
     int reverse = hole ? ccw : !ccw;
     int ok = 1, first = 1;
     for (unsigned i = 0; ok && i + 1 < n; i++) {
-        seg s = {xy[2 * i], xy[2 * i + 1], xy[2 * i + 2], xy[2 * i + 3], 0, 0};
+        seg s = {xy[2 * i], xy[2 * i + 1], xy[2 * i + 2], xy[2 * i + 3], 0, 0, 0};
         if (s.x0 == s.x1 && s.y0 == s.y1)
             continue;
         if (reverse)
-            s = (seg){s.x1, s.y1, s.x0, s.y0, 1, 0};
+            s = (seg){s.x1, s.y1, s.x0, s.y0, 1, 0, 0};
         s.ring_start = (unsigned char)first;
         first = 0;
         ok = seg_push(set, s);
@@ -203,10 +205,10 @@ static GEOSGeometry *linework(rr_ctx *ctx, const seg_set *a, const seg_set *b, i
     if (!lines)
         return NULL;
     for (int side = 0; side < (common ? 1 : 2); side++) {
-        const seg_set *mine = side ? b : a, *other = side ? a : b;
+        const seg_set *mine = side ? b : a;
         for (size_t i = 0; i <= mine->n; i++) {
             const seg *s = i < mine->n ? &mine->s[i] : NULL;
-            int is_changed = s && seg_contains(other, s) == common;
+            int is_changed = s && s->shared == common;
             /* ring order: x0,y0 -> x1,y1 unless the segment was reversed for orientation */
             double ax = 0, ay = 0, bx = 0, by = 0;
             if (s) {
@@ -614,7 +616,7 @@ static int split_changed(const grid_seg *g, size_t n, cut_list *cuts, seg_set pa
         for (;; c++) {
             int last = c == cuts->n || cuts->c[c].seg != i;
             double x = last ? s->x1 : cuts->c[c].x, y = last ? s->y1 : cuts->c[c].y;
-            if ((x != px || y != py) && !seg_push(out, (seg){px, py, x, y, 0, 0}))
+            if ((x != px || y != py) && !seg_push(out, (seg){px, py, x, y, 0, 0, 0}))
                 return 0;
             px = x, py = y;
             if (last)
@@ -641,10 +643,10 @@ static int compare_traced(rr_ctx *ctx, seg_set *sa, seg_set *sb, double precisio
     if (!(g = malloc((sa->n + sb->n) * sizeof *g)))
         return -1;
     for (int side = 0; side < 2; side++) {
-        const seg_set *mine = side ? sb : sa, *other = side ? sa : sb;
+        const seg_set *mine = side ? sb : sa;
         for (size_t i = 0; i < mine->n; i++) {
             const seg *s = &mine->s[i];
-            if (seg_contains(other, s))
+            if (s->shared)
                 continue;
             grid_seg *t = &g[n++];
             if (!grid_step(s->x0, precision, &t->x0) || !grid_step(s->y0, precision, &t->y0) ||
@@ -670,7 +672,7 @@ static int compare_traced(rr_ctx *ctx, seg_set *sa, seg_set *sb, double precisio
     int ok = 1;
     for (size_t i = 0; ok && i < sa->n; i++) {
         const seg *s = &sa->s[i];
-        if (seg_contains(sb, s))
+        if (s->shared)
             ok = edge_push(&kind[2], s->x0, s->y0, s->x1, s->y1);
     }
     for (int side = 0; ok && side < 2; side++) {
@@ -679,7 +681,7 @@ static int compare_traced(rr_ctx *ctx, seg_set *sa, seg_set *sb, double precisio
         edge_list *own_only = &kind[side], *other_only = &kind[!side];
         for (size_t i = 0; ok && i < mine->n; i++) {
             const seg *s = &mine->s[i];
-            seg rev = {s->x1, s->y1, s->x0, s->y0, 0, 0};
+            seg rev = {s->x1, s->y1, s->x0, s->y0, 0, 0, 0};
             if (seg_contains(other, s)) {
                 if (side == 0)
                     ok = edge_push(&kind[2], s->x0, s->y0, s->x1, s->y1);
@@ -755,9 +757,9 @@ rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry
         goto out;
     }
     for (size_t i = 0; i < sa.n; i++)
-        changed += !seg_contains(&sb, &sa.s[i]);
+        changed += !(sa.s[i].shared = (unsigned char)seg_contains(&sb, &sa.s[i]));
     for (size_t i = 0; i < sb.n; i++)
-        changed += !seg_contains(&sa, &sb.s[i]);
+        changed += !(sb.s[i].shared = (unsigned char)seg_contains(&sa, &sb.s[i]));
     if (changed == 0) { /* the same boundary: nothing is lost or gained */
         if (!(*both = GEOSGeom_clone_r(ctx->geos, a)))
             st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");

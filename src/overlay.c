@@ -588,6 +588,31 @@ static int same_region(const region *a, const region *b)
            fabs(a->area - b->area) <= 1e-9 * a->area;
 }
 
+static int by_area(const void *pa, const void *pb)
+{
+    const region *a = pa, *b = pb;
+    return (a->area > b->area) - (a->area < b->area);
+}
+
+/* 1 when one of the n regions `sorted` (by area, smallest first) is r to rounding: only those
+ * within rounding of r's area are looked at. */
+static int region_among(const region *r, const region *sorted, int n)
+{
+    double low = r->area - 1e-9 * r->area;
+    int lo = 0, hi = n;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (sorted[mid].area < low)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (int k = lo; k < n && sorted[k].area <= r->area + 1e-9 * r->area; k++)
+        if (same_region(r, &sorted[k]))
+            return 1;
+    return 0;
+}
+
 /* The hit (but skip) whose gain holds a part that is the region of `part`; RR_NONE if none. */
 static size_t same_part(rr_ctx *ctx, const overlay_job *job, const GEOSGeometry *part,
                         const rr_hits *hits, size_t skip)
@@ -599,28 +624,10 @@ static size_t same_part(rr_ctx *ctx, const overlay_job *job, const GEOSGeometry 
         size_t j = hits->idx[h];
         if (j == skip || job->b_twin[j] == RR_NONE || !job->gain_parts[j])
             continue;
-        /* the parts are sorted by area: only those within rounding of r's are looked at */
-        const region *g = job->gain_parts[j];
-        double low = r.area - 1e-9 * r.area;
-        int lo = 0, hi = job->gain_nparts[j];
-        while (lo < hi) {
-            int mid = lo + (hi - lo) / 2;
-            if (g[mid].area < low)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        for (int k = lo; k < job->gain_nparts[j] && g[k].area <= r.area + 1e-9 * r.area; k++)
-            if (same_region(&r, &g[k]))
-                return h;
+        if (region_among(&r, job->gain_parts[j], job->gain_nparts[j]))
+            return h;
     }
     return RR_NONE;
-}
-
-static int by_area(const void *pa, const void *pb)
-{
-    const region *a = pa, *b = pb;
-    return (a->area > b->area) - (a->area < b->area);
 }
 
 /* The parts of what a new area gained, as same_part reads them (by area, smallest first); 0 when
@@ -883,27 +890,43 @@ static rr_status share_lost(rr_ctx *ctx, size_t i, void *user)
     return st;
 }
 
-/* Is `part` (of what new area j gained) one of the pieces other old areas gave j, whole? */
-static int received_whole(rr_ctx *ctx, const overlay_job *job, size_t j, size_t same,
-                          const GEOSGeometry *part)
+/* The regions of the polygons of the pieces other old areas (not `same`) gave new area j, by
+ * area (smallest first): *out (free it), *n of them. 0 when out of memory. */
+static int received_regions(rr_ctx *ctx, const overlay_job *job, size_t j, size_t same,
+                            region **out, int *n)
 {
-    region r, q;
-    if (!region_of(ctx, part, &r))
+    size_t cap = 0;
+    for (size_t k = job->recv_start[j]; k < job->recv_start[j + 1]; k++)
+        if (job->recv[k]->old_idx != same && job->recv[k]->shape)
+            cap += (size_t)GEOSGetNumGeometries_r(ctx->geos, job->recv[k]->shape);
+    region *r = malloc((cap ? cap : 1) * sizeof *r);
+    int kept = 0;
+    if (!r)
         return 0;
     for (size_t k = job->recv_start[j]; k < job->recv_start[j + 1]; k++) {
         const rr_piece *p = job->recv[k];
         if (p->old_idx == same || !p->shape)
             continue;
         int t = GEOSGeomTypeId_r(ctx->geos, p->shape);
-        int n = t == GEOS_POLYGON ? 1 : GEOSGetNumGeometries_r(ctx->geos, p->shape);
-        for (int m = 0; m < n; m++) {
-            const GEOSGeometry *g =
-                t == GEOS_POLYGON ? p->shape : GEOSGetGeometryN_r(ctx->geos, p->shape, m);
-            if (region_of(ctx, g, &q) && same_region(&r, &q))
-                return 1;
-        }
+        int m = t == GEOS_POLYGON ? 1 : GEOSGetNumGeometries_r(ctx->geos, p->shape);
+        for (int c = 0; c < m && (size_t)kept < cap; c++)
+            kept += region_of(ctx, t == GEOS_POLYGON ? p->shape
+                                                    : GEOSGetGeometryN_r(ctx->geos, p->shape, c),
+                              &r[kept]);
     }
-    return 0;
+    if (kept > 1)
+        qsort(r, (size_t)kept, sizeof *r, by_area);
+    *out = r;
+    *n = kept;
+    return 1;
+}
+
+/* 1 when `part` of what a new area gained is, whole, one of the regions (from
+ * received_regions): the same region cut from the other arrangement in pass 1. */
+static int received_whole(rr_ctx *ctx, const region *got, int n, const GEOSGeometry *part)
+{
+    region r;
+    return region_of(ctx, part, &r) && region_among(&r, got, n);
 }
 
 /* Pass 2, one new area: only what no old area covers. Where the code continues, that is what
@@ -934,41 +957,42 @@ static rr_status overlay_new_uncovered(rr_ctx *ctx, size_t j, void *user)
      * same region, cut in pass 1 from the other arrangement); else what the pieces near it do
      * not cover (all of it when none is near). */
     part_list open = {0};
+    region *got_regions = NULL;
+    int ngot = 0;
+    if (!received_regions(ctx, job, j, same, &got_regions, &ngot)) {
+        GEOSGeom_destroy_r(ctx->geos, gained);
+        return rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+    }
     int ncomp = GEOSGetNumGeometries_r(ctx->geos, gained);
     for (int c = 0; c < ncomp && st == RR_OK; c++) {
         const GEOSGeometry *comp = GEOSGetGeometryN_r(ctx->geos, gained, c);
         double x0, y0, x1, y1;
-        if (received_whole(ctx, job, j, same, comp) ||
+        if (received_whole(ctx, got_regions, ngot, comp) ||
             !GEOSGeom_getExtent_r(ctx->geos, comp, &x0, &y0, &x1, &y1))
             continue;
-        part_list got = {0};
-        for (size_t r = job->recv_start[j]; r < job->recv_start[j + 1] && st == RR_OK; r++) {
+        /* less each piece near it in turn (no copies of the pieces, no union: a difference
+         * clips the piece to what is left first) */
+        GEOSGeometry *left = GEOSGeom_clone_r(ctx->geos, comp);
+        for (size_t r = job->recv_start[j]; r < job->recv_start[j + 1] && left; r++) {
             const rr_piece *p = job->recv[r];
             double a0, b0, a1, b1;
             if (p->old_idx == same || !p->shape ||
                 !GEOSGeom_getExtent_r(ctx->geos, p->shape, &a0, &b0, &a1, &b1) || a0 > x1 ||
                 a1 < x0 || b0 > y1 || b1 < y0)
                 continue;
-            GEOSGeometry *g = GEOSGeom_clone_r(ctx->geos, p->shape);
-            if (!g || !part_add(ctx, &got, g))
-                st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+            GEOSGeometry *d = GEOSDifference_r(ctx->geos, left, p->shape);
+            GEOSGeom_destroy_r(ctx->geos, left);
+            left = d;
+            if (left && GEOSisEmpty_r(ctx->geos, left) == 1)
+                break;
         }
-        GEOSGeometry *left = NULL;
-        if (st == RR_OK && got.n == 0) {
-            left = GEOSGeom_clone_r(ctx->geos, comp);
-        } else if (st == RR_OK) {
-            GEOSGeometry *cover = parts_take(ctx, &got, 1);
-            left = cover ? GEOSDifference_r(ctx->geos, comp, cover) : NULL;
-            if (cover)
-                GEOSGeom_destroy_r(ctx->geos, cover);
-        }
-        parts_free(ctx, &got);
         if (st == RR_OK && !left)
             st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the uncovered part of %s: %s",
                           area->code, rr_geos_msg(ctx));
         else if (left && (left = rr_polygons_only(ctx, left)) && !part_add(ctx, &open, left))
             st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
     }
+    free(got_regions);
     GEOSGeometry *rest = st == RR_OK && open.n ? parts_take(ctx, &open, 0) : NULL;
     parts_free(ctx, &open);
     GEOSGeom_destroy_r(ctx->geos, gained);
