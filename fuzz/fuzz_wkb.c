@@ -23,7 +23,8 @@ int rr_fuzz_wkb(const uint8_t *data, size_t size)
     }
     for (int geographic = 0; geographic < 2; geographic++) {
         GEOSGeometry *g = NULL;
-        if (rr_area_geometry(ctx, og, geographic, "fuzz", &g) != RR_OK || !g)
+        int deferred = 0;
+        if (rr_area_geometry(ctx, og, geographic, "fuzz", 0, &g, &deferred) != RR_OK || !g)
             continue;
         double area = 0;
         GEOSArea_r(ctx->geos, g, &area);

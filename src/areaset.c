@@ -1,5 +1,6 @@
 /* areaset.c: one version of a partition in memory: sorting, gathering codes, accessors. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,6 +172,83 @@ out:
     return st;
 }
 
+/* Keep only the polygonal part of a geometry (make-valid may return a collection). */
+static GEOSGeometry *polygonal_part(rr_ctx *ctx, GEOSGeometry *g)
+{
+    int t = GEOSGeomTypeId_r(ctx->geos, g);
+    if (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON)
+        return g;
+    int n = GEOSGetNumGeometries_r(ctx->geos, g);
+    GEOSGeometry **parts = calloc((size_t)(n > 0 ? n : 1), sizeof *parts);
+    unsigned np = 0;
+    for (int i = 0; parts && i < n; i++) {
+        const GEOSGeometry *sub = GEOSGetGeometryN_r(ctx->geos, g, i);
+        int st = GEOSGeomTypeId_r(ctx->geos, sub);
+        if (st == GEOS_POLYGON || st == GEOS_MULTIPOLYGON)
+            parts[np++] = GEOSGeom_clone_r(ctx->geos, sub);
+    }
+    GEOSGeometry *out = parts ? GEOSGeom_createCollection_r(ctx->geos, GEOS_GEOMETRYCOLLECTION,
+                                                           parts, np) : NULL;
+    free(parts);
+    GEOSGeom_destroy_r(ctx->geos, g);
+    if (!out)
+        return NULL;
+    GEOSGeometry *u = GEOSUnaryUnion_r(ctx->geos, out);
+    GEOSGeom_destroy_r(ctx->geos, out);
+    return u;
+}
+
+GEOSGeometry *rr_geometry_repair(rr_ctx *ctx, GEOSGeometry *g, const char *where)
+{
+    char valid = GEOSisValid_r(ctx->geos, g);
+    if (valid == 1) {
+        GEOSGeometry *poly = polygonal_part(ctx, g);
+        if (!poly)
+            rr_error(ctx, RR_ERR_GEOMETRY, "%s: cannot take the polygonal part: %s", where,
+                     rr_geos_msg(ctx));
+        return poly;
+    }
+    if (valid == 2) {
+        rr_error(ctx, RR_ERR_GEOMETRY, "%s: validity check failed: %s", where, rr_geos_msg(ctx));
+        GEOSGeom_destroy_r(ctx->geos, g);
+        return NULL;
+    }
+    char *reason = GEOSisValidReason_r(ctx->geos, g);
+    GEOSMakeValidParams *p = GEOSMakeValidParams_create_r(ctx->geos);
+    GEOSMakeValidParams_setMethod_r(ctx->geos, p, GEOS_MAKE_VALID_STRUCTURE);
+    GEOSMakeValidParams_setKeepCollapsed_r(ctx->geos, p, 0);
+    GEOSGeometry *fixed = GEOSMakeValidWithParams_r(ctx->geos, g, p);
+    GEOSMakeValidParams_destroy_r(ctx->geos, p);
+    double before = 0, after = 0;
+    GEOSArea_r(ctx->geos, g, &before);
+    GEOSGeom_destroy_r(ctx->geos, g);
+    if (fixed)
+        fixed = polygonal_part(ctx, fixed);
+    if (!fixed) {
+        rr_error(ctx, RR_ERR_GEOMETRY, "%s: invalid polygon (%s) that cannot be repaired: %s",
+                 where, reason ? reason : "?", rr_geos_msg(ctx));
+        GEOSFree_r(ctx->geos, reason);
+        return NULL;
+    }
+    GEOSArea_r(ctx->geos, fixed, &after);
+    rr_warn(ctx, "%s: invalid polygon (%s), repaired (area %.1f m² as read, %.1f m² repaired)",
+            where, reason ? reason : "?", before, after);
+    GEOSFree_r(ctx->geos, reason);
+    return fixed;
+}
+
+/* Free what an area holds (code, municipality, geometry). */
+static void area_clear(rr_area *a)
+{
+    GEOSContextHandle_t h = GEOS_init_r();
+    free(a->code);
+    free(a->kommun);
+    if (a->geom)
+        GEOSGeom_destroy_r(h, a->geom);
+    GEOS_finish_r(h);
+    memset(a, 0, sizeof *a);
+}
+
 static int snap_xy(double *x, double *y, void *user)
 {
     double p = *(const double *)user;
@@ -183,13 +261,37 @@ rr_status rr_areaset_snap(rr_ctx *ctx, rr_areaset *set, double precision)
 {
     if (!(precision > 0))
         return RR_OK;
+    size_t kept = 0;
     for (size_t i = 0; i < set->n; i++) {
         rr_area *a = &set->areas[i];
         GEOSGeometry *g = GEOSGeom_transformXY_r(ctx->geos, a->geom, snap_xy, &precision);
         if (!g)
             return rr_error(ctx, RR_ERR_GEOMETRY, "cannot snap code %s to a %g grid: %s (%s)",
                             a->code, precision, rr_geos_msg(ctx), set->path);
-        if (GEOSisValid_r(ctx->geos, g) != 1) {
+        char valid = GEOSisValid_r(ctx->geos, g);
+        if (valid != 1 && a->unchecked && GEOSisValid_r(ctx->geos, a->geom) != 1) {
+            /* invalid as read, not only once snapped: repaired as the reader does, then
+             * snapped */
+            char where[512];
+            snprintf(where, sizeof where, "%s, layer %s, feature %lld, code %s", set->path,
+                     set->layer ? set->layer : "?", a->fid, a->code);
+            GEOSGeom_destroy_r(ctx->geos, g);
+            GEOSGeometry *fixed = rr_geometry_repair(ctx, a->geom, where);
+            a->geom = fixed;
+            if (!fixed)
+                return RR_ERR_GEOMETRY;
+            if (GEOSisEmpty_r(ctx->geos, fixed) == 1) {
+                rr_warn(ctx, "%s: geometry has no area after repair; feature skipped", where);
+                area_clear(a);
+                continue;
+            }
+            if (!(g = GEOSGeom_transformXY_r(ctx->geos, a->geom, snap_xy, &precision)))
+                return rr_error(ctx, RR_ERR_GEOMETRY, "cannot snap code %s to a %g grid: %s (%s)",
+                                a->code, precision, rr_geos_msg(ctx), set->path);
+            valid = GEOSisValid_r(ctx->geos, g);
+        }
+        a->unchecked = 0;
+        if (valid != 1) {
             GEOSGeometry *fixed = GEOSMakeValid_r(ctx->geos, g);
             GEOSGeom_destroy_r(ctx->geos, g);
             if (!fixed)
@@ -206,7 +308,9 @@ rr_status rr_areaset_snap(rr_ctx *ctx, rr_areaset *set, double precision)
         GEOSGeom_destroy_r(ctx->geos, a->geom);
         a->geom = g;
         GEOSArea_r(ctx->geos, g, &a->area);
+        set->areas[kept++] = *a;
     }
+    set->n = kept;
     set->precision = precision;
     return RR_OK;
 }

@@ -58,6 +58,8 @@ typedef struct rr_area {
     GEOSGeometry *geom;
     double area;
     size_t features;   /* how many features were gathered */
+    long long fid;     /* the feature it was read from (for messages) */
+    unsigned char unchecked; /* validity not checked yet: rr_areaset_snap checks it */
 } rr_area;
 
 struct rr_areaset {
@@ -75,6 +77,9 @@ struct rr_areaset {
  * slightly different doubles (524011.09049999993 and 524011.0905); on a common grid they are
  * identical again, which keeps the overlay exact and fast. */
 rr_status rr_areaset_snap(rr_ctx *ctx, rr_areaset *set, double precision);
+/* Validate one feature's geometry (takes g): its polygonal part, repaired (make-valid) with a
+ * warning naming `where` when invalid. NULL (message set) when it cannot be used. */
+GEOSGeometry *rr_geometry_repair(rr_ctx *ctx, GEOSGeometry *g, const char *where);
 
 /* io_pop.c: rr_popsource_read in two steps, so that reading can run beside other work: the
  * cells and values as the source has them (*crs: its CRS as WKT, NULL when it has none; free

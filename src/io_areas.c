@@ -72,76 +72,10 @@ static int coords_ok(rr_ctx *ctx, const GEOSGeometry *g, int geographic)
     return fabs(xmin) <= limit && fabs(xmax) <= limit && fabs(ymin) <= limit && fabs(ymax) <= limit;
 }
 
-/* Keep only the polygonal part of a geometry (make-valid may return a collection). */
-static GEOSGeometry *polygonal_part(rr_ctx *ctx, GEOSGeometry *g)
-{
-    int t = GEOSGeomTypeId_r(ctx->geos, g);
-    if (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON)
-        return g;
-    int n = GEOSGetNumGeometries_r(ctx->geos, g);
-    GEOSGeometry **parts = calloc((size_t)(n > 0 ? n : 1), sizeof *parts);
-    unsigned np = 0;
-    for (int i = 0; parts && i < n; i++) {
-        const GEOSGeometry *sub = GEOSGetGeometryN_r(ctx->geos, g, i);
-        int st = GEOSGeomTypeId_r(ctx->geos, sub);
-        if (st == GEOS_POLYGON || st == GEOS_MULTIPOLYGON)
-            parts[np++] = GEOSGeom_clone_r(ctx->geos, sub);
-    }
-    GEOSGeometry *out = parts ? GEOSGeom_createCollection_r(ctx->geos, GEOS_GEOMETRYCOLLECTION,
-                                                           parts, np) : NULL;
-    free(parts);
-    GEOSGeom_destroy_r(ctx->geos, g);
-    if (!out)
-        return NULL;
-    GEOSGeometry *u = GEOSUnaryUnion_r(ctx->geos, out);
-    GEOSGeom_destroy_r(ctx->geos, out);
-    return u;
-}
-
-/* Validate one feature's geometry; repair with a warning. Returns NULL (message set) when the
- * geometry cannot be used. */
-static GEOSGeometry *check_geometry(rr_ctx *ctx, GEOSGeometry *g, const char *where)
-{
-    char valid = GEOSisValid_r(ctx->geos, g);
-    if (valid == 1) {
-        GEOSGeometry *poly = polygonal_part(ctx, g);
-        if (!poly)
-            rr_error(ctx, RR_ERR_GEOMETRY, "%s: cannot take the polygonal part: %s", where,
-                     rr_geos_msg(ctx));
-        return poly;
-    }
-    if (valid == 2) {
-        rr_error(ctx, RR_ERR_GEOMETRY, "%s: validity check failed: %s", where, rr_geos_msg(ctx));
-        GEOSGeom_destroy_r(ctx->geos, g);
-        return NULL;
-    }
-    char *reason = GEOSisValidReason_r(ctx->geos, g);
-    GEOSMakeValidParams *p = GEOSMakeValidParams_create_r(ctx->geos);
-    GEOSMakeValidParams_setMethod_r(ctx->geos, p, GEOS_MAKE_VALID_STRUCTURE);
-    GEOSMakeValidParams_setKeepCollapsed_r(ctx->geos, p, 0);
-    GEOSGeometry *fixed = GEOSMakeValidWithParams_r(ctx->geos, g, p);
-    GEOSMakeValidParams_destroy_r(ctx->geos, p);
-    double before = 0, after = 0;
-    GEOSArea_r(ctx->geos, g, &before);
-    GEOSGeom_destroy_r(ctx->geos, g);
-    if (fixed)
-        fixed = polygonal_part(ctx, fixed);
-    if (!fixed) {
-        rr_error(ctx, RR_ERR_GEOMETRY, "%s: invalid polygon (%s) that cannot be repaired: %s",
-                 where, reason ? reason : "?", rr_geos_msg(ctx));
-        GEOSFree_r(ctx->geos, reason);
-        return NULL;
-    }
-    GEOSArea_r(ctx->geos, fixed, &after);
-    rr_warn(ctx, "%s: invalid polygon (%s), repaired (area %.1f m² as read, %.1f m² repaired)",
-            where, reason ? reason : "?", before, after);
-    GEOSFree_r(ctx->geos, reason);
-    return fixed;
-}
-
 rr_status rr_area_geometry(rr_ctx *ctx, OGRGeometryH og, int geographic, const char *where,
-                           GEOSGeometry **out)
+                           int defer, GEOSGeometry **out, int *deferred)
 {
+    *deferred = 0;
     if (!og || OGR_G_IsEmpty(og)) {
         rr_warn(ctx, "%s: %s geometry; feature skipped", where, og ? "empty" : "no (NULL)");
         *out = NULL;
@@ -165,7 +99,13 @@ rr_status rr_area_geometry(rr_ctx *ctx, OGRGeometryH og, int geographic, const c
                         "(NaN, infinity or beyond %s)", where,
                         geographic ? "±400 degrees" : "±100,000 km");
     }
-    g = check_geometry(ctx, g, where);
+    int t = GEOSGeomTypeId_r(ctx->geos, g);
+    if (defer && (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON)) {
+        *deferred = 1; /* checked once snapped (rr_areaset_snap) */
+        *out = g;
+        return RR_OK;
+    }
+    g = rr_geometry_repair(ctx, g, where);
     if (!g)
         return RR_ERR_GEOMETRY;
     if (GEOSisEmpty_r(ctx->geos, g) == 1) {
@@ -258,6 +198,12 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
         goto out;
     }
     set->geographic = OSRIsGeographic(srs);
+    /* Snapped after reading (rr_areaset_snap), when validity is checked once, on the snapped
+     * geometry: polygons are not checked as read. */
+    double precision = opts->precision > 0 ? opts->precision
+                       : opts->precision < 0  ? 0
+                       : set->geographic      ? 1e-9
+                                              : 1e-4;
 
     GIntBig nfeat = OGR_L_GetFeatureCount(lyr, 0);
     size_t cap = nfeat > 0 ? (size_t)nfeat : 64, index = 0;
@@ -311,7 +257,9 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
             continue;
         }
         GEOSGeometry *g = NULL;
-        st = rr_area_geometry(ctx, OGR_F_GetGeometryRef(feat), set->geographic, where, &g);
+        int deferred = 0;
+        st = rr_area_geometry(ctx, OGR_F_GetGeometryRef(feat), set->geographic, where,
+                              precision > 0, &g, &deferred);
         if (st != RR_OK) {
             free(code);
             break;
@@ -362,6 +310,8 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
         a->code = code;
         a->geom = g;
         a->features = 1;
+        a->fid = fidn;
+        a->unchecked = (unsigned char)deferred;
         if (kommun_i >= 0 && OGR_F_IsFieldSetAndNotNull(feat, kommun_i))
             a->kommun = rr_strdup(OGR_F_GetFieldAsString(feat, kommun_i));
         else
@@ -392,12 +342,13 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
             set->code_field = level;
         }
     }
-    double precision = opts->precision > 0 ? opts->precision
-                       : opts->precision < 0  ? 0
-                       : set->geographic      ? 1e-9
-                                              : 1e-4;
-    if ((st = rr_areaset_snap(ctx, set, precision)) != RR_OK ||
-        (st = rr_areaset_finish(ctx, set, path, opts->group_field || opts->link_path)) != RR_OK)
+    if ((st = rr_areaset_snap(ctx, set, precision)) != RR_OK)
+        goto out;
+    if (set->n == 0) { /* every feature repaired to nothing */
+        st = rr_error(ctx, RR_ERR_FORMAT, "no usable polygon features (%s, layer %s)", path, lname);
+        goto out;
+    }
+    if ((st = rr_areaset_finish(ctx, set, path, opts->group_field || opts->link_path)) != RR_OK)
         goto out;
     *out = set;
     set = NULL;

@@ -32,9 +32,10 @@ GEOSGeometry *rr_gdal_to_geos(rr_ctx *ctx, OGRGeometryH g);
 /* One feature's geometry as the area reader takes it (io_areas.c): polygonal, coordinates finite
  * and within a real extent, valid (repaired with a warning naming `where`). RR_OK with *out NULL:
  * nothing usable (empty, not a polygon, no area after repair; warned). *out is owned by the
- * caller (GEOSGeom_destroy_r). */
+ * caller (GEOSGeom_destroy_r). With `defer`, a Polygon or MultiPolygon is not checked for
+ * validity (*deferred 1): the caller snaps it and checks it then (rr_areaset_snap). */
 rr_status rr_area_geometry(rr_ctx *ctx, OGRGeometryH og, int geographic, const char *where,
-                           GEOSGeometry **out);
+                           int defer, GEOSGeometry **out, int *deferred);
 /* GEOS → OGR by WKB. NULL on failure. */
 OGRGeometryH rr_geos_to_gdal(rr_ctx *ctx, const GEOSGeometry *g);
 /* An SRS from user text (EPSG:3006, WKT, PROJ string); NULL if it cannot be parsed. */

@@ -121,6 +121,31 @@ static void test_io_repairs_bowtie_with_warning(void **state)
     unlink(path);
 }
 
+/* A polygon collapsed onto a line (its three corners on y = 0) has no area: the repair leaves
+ * nothing, the feature is skipped with a warning that names it, and the square beside it is
+ * read as it is (checked for validity once, after snapping). */
+static void test_io_skips_collapsed_polygon(void **state)
+{
+    rr_ctx *ctx = *state;
+    diag_log log = {0};
+    rr_ctx_set_diag(ctx, diag_collect, &log);
+    const char *path = write_file("collapsed.geojson",
+                                  COLL(FEATURE("{\"deso\":\"2081C1100\"}",
+                                               "[[0,0],[500,0],[1000,0],[0,0]]") ","
+                                       FEATURE("{\"deso\":\"2081C1200\"}", SQUARE2)));
+    rr_read_opts o = {.path = path};
+    rr_areaset *set = NULL;
+    assert_ok(ctx, rr_areaset_read(ctx, &o, &set));
+    assert_int_equal(rr_areaset_count(set), 1);
+    assert_string_equal(rr_areaset_code(set, 0), "2081C1200");
+    assert_near(rr_areaset_area(set, 0), 1000000, 1e-6);
+    assert_non_null(strstr(log.text, "feature 0, code 2081C1100"));
+    assert_non_null(strstr(log.text, "feature skipped"));
+    rr_areaset_free(set);
+    rr_ctx_set_diag(ctx, NULL, NULL);
+    unlink(path);
+}
+
 static void test_io_skips_empty_and_gathers_duplicates(void **state)
 {
     rr_ctx *ctx = *state;
@@ -220,6 +245,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_io_not_geodata),
         cmocka_unit_test(test_io_no_crs),
         cmocka_unit_test(test_io_repairs_bowtie_with_warning),
+        cmocka_unit_test(test_io_skips_collapsed_polygon),
         cmocka_unit_test(test_io_skips_empty_and_gathers_duplicates),
         cmocka_unit_test(test_io_reprojects_to_old_crs),
         cmocka_unit_test(test_io_nan_coordinates_refused),
