@@ -52,10 +52,19 @@ static rr_status contrib_push(rr_ctx *ctx, contrib_list *l, contrib c)
  * Sutherland–Hodgman clipping of each ring against the rectangle, then the shoelace formula.
  * For the area this is exact for any valid polygon: where clipping leaves degenerate edges along
  * the rectangle's sides they enclose nothing, and holes subtract. Linear in the ring's vertices,
- * against an overlay per cell (national runs: hundreds of thousands of boundary cells). */
+ * against an overlay per cell (national runs: hundreds of thousands of boundary cells).
+ *
+ * Most of a long ring is far from any one cell: each run of RUN vertices keeps its extent, and a
+ * run that lies wholly beyond one side of the cell is clipped as its first and last vertex only.
+ * That changes the polygon only beyond that side (the run and its chord both lie in that
+ * half-plane, and so does what they enclose), so the clipped area is the same. */
+
+#define RUN 32
 
 typedef struct ring_set {
     double **xy;   /* per ring: x0,y0,x1,y1,… closed */
+    double **ext;  /* per ring: the extent of each run of RUN vertices (x0, y0, x1, y1) */
+    double *box;   /* per ring: its extent (x0, y0, x1, y1) */
     unsigned *n;   /* points per ring */
     int *hole;
     size_t nrings, cap;
@@ -73,27 +82,57 @@ static void rings_add(rr_ctx *ctx, ring_set *rs, const GEOSGeometry *ring, int h
     if (rs->nrings == rs->cap) {
         size_t cap = rs->cap ? 2 * rs->cap : 8;
         double **xy = realloc(rs->xy, cap * sizeof *xy);
-        unsigned *nn = xy ? realloc(rs->n, cap * sizeof *nn) : NULL;
+        double **ext = xy ? realloc(rs->ext, cap * sizeof *ext) : NULL;
+        unsigned *nn = ext ? realloc(rs->n, cap * sizeof *nn) : NULL;
         int *hh = nn ? realloc(rs->hole, cap * sizeof *hh) : NULL;
+        double *box = hh ? realloc(rs->box, 4 * cap * sizeof *box) : NULL;
+        if (box)
+            rs->box = box;
         if (xy)
             rs->xy = xy;
+        if (ext)
+            rs->ext = ext;
         if (nn)
             rs->n = nn;
         if (hh)
             rs->hole = hh;
-        if (!xy || !nn || !hh) {
+        if (!xy || !ext || !nn || !hh || !box) {
             rs->failed = 1;
             return;
         }
         rs->cap = cap;
     }
     double *xy = malloc(2 * (size_t)n * sizeof *xy);
-    if (!xy || !GEOSCoordSeq_copyToBuffer_r(ctx->geos, cs, xy, 0, 0)) {
+    size_t nruns = ((size_t)n - 1 + RUN - 1) / RUN;
+    double *ext = malloc(4 * nruns * sizeof *ext);
+    if (!xy || !ext || !GEOSCoordSeq_copyToBuffer_r(ctx->geos, cs, xy, 0, 0)) {
         free(xy);
+        free(ext);
         rs->failed = 1;
         return;
     }
+    for (size_t r = 0; r < nruns; r++) { /* runs of the n - 1 points (the last closes) */
+        double *e = &ext[4 * r];
+        e[0] = e[1] = INFINITY;
+        e[2] = e[3] = -INFINITY;
+        for (size_t i = r * RUN; i < (r + 1) * RUN && i < (size_t)n - 1; i++) {
+            e[0] = fmin(e[0], xy[2 * i]);
+            e[1] = fmin(e[1], xy[2 * i + 1]);
+            e[2] = fmax(e[2], xy[2 * i]);
+            e[3] = fmax(e[3], xy[2 * i + 1]);
+        }
+    }
+    double *box = &rs->box[4 * rs->nrings];
+    box[0] = box[1] = INFINITY;
+    box[2] = box[3] = -INFINITY;
+    for (size_t r = 0; r < nruns; r++) {
+        box[0] = fmin(box[0], ext[4 * r]);
+        box[1] = fmin(box[1], ext[4 * r + 1]);
+        box[2] = fmax(box[2], ext[4 * r + 2]);
+        box[3] = fmax(box[3], ext[4 * r + 3]);
+    }
     rs->xy[rs->nrings] = xy;
+    rs->ext[rs->nrings] = ext;
     rs->n[rs->nrings] = n;
     rs->hole[rs->nrings++] = hole;
     if (2 * (size_t)n + 16 > rs->buf_cap) {
@@ -128,9 +167,13 @@ static void rings_collect(rr_ctx *ctx, ring_set *rs, const GEOSGeometry *g)
 
 static void rings_free(ring_set *rs)
 {
-    for (size_t i = 0; i < rs->nrings; i++)
+    for (size_t i = 0; i < rs->nrings; i++) {
         free(rs->xy[i]);
+        free(rs->ext[i]);
+    }
     free(rs->xy);
+    free(rs->ext);
+    free(rs->box);
     free(rs->n);
     free(rs->hole);
     free(rs->buf_a);
@@ -143,7 +186,7 @@ static size_t clip_stage(const double *in, size_t m, double *out, int edge, doub
 {
     size_t k = 0;
     for (size_t i = 0; i < m; i++) {
-        const double *p = &in[2 * i], *q = &in[2 * ((i + 1) % m)];
+        const double *p = &in[2 * i], *q = i + 1 < m ? p + 2 : in;
         double pv = edge < 2 ? p[0] : p[1], qv = edge < 2 ? q[0] : q[1];
         int pin = (edge % 2 == 0) ? pv >= v : pv <= v;
         int qin = (edge % 2 == 0) ? qv >= v : qv <= v;
@@ -166,8 +209,26 @@ static double rect_area(ring_set *rs, double x0, double y0, double x1, double y1
 {
     double total = 0;
     for (size_t r = 0; r < rs->nrings; r++) {
-        size_t m = rs->n[r] - 1; /* drop the closing point */
-        memcpy(rs->buf_a, rs->xy[r], 2 * m * sizeof(double));
+        size_t n = rs->n[r] - 1, m = 0; /* drop the closing point */
+        const double *xy = rs->xy[r], *ext = rs->ext[r];
+        if (rs->box[4 * r + 2] <= x0 || rs->box[4 * r] >= x1 || rs->box[4 * r + 3] <= y0 ||
+            rs->box[4 * r + 1] >= y1)
+            continue; /* the ring and the rectangle share no area */
+        for (size_t k = 0; k * RUN < n; k++) {
+            const double *e = &ext[4 * k];
+            size_t first = k * RUN, last = first + RUN < n ? first + RUN - 1 : n - 1;
+            if (e[2] < x0 || e[0] > x1 || e[3] < y0 || e[1] > y1) { /* beyond one side */
+                memcpy(&rs->buf_a[2 * m], &xy[2 * first], 2 * sizeof(double));
+                m++;
+                if (last > first) {
+                    memcpy(&rs->buf_a[2 * m], &xy[2 * last], 2 * sizeof(double));
+                    m++;
+                }
+            } else {
+                memcpy(&rs->buf_a[2 * m], &xy[2 * first], 2 * (last - first + 1) * sizeof(double));
+                m += last - first + 1;
+            }
+        }
         m = clip_stage(rs->buf_a, m, rs->buf_b, 0, x0);
         m = m ? clip_stage(rs->buf_b, m, rs->buf_a, 1, x1) : 0;
         m = m ? clip_stage(rs->buf_a, m, rs->buf_b, 2, y0) : 0;
@@ -195,8 +256,12 @@ static rr_status collect(rr_ctx *ctx, const rr_popsource *pop, const GEOSGeometr
     }
     rr_status st = RR_OK;
     ring_set rings = {0};
-    const GEOSPreparedGeometry *prep = hits.n ? GEOSPrepare_r(ctx->geos, geom) : NULL;
-    if (hits.n && !prep) {
+    /* rectangular cells are clipped directly (a cell the piece misses clips to nothing, one
+     * inside it to the whole cell); other cells and points are tested against the prepared
+     * piece first */
+    int clip_only = pop->rectangles && !pop->points;
+    const GEOSPreparedGeometry *prep = hits.n && !clip_only ? GEOSPrepare_r(ctx->geos, geom) : NULL;
+    if (hits.n && !clip_only && !prep) {
         free(hits.idx);
         return rr_error(ctx, RR_ERR_GEOMETRY, "cannot prepare a piece: %s", rr_geos_msg(ctx));
     }
@@ -215,11 +280,11 @@ static rr_status collect(rr_ctx *ctx, const rr_popsource *pop, const GEOSGeometr
             }
             continue;
         }
-        if (GEOSPreparedContainsProperly_r(ctx->geos, prep, cell) == 1) {
+        if (!clip_only && GEOSPreparedContainsProperly_r(ctx->geos, prep, cell) == 1) {
             k.amount = pop->cell_area[c];
             k.whole = 1;
         } else {
-            if (GEOSPreparedIntersects_r(ctx->geos, prep, cell) != 1)
+            if (!clip_only && GEOSPreparedIntersects_r(ctx->geos, prep, cell) != 1)
                 continue;
             if (pop->rectangles) {
                 /* Not GEOSClipByRect: in GEOS 3.11 it returned the whole cell for an area that

@@ -1,6 +1,7 @@
 /* test_population.c: dasymetric population of pieces on hand-computable grids and points. */
 #include "test_support.h"
 
+#include <geos_c.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -103,6 +104,151 @@ static void test_population_points_on_boundary(void **state)
     rr_areaset_free(ns);
 }
 
+static const char *write_tmp(const char *name, const char *content)
+{
+    static char path[2][512];
+    static int which;
+    which = !which;
+    snprintf(path[which], sizeof path[which], "%s/%ld-%s", REGREV_TEST_TMP, (long)getpid(), name);
+    FILE *f = fopen(path[which], "w");
+    assert_non_null(f);
+    fputs(content, f);
+    fclose(f);
+    return path[which];
+}
+
+/* Areas a (codes oc, WKT ow) in both versions, people from a 3 × 3 grid of 1 km cells given by
+ * their centres in a CSV, as SCB publishes it (cells clipped as rectangles): 1 … 9 people, 1 at
+ * the bottom left, rows of 3. */
+static rr_revision *run_on_grid(rr_ctx *ctx, rr_areaset **os, rr_areaset **ns, size_t n,
+                                const char *const *oc, const char *const *ow)
+{
+    const char *path = write_tmp("grid3.csv", "e,n,befolkning\n500,500,1\n1500,500,2\n"
+                                              "2500,500,3\n500,1500,4\n1500,1500,5\n"
+                                              "2500,1500,6\n500,2500,7\n1500,2500,8\n"
+                                              "2500,2500,9\n");
+    rr_params p;
+    rr_params_default(&p);
+    rr_popsource *pop = NULL;
+    rr_revision *rev = NULL;
+    assert_ok(ctx, rr_areaset_from_wkt(ctx, n, oc, ow, NULL, os));
+    assert_ok(ctx, rr_areaset_from_wkt(ctx, n, oc, ow, NULL, ns));
+    rr_pop_opts po = {.path = path};
+    assert_ok(ctx, rr_popsource_read(ctx, &po, *os, &pop));
+    assert_ok(ctx, rr_revision_overlay(ctx, *os, *ns, &p, &rev));
+    assert_ok(ctx, rr_revision_set_population(ctx, rev, pop));
+    assert_ok(ctx, rr_revision_analyse(ctx, rev));
+    rr_popsource_free(pop);
+    unlink(path);
+    return rev;
+}
+
+/* Append to buf the counter-clockwise ring of the square (x0,y0)-(x1,y1) with n points a side
+ * (the extra ones collinear), or clockwise when `clockwise`. */
+static void square_ring(char *buf, size_t size, double x0, double y0, double x1, double y1, int n,
+                        int clockwise)
+{
+    size_t len = strlen(buf);
+    for (int k = 0; k <= 4 * n; k++) {
+        int m = clockwise ? 4 * n - k : k, side = m / n % 4;
+        double t = (double)(m % n) / n;
+        double x = side == 0 ? x0 + t * (x1 - x0) : side == 1 ? x1
+                   : side == 2 ? x1 - t * (x1 - x0) : x0;
+        double y = side == 0 ? y0 : side == 1 ? y0 + t * (y1 - y0)
+                   : side == 2 ? y1 : y1 - t * (y1 - y0);
+        if (m == 4 * n)
+            x = x0, y = y0;
+        len += (size_t)snprintf(buf + len, size - len, "%s%.6f %.6f", k ? "," : "", x, y);
+    }
+}
+
+/* A square of 2 × 2 km with a hole, both rings with 60 vertices a side (long rings: most of a
+ * ring is far from any one cell), beside an area B that covers the rest of a 3 × 3 grid of 1 km
+ * cells holding 1 … 9 people (1 at the bottom left, rows of 3). The square (500,500)-(2500,2500)
+ * covers a quarter of each corner cell, half of each side cell and all of the middle one; the
+ * hole (1200,1200)-(1800,1800), which B fills, takes 0.36 of the middle cell: A gets
+ * ¼ (1 + 3 + 7 + 9) + ½ (2 + 4 + 6 + 8) + 5 × 0.64 = 5 + 10 + 3.2 = 18.2, B the other 26.8. */
+static void test_population_long_rings_on_grid(void **state)
+{
+    rr_ctx *ctx = *state;
+    static char a[32768], b[32768];
+    strcpy(a, "POLYGON((");
+    square_ring(a, sizeof a, 500, 500, 2500, 2500, 60, 0);
+    strcat(a, "),(");
+    square_ring(a, sizeof a, 1200, 1200, 1800, 1800, 60, 1);
+    strcat(a, "))");
+    strcpy(b, "MULTIPOLYGON(((");
+    square_ring(b, sizeof b, 0, 0, 3000, 3000, 1, 0);
+    strcat(b, "),(");
+    square_ring(b, sizeof b, 500, 500, 2500, 2500, 60, 1);
+    strcat(b, ")),((");
+    square_ring(b, sizeof b, 1200, 1200, 1800, 1800, 60, 0);
+    strcat(b, ")))");
+    const char *oc[] = {"0001A", "0001B"}, *ow[] = {a, b};
+    rr_areaset *os, *ns;
+    rr_revision *rev = run_on_grid(ctx, &os, &ns, 2, oc, ow);
+    assert_near(piece_pop(rev, "0001A", "0001A"), 18.2, 1e-9);
+    assert_near(piece_pop(rev, "0001B", "0001B"), 26.8, 1e-9);
+    rr_revision_free(rev);
+    rr_areaset_free(os);
+    rr_areaset_free(ns);
+}
+
+/* A circle of 400 vertices (radius 1300 m about (1500,1500)) beside the rest of a 3 × 3 grid of
+ * 1 km cells holding 1 … 9 people: its share of each cell is the covered area, which GEOS's
+ * own intersection gives independently of the clipping under test (a ring whose vertices are
+ * not collinear: the runs of it far from a cell really are shortened). */
+static void test_population_circle_matches_geos(void **state)
+{
+    rr_ctx *ctx = *state;
+    static char circle[32768], rest[40000];
+    size_t len = (size_t)snprintf(circle, sizeof circle, "POLYGON((");
+    char ring[32768] = "";
+    size_t rl = 0;
+    for (int k = 0; k <= 400; k++) {
+        double t = 2 * 3.14159265358979323846 * (k % 400) / 400;
+        rl += (size_t)snprintf(ring + rl, sizeof ring - rl, "%s%.4f %.4f", k ? "," : "",
+                               1500 + 1300 * cos(t), 1500 + 1300 * sin(t));
+    }
+    snprintf(circle + len, sizeof circle - len, "%s))", ring);
+    GEOSContextHandle_t h = GEOS_init_r();
+    GEOSWKTReader *r = GEOSWKTReader_create_r(h);
+    GEOSGeometry *c = GEOSWKTReader_read_r(h, r, circle);
+    GEOSGeometry *box = GEOSWKTReader_read_r(h, r, "POLYGON((0 0,3000 0,3000 3000,0 3000,0 0))");
+    GEOSGeometry *out = GEOSDifference_r(h, box, c);
+    GEOSWKTWriter *w = GEOSWKTWriter_create_r(h);
+    GEOSWKTWriter_setRoundingPrecision_r(h, w, 4);
+    char *out_wkt = GEOSWKTWriter_write_r(h, w, out);
+    snprintf(rest, sizeof rest, "%s", out_wkt);
+    const char *oc[] = {"0001A", "0001B"}, *ow[] = {circle, rest};
+    double want = 0;
+    for (int j = 0; j < 3; j++)
+        for (int i = 0; i < 3; i++) {
+            GEOSGeometry *cell = GEOSGeom_createRectangle_r(h, 1000 * i, 1000 * j, 1000 * (i + 1),
+                                                            1000 * (j + 1));
+            GEOSGeometry *in = GEOSIntersection_r(h, c, cell);
+            double a = 0;
+            GEOSArea_r(h, in, &a);
+            want += (1 + i + 3 * j) * a / 1e6;
+            GEOSGeom_destroy_r(h, in);
+            GEOSGeom_destroy_r(h, cell);
+        }
+    rr_areaset *os, *ns;
+    rr_revision *rev = run_on_grid(ctx, &os, &ns, 2, oc, ow);
+    assert_near(piece_pop(rev, "0001A", "0001A"), want, 1e-6);
+    assert_near(piece_pop(rev, "0001B", "0001B"), 45 - want, 1e-6);
+    rr_revision_free(rev);
+    rr_areaset_free(os);
+    rr_areaset_free(ns);
+    GEOSFree_r(h, out_wkt);
+    GEOSWKTWriter_destroy_r(h, w);
+    GEOSWKTReader_destroy_r(h, r);
+    GEOSGeom_destroy_r(h, out);
+    GEOSGeom_destroy_r(h, box);
+    GEOSGeom_destroy_r(h, c);
+    GEOS_finish_r(h);
+}
+
 /* An area with no people falls back to area weights. */
 static void test_population_zero_falls_back_to_area(void **state)
 {
@@ -124,18 +270,6 @@ static void test_population_zero_falls_back_to_area(void **state)
     rr_areaset_free(ns);
 }
 
-static const char *write_tmp(const char *name, const char *content)
-{
-    static char path[2][512];
-    static int which;
-    which = !which;
-    snprintf(path[which], sizeof path[which], "%s/%ld-%s", REGREV_TEST_TMP, (long)getpid(), name);
-    FILE *f = fopen(path[which], "w");
-    assert_non_null(f);
-    fputs(content, f);
-    fclose(f);
-    return path[which];
-}
 
 /* IPF on a 2×2 table: four equal pieces (seeds 1,1,1,1), margins A=30, B=70 and C=40, D=60.
  * With equal seeds the fit is the independence table: AC = 30·40/100 = 12, AD = 18, BC = 28,
@@ -213,6 +347,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_population_cell_split),
         cmocka_unit_test(test_population_cell_partly_outside),
         cmocka_unit_test(test_population_points_on_boundary),
+        cmocka_unit_test(test_population_long_rings_on_grid),
+        cmocka_unit_test(test_population_circle_matches_geos),
         cmocka_unit_test(test_population_zero_falls_back_to_area),
         cmocka_unit_test(test_population_ipf_2x2),
         cmocka_unit_test(test_population_raster_with_nodata),
