@@ -68,7 +68,13 @@ static void *worker_main(void *arg)
             pthread_mutex_unlock(&pool->lock);
             break;
         }
-        atomic_fetch_add(&pool->done, 1);
+        size_t done = (size_t)atomic_fetch_add(&pool->done, 1) + 1;
+        if ((done & 31) == 0 && pool->ctx->progress) {
+            /* progress from the workers, one at a time (the caller waits in pthread_join) */
+            pthread_mutex_lock(&pool->lock);
+            rr_progress(pool->ctx, pool->stage, done, pool->n);
+            pthread_mutex_unlock(&pool->lock);
+        }
     }
     if (pool->finish)
         pool->finish(wctx);
