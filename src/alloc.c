@@ -44,6 +44,19 @@ void *rr_realloc(void *ptr, size_t size)
     return fail_now() ? NULL : realloc(ptr, size);
 }
 
+void *rr_grow(void *array, size_t *cap, size_t need, size_t elem, size_t first)
+{
+    size_t n = *cap ? *cap : first;
+    while (n < need)
+        n *= 2;
+    if (n == *cap)
+        return array;
+    void *bigger = rr_realloc(array, n * elem);
+    if (bigger)
+        *cap = n;
+    return bigger;
+}
+
 void rr_alloc_fail_at(unsigned long k)
 {
     atomic_store(&alloc_count, 0);

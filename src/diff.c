@@ -65,14 +65,10 @@ static int seg_equal(const seg *a, const seg *b)
 
 static int seg_push(seg_set *set, seg s)
 {
-    if (set->n == set->cap) {
-        size_t cap = set->cap ? 2 * set->cap : 256;
-        seg *bigger = realloc(set->s, cap * sizeof *bigger);
-        if (!bigger)
-            return 0;
-        set->s = bigger;
-        set->cap = cap;
-    }
+    seg *room = rr_grow(set->s, &set->cap, set->n + 1, sizeof *room, 256);
+    if (!room)
+        return 0;
+    set->s = room;
     set->s[set->n++] = s;
     return 1;
 }
@@ -178,14 +174,10 @@ typedef struct chain {
 
 static int chain_add(chain *c, double x, double y)
 {
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? 2 * c->cap : 64;
-        double *bigger = realloc(c->xy, 2 * cap * sizeof *bigger);
-        if (!bigger)
-            return 0;
-        c->xy = bigger;
-        c->cap = cap;
-    }
+    double *room = rr_grow(c->xy, &c->cap, c->n + 1, 2 * sizeof *room, 64);
+    if (!room)
+        return 0;
+    c->xy = room;
     c->xy[2 * c->n] = x;
     c->xy[2 * c->n + 1] = y;
     c->n++;
@@ -460,14 +452,10 @@ static int strictly_within(const grid_seg *g, int64_t x, int64_t y)
 
 static int cut_push(cut_list *list, size_t seg_index, long double t, double x, double y)
 {
-    if (list->n == list->cap) {
-        size_t cap = list->cap ? 2 * list->cap : 64;
-        cut *bigger = realloc(list->c, cap * sizeof *bigger);
-        if (!bigger)
-            return 0;
-        list->c = bigger;
-        list->cap = cap;
-    }
+    cut *room = rr_grow(list->c, &list->cap, list->n + 1, sizeof *room, 64);
+    if (!room)
+        return 0;
+    list->c = room;
     list->c[list->n++] = (cut){seg_index, t, x, y};
     return 1;
 }
@@ -589,14 +577,10 @@ static int node_all(grid_seg *g, size_t n, cut_list *cuts, double precision)
 
 static int edge_push(edge_list *list, double x0, double y0, double x1, double y1)
 {
-    if (list->n == list->cap) {
-        size_t cap = list->cap ? 2 * list->cap : 256;
-        double *bigger = realloc(list->e, 4 * cap * sizeof *bigger);
-        if (!bigger)
-            return 0;
-        list->e = bigger;
-        list->cap = cap;
-    }
+    double *room = rr_grow(list->e, &list->cap, list->n + 1, 4 * sizeof *room, 256);
+    if (!room)
+        return 0;
+    list->e = room;
     double *e = list->e + 4 * list->n++;
     e[0] = x0, e[1] = y0, e[2] = x1, e[3] = y1;
     return 1;

@@ -17,6 +17,10 @@
 void *rr_malloc(size_t size);
 void *rr_calloc(size_t n, size_t size);
 void *rr_realloc(void *ptr, size_t size);
+/* A growable array with room for at least `need` elements of `elem` bytes (first allocation:
+ * `first`, then doubling): the array, perhaps moved, with *cap updated; NULL when out of memory
+ * (the array is then unchanged and still owned by the caller). */
+void *rr_grow(void *array, size_t *cap, size_t need, size_t elem, size_t first);
 #define malloc(size) rr_malloc(size)
 #define calloc(n, size) rr_calloc(n, size)
 #define realloc(ptr, size) rr_realloc(ptr, size)

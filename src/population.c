@@ -36,14 +36,10 @@ static void cells_release(rr_ctx *ctx)
 
 static rr_status contrib_push(rr_ctx *ctx, contrib_list *l, contrib c)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 8;
-        contrib *bigger = realloc(l->c, cap * sizeof *bigger);
-        if (!bigger)
-            return rr_error(ctx, RR_ERR_NOMEM, "out of memory estimating population");
-        l->c = bigger;
-        l->cap = cap;
-    }
+    contrib *room = rr_grow(l->c, &l->cap, l->n + 1, sizeof *room, 8);
+    if (!room)
+        return rr_error(ctx, RR_ERR_NOMEM, "out of memory estimating population");
+    l->c = room;
     l->c[l->n++] = c;
     return RR_OK;
 }

@@ -102,14 +102,10 @@ static int keep_ring(ring_list *list, const double *path, size_t from, size_t to
     }
     if (a2 == 0)
         return 1;
-    if (list->n == list->cap) {
-        size_t cap = list->cap ? 2 * list->cap : 8;
-        ring *bigger = realloc(list->r, cap * sizeof *bigger);
-        if (!bigger)
-            return 0;
-        list->r = bigger;
-        list->cap = cap;
-    }
+    ring *room = rr_grow(list->r, &list->cap, list->n + 1, sizeof *room, 8);
+    if (!room)
+        return 0;
+    list->r = room;
     double *xy = malloc(2 * n * sizeof *xy);
     if (!xy)
         return 0;
