@@ -249,6 +249,28 @@ static void test_population_circle_matches_geos(void **state)
     GEOS_finish_r(h);
 }
 
+/* A grid CSV read quickly (libcsv) agrees with one that GDAL reads: semicolons and an empty
+ * value are the plain case (9 cells, the empty one skipped: 8 with 43 people); a value that is
+ * not a number goes to GDAL's reader, whose message names it. */
+static void test_population_csv_grid_plain_and_bad(void **state)
+{
+    rr_ctx *ctx = *state;
+    rr_popsource *pop = NULL;
+    const char *path = write_tmp("semi.csv", "e;n;befolkning\n500;500;1\n1500;500;\n2500;500;3\n"
+                                             "500;1500;4\n1500;1500;5\n2500;1500;6\n"
+                                             "500;2500;7\n1500;2500;8\n2500;2500;9\n");
+    rr_pop_opts po = {.path = path};
+    assert_ok(ctx, rr_popsource_read(ctx, &po, NULL, &pop));
+    assert_near(rr_popsource_total(pop), 43, 1e-12);
+    rr_popsource_free(pop);
+    pop = NULL;
+    path = write_tmp("bad.csv", "e,n,befolkning\n500,500,1\n1500,500,many\n");
+    po.path = path;
+    assert_fails_with(ctx, rr_popsource_read(ctx, &po, NULL, &pop), RR_ERR_FORMAT,
+                      "population 'many' is not a number");
+    assert_null(pop);
+}
+
 /* An area with no people falls back to area weights. */
 static void test_population_zero_falls_back_to_area(void **state)
 {
@@ -349,6 +371,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_population_points_on_boundary),
         cmocka_unit_test(test_population_long_rings_on_grid),
         cmocka_unit_test(test_population_circle_matches_geos),
+        cmocka_unit_test(test_population_csv_grid_plain_and_bad),
         cmocka_unit_test(test_population_zero_falls_back_to_area),
         cmocka_unit_test(test_population_ipf_2x2),
         cmocka_unit_test(test_population_raster_with_nodata),
