@@ -556,6 +556,31 @@ static const GEOSGeometry *parts_near(rr_ctx *ctx, const GEOSGeometry *geom, con
     return out;
 }
 
+/* The components of target whose envelope meets near's, as parts_near gives them (target itself
+ * when that is all of them; NULL when none). Intersecting a small part with a gain of hundreds of
+ * parts costs GEOS as much as all those parts; the two or three near it are all that matter. */
+static const GEOSGeometry *target_near(rr_ctx *ctx, const GEOSGeometry *target,
+                                       const GEOSGeometry *near, GEOSGeometry **own, int *failed)
+{
+    int n = GEOSGetNumGeometries_r(ctx->geos, target);
+    double box[4];
+    *own = NULL;
+    if (n < 2 || !GEOSGeom_getExtent_r(ctx->geos, near, &box[0], &box[1], &box[2], &box[3]))
+        return target;
+    double *ext = malloc(4 * (size_t)n * sizeof *ext);
+    if (!ext) {
+        *failed = 1;
+        return NULL;
+    }
+    for (int c = 0; c < n; c++)
+        if (!GEOSGeom_getExtent_r(ctx->geos, GEOSGetGeometryN_r(ctx->geos, target, c), &ext[4 * c],
+                                  &ext[4 * c + 1], &ext[4 * c + 2], &ext[4 * c + 3]))
+            ext[4 * c] = ext[4 * c + 1] = INFINITY, ext[4 * c + 2] = ext[4 * c + 3] = -INFINITY;
+    const GEOSGeometry *out = parts_near(ctx, target, ext, n, box, own, failed);
+    free(ext);
+    return out;
+}
+
 /* Adds g (taken, may be NULL) to a share and a copy of it to `mine`; 0 when out of memory. */
 static int share_add(rr_ctx *ctx, part_list *share, part_list *mine, GEOSGeometry *g)
 {
@@ -709,9 +734,15 @@ static rr_status share_round(rr_ctx *ctx, const overlay_job *job, size_t i,
                                          : job->gained[hits->idx[h]];
         const GEOSGeometry *near = target ? parts_near(ctx, geom, cext, ncomp, box, &own, &failed)
                                           : NULL;
-        GEOSGeometry *g = near ? intersect_small(ctx, near, target, &failed) : NULL;
+        /* and of a target in many parts (a gain), only the parts near those */
+        GEOSGeometry *target_own = NULL;
+        if (near && !failed)
+            target = target_near(ctx, target, near, &target_own, &failed);
+        GEOSGeometry *g = near && target ? intersect_small(ctx, near, target, &failed) : NULL;
         if (own)
             GEOSGeom_destroy_r(ctx->geos, own);
+        if (target_own)
+            GEOSGeom_destroy_r(ctx->geos, target_own);
         if (failed) {
             st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot intersect part of %s with %s: %s",
                           job->a->areas[i].code, other->code, rr_geos_msg(ctx));
