@@ -887,9 +887,25 @@ static void path_geom(GEOSContextHandle_t h, rr_buf *b, const GEOSGeometry *g, c
 /* ---- JSON ------------------------------------------------------------------------------------ */
 
 /* Builds JSON while remembering whether any allocation failed (jansson returns NULL/-1). */
+/* Building the page data. The SVG paths (nine tenths of it) are kept aside as written and stand
+ * in the JSON as a marker with their number: jansson would copy, check and escape them byte by
+ * byte, and they hold nothing that needs escaping (commands, digits, signs, spaces). */
 typedef struct jb {
     int failed;
+    char **path; /* the paths in order of their markers */
+    size_t npath, cap;
 } jb;
+
+/* A path's marker: "\u0001\u0002P<n>" once dumped (control characters no code holds). */
+#define PATH_MARK "\x01\x02P"
+#define PATH_MARK_DUMPED "\"\\u0001\\u0002P"
+
+static void jb_free(jb *j)
+{
+    for (size_t i = 0; i < j->npath; i++)
+        free(j->path[i]);
+    free(j->path);
+}
 
 static json_t *jnum(double v)
 {
@@ -911,13 +927,25 @@ static void jset(jb *j, json_t *obj, const char *key, json_t *v)
 static json_t *jpath(jb *j, GEOSContextHandle_t h, const GEOSGeometry *g, const quant *t)
 {
     rr_buf b = {0};
+    char mark[32];
     rr_buf_add(&b, "");
     if (g)
         path_geom(h, &b, g, t);
-    json_t *s = b.failed ? NULL : json_stringn(b.s, b.len);
-    if (!s)
+    char **room = b.failed ? NULL : rr_grow(j->path, &j->cap, j->npath + 1, sizeof *room, 256);
+    if (!room) {
+        rr_buf_free(&b);
         j->failed = 1;
-    rr_buf_free(&b);
+        return NULL;
+    }
+    j->path = room;
+    snprintf(mark, sizeof mark, PATH_MARK "%zu", j->npath);
+    json_t *s = json_string(mark);
+    if (!s) {
+        rr_buf_free(&b);
+        j->failed = 1;
+        return NULL;
+    }
+    j->path[j->npath++] = b.s; /* kept: freed with j */
     return s;
 }
 
@@ -1169,17 +1197,35 @@ static json_t *params_json(const rr_params *p)
 
 /* Write the JSON text so that it cannot end the <script> element: every '<' becomes \u003c
  * (a '<' can only occur inside JSON strings, where the escape means the same). */
-static void put_json_escaped(FILE *f, const char *s)
+/* The dumped page data with the paths put back in place of their markers, '<' escaped so that
+ * no "</script>" in a name can end the script. */
+static void put_json_escaped(FILE *f, const char *s, const jb *j)
 {
+    const size_t mark_len = strlen(PATH_MARK_DUMPED);
     for (const char *p = s; *p;) {
-        const char *lt = strchr(p, '<');
-        if (!lt) {
+        const char *lt = strchr(p, '<'), *mk = strstr(p, PATH_MARK_DUMPED);
+        const char *next = lt && (!mk || lt < mk) ? lt : mk;
+        if (!next) {
             fputs(p, f);
             break;
         }
-        fwrite(p, 1, (size_t)(lt - p), f);
-        fputs("\\u003c", f);
-        p = lt + 1;
+        fwrite(p, 1, (size_t)(next - p), f);
+        if (next == lt) {
+            fputs("\\u003c", f);
+            p = lt + 1;
+            continue;
+        }
+        char *end = NULL;
+        unsigned long k = strtoul(mk + mark_len, &end, 10);
+        if (k < j->npath && *end == '"') {
+            fputc('"', f);
+            fputs(j->path[k], f);
+            fputc('"', f);
+            p = end + 1;
+        } else { /* not one of ours: as it is */
+            fwrite(mk, 1, mark_len, f);
+            p = mk + mark_len;
+        }
     }
 }
 
@@ -1314,7 +1360,7 @@ rr_status rr_write_review_html(rr_ctx *ctx, const rr_revision *rev, const char *
         goto out;
     }
     fwrite(tpl, 1, (size_t)(mark - tpl), f);
-    put_json_escaped(f, text);
+    put_json_escaped(f, text, &j);
     fputs(mark + strlen(DATA_MARKER), f);
     int bad = ferror(f);
     if (fclose(f) != 0 || bad) {
@@ -1329,6 +1375,7 @@ out:
         fclose(f);
     free(text);
     json_decref(root);
+    jb_free(&j);
     display_free(h, &dold, os->n);
     display_free(h, &dnew, ns->n);
     return st;
