@@ -1,4 +1,5 @@
 /* cli.c: messages, progress display, signal handling and exit codes of the regrev command. */
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,16 +9,21 @@
 
 #include "cli.h"
 
+/* Messages and progress may come from the library's worker threads: one at a time. */
+static pthread_mutex_t stderr_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void on_diag(rr_diag_level level, const char *message, void *user)
 {
     cli_state *st = user;
     if (st->quiet)
         return;
+    pthread_mutex_lock(&stderr_lock);
     if (st->progress_shown) {
         fputs("\r\033[K", stderr);
         st->progress_shown = 0;
     }
     fprintf(stderr, "regrev: %s%s\n", level == RR_WARNING ? "warning: " : "", message);
+    pthread_mutex_unlock(&stderr_lock);
 }
 
 static void on_progress(const char *stage, size_t done, size_t total, void *user)
@@ -25,20 +31,24 @@ static void on_progress(const char *stage, size_t done, size_t total, void *user
     cli_state *st = user;
     if (!st->progress)
         return;
+    pthread_mutex_lock(&stderr_lock);
     if (total)
         fprintf(stderr, "\rregrev: %s %zu/%zu (%d%%)\033[K", stage, done, total,
                 (int)(100.0 * (double)done / (double)total));
     else
         fprintf(stderr, "\rregrev: %s %zu\033[K", stage, done);
     st->progress_shown = 1;
+    pthread_mutex_unlock(&stderr_lock);
 }
 
 void cli_progress_done(cli_state *st)
 {
+    pthread_mutex_lock(&stderr_lock);
     if (st->progress_shown) {
         fputs("\r\033[K", stderr);
         st->progress_shown = 0;
     }
+    pthread_mutex_unlock(&stderr_lock);
 }
 
 void cli_init(cli_state *st, rr_ctx *ctx)
