@@ -47,6 +47,13 @@ static rr_revision *run(rr_ctx *ctx, rr_areaset **os, rr_areaset **ns, size_t n_
     return rev;
 }
 
+static void run_free(rr_revision *rev, rr_areaset *os, rr_areaset *ns)
+{
+    rr_revision_free(rev);
+    rr_areaset_free(os);
+    rr_areaset_free(ns);
+}
+
 /* One 1 km cell of 100 people split 1:3 between two new areas: 25 and 75. */
 static void test_population_cell_split(void **state)
 {
@@ -66,9 +73,7 @@ static void test_population_cell_split(void **state)
         if (strcmp(v.new_code, "0001A0011") == 0)
             assert_near(v.w_pop_old, 0.25, 1e-12);
     }
-    rr_revision_free(rev);
-    rr_areaset_free(os);
-    rr_areaset_free(ns);
+    run_free(rev, os, ns);
 }
 
 /* A cell half outside every area gives all its people to the covered half. */
@@ -81,9 +86,7 @@ static void test_population_cell_partly_outside(void **state)
     rr_areaset *os, *ns;
     rr_revision *rev = run(ctx, &os, &ns, 1, oc, ow, 1, oc, ow, 2, cells, values);
     assert_near(piece_pop(rev, "0001A", "0001A"), 100, 1e-9);
-    rr_revision_free(rev);
-    rr_areaset_free(os);
-    rr_areaset_free(ns);
+    run_free(rev, os, ns);
 }
 
 /* A point on the shared boundary of two pieces is split evenly; points inside count whole. */
@@ -99,9 +102,7 @@ static void test_population_points_on_boundary(void **state)
     rr_revision *rev = run(ctx, &os, &ns, 1, oc, ow, 2, nc, nw, 3, pts, values);
     assert_near(piece_pop(rev, "0001A", "0001B"), 5 + 3, 1e-9);
     assert_near(piece_pop(rev, "0001A", "0001C"), 5 + 4, 1e-9);
-    rr_revision_free(rev);
-    rr_areaset_free(os);
-    rr_areaset_free(ns);
+    run_free(rev, os, ns);
 }
 
 static const char *write_tmp(const char *name, const char *content)
@@ -189,9 +190,7 @@ static void test_population_long_rings_on_grid(void **state)
     rr_revision *rev = run_on_grid(ctx, &os, &ns, 2, oc, ow);
     assert_near(piece_pop(rev, "0001A", "0001A"), 18.2, 1e-9);
     assert_near(piece_pop(rev, "0001B", "0001B"), 26.8, 1e-9);
-    rr_revision_free(rev);
-    rr_areaset_free(os);
-    rr_areaset_free(ns);
+    run_free(rev, os, ns);
 }
 
 /* A circle of 400 vertices (radius 1300 m about (1500,1500)) beside the rest of a 3 × 3 grid of
@@ -235,9 +234,7 @@ static void test_population_circle_matches_geos(void **state)
     rr_revision *rev = run_on_grid(ctx, &os, &ns, 2, oc, ow);
     assert_near(piece_pop(rev, "0001A", "0001A"), want, 1e-6);
     assert_near(piece_pop(rev, "0001B", "0001B"), 45 - want, 1e-6);
-    rr_revision_free(rev);
-    rr_areaset_free(os);
-    rr_areaset_free(ns);
+    run_free(rev, os, ns);
     GEOSFree_r(h, out_wkt);
     GEOSWKTWriter_destroy_r(h, w);
     GEOSWKTReader_destroy_r(h, r);
@@ -285,9 +282,7 @@ static void test_population_zero_falls_back_to_area(void **state)
         rr_revision_relation(rev, k, &v);
         assert_near(v.w_pop_old, v.w_area_old, 1e-12);
     }
-    rr_revision_free(rev);
-    rr_areaset_free(os);
-    rr_areaset_free(ns);
+    run_free(rev, os, ns);
 }
 
 
@@ -324,9 +319,7 @@ static void test_population_ipf_2x2(void **state)
     assert_near(piece_pop(rev, "0001B", "0001D"), 42, 1e-6);
     rr_areatotals_free(t_old);
     rr_areatotals_free(t_new);
-    rr_revision_free(rev);
-    rr_areaset_free(os);
-    rr_areaset_free(ns);
+    run_free(rev, os, ns);
 }
 
 /* A raster (ESRI ASCII grid, 500 m cells) with a nodata cell: the 2×2 raster covers one area;
@@ -356,9 +349,7 @@ static void test_population_raster_with_nodata(void **state)
     assert_near(piece_pop(rev, "0001A", "0001B"), 15, 1e-9);
     assert_near(piece_pop(rev, "0001A", "0001C"), 45, 1e-9);
     rr_popsource_free(pop);
-    rr_revision_free(rev);
-    rr_areaset_free(os);
-    rr_areaset_free(ns);
+    run_free(rev, os, ns);
 }
 
 int main(int argc, char **argv)
