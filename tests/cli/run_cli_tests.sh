@@ -49,6 +49,9 @@ expect "unknown layer"        1 "no layer named 'nolayer'" -- "${run[@]}" --old-
 expect "unknown code field"   1 "no field 'kod'"        -- "${run[@]}" --old-code kod --out o
 expect "no CRS"               1 "--assume-crs"          -- "$regrev" run --no-pop --old nocrs.csv --new new.geojson --out o
 expect "no CRS, assumed"      0 ""                      -- "$regrev" run --no-pop --old nocrs.csv --new new.geojson --assume-crs EPSG:3006 --out o-assumed
+# progress moves during threaded stages too (workers report every 32 areas), not only at the end
+expect "progress with threads" 0 "overlaying 32/175" -- "$regrev" run --quiet --progress --threads 2 \
+  --old "$geo/dalarna/deso2018_dalarna.gpkg" --new "$geo/dalarna/deso2025_dalarna.geojson" --no-pop --out o-progress
 expect "bow-tie repaired"     0 "feature 0, code 0001A0010: invalid polygon (Self-intersection" -- "$regrev" run --no-pop --old bowtie.geojson --new new.geojson --out o-bowtie
 expect "duplicate codes gathered" 0 "code 0001A0010 appears in 2 features; gathered into one area" -- "$regrev" run --no-pop --old messy.geojson --new new.geojson --out o-messy
 expect "NULL geometry skipped" 0 "feature 3, code 0001A0030: no (NULL) geometry; feature skipped" -- "$regrev" run --no-pop --old messy.geojson --new new.geojson --out o-messy
