@@ -581,6 +581,47 @@ static const GEOSGeometry *target_near(rr_ctx *ctx, const GEOSGeometry *target,
     return out;
 }
 
+/* Each part of geom less the covers near it, in turn (no union of the covers, no overlay for a
+ * part none of them meets): a MultiPolygon of what is left, or a GEOMETRYCOLLECTION EMPTY when
+ * nothing is; NULL on failure. The parts of geom are faces of one arrangement: what is left of
+ * them shares no edge either. */
+static GEOSGeometry *less_near(rr_ctx *ctx, const GEOSGeometry *geom, const part_list *covers)
+{
+    int n = GEOSGetNumGeometries_r(ctx->geos, geom);
+    part_list left = {0};
+    int ok = 1;
+    for (int c = 0; c < n && ok; c++) {
+        const GEOSGeometry *part = GEOSGetGeometryN_r(ctx->geos, geom, c);
+        double x0, y0, x1, y1;
+        if (!GEOSGeom_getExtent_r(ctx->geos, part, &x0, &y0, &x1, &y1)) {
+            ok = 0;
+            break;
+        }
+        GEOSGeometry *rest = GEOSGeom_clone_r(ctx->geos, part);
+        ok = rest != NULL;
+        for (size_t k = 0; ok && k < covers->n; k++) {
+            double a0, b0, a1, b1;
+            if (!GEOSGeom_getExtent_r(ctx->geos, covers->g[k], &a0, &b0, &a1, &b1) ||
+                a0 > x1 || a1 < x0 || b0 > y1 || b1 < y0)
+                continue;
+            GEOSGeometry *d = GEOSDifference_r(ctx->geos, rest, covers->g[k]);
+            GEOSGeom_destroy_r(ctx->geos, rest);
+            rest = d;
+            ok = rest != NULL;
+            if (ok && GEOSisEmpty_r(ctx->geos, rest) == 1)
+                break;
+        }
+        if (ok && (rest = rr_polygons_only(ctx, rest)) != NULL)
+            ok = part_add(ctx, &left, rest);
+    }
+    GEOSGeometry *out = NULL;
+    if (ok)
+        out = left.n ? parts_take(ctx, &left, 0)
+                     : GEOSGeom_createEmptyCollection_r(ctx->geos, GEOS_GEOMETRYCOLLECTION);
+    parts_free(ctx, &left);
+    return out;
+}
+
 /* Adds g (taken, may be NULL) to a share and a copy of it to `mine`; 0 when out of memory. */
 static int share_add(rr_ctx *ctx, part_list *share, part_list *mine, GEOSGeometry *g)
 {
@@ -775,10 +816,7 @@ static rr_status share_round(rr_ctx *ctx, const overlay_job *job, size_t i,
         } else if (open && mine.n == 0) {
             *left = GEOSGeom_clone_r(ctx->geos, open);
         } else if (open) {
-            GEOSGeometry *cover = parts_take(ctx, &mine, 1);
-            *left = cover ? GEOSDifference_r(ctx->geos, open, cover) : NULL;
-            if (cover)
-                GEOSGeom_destroy_r(ctx->geos, cover);
+            *left = less_near(ctx, open, &mine);
         }
         if (own)
             GEOSGeom_destroy_r(ctx->geos, own);
