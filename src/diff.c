@@ -31,7 +31,7 @@ typedef struct seg_set {
     size_t nslots;
     /* rows: the segments that reach each of nrows horizontal bands (for point tests) */
     size_t *row_first, *row_seg, nrows;
-    double row_y0, row_h;
+    double row_y0, row_h, row_inv;
 } seg_set;
 
 static uint64_t mix(uint64_t h)
@@ -270,8 +270,8 @@ static rr_status collect(rr_ctx *ctx, GEOSGeometry **faces, unsigned n, GEOSGeom
 /* The band of y (0 .. nrows - 1). */
 static size_t row_of(const seg_set *set, double y)
 {
-    double r = floor((y - set->row_y0) / set->row_h);
-    return r <= 0 ? 0 : r >= (double)(set->nrows - 1) ? set->nrows - 1 : (size_t)r;
+    double r = (y - set->row_y0) * set->row_inv; /* truncation is floor from here on */
+    return !(r > 0) ? 0 : r >= (double)(set->nrows - 1) ? set->nrows - 1 : (size_t)r;
 }
 
 /* Index the segments by horizontal band, about four segments a band; 0 when out of memory. */
@@ -281,21 +281,25 @@ static int seg_rows(seg_set *set)
         return 1;
     double y0 = INFINITY, y1 = -INFINITY;
     for (size_t i = 0; i < set->n; i++) {
-        y0 = fmin(y0, fmin(set->s[i].y0, set->s[i].y1));
-        y1 = fmax(y1, fmax(set->s[i].y0, set->s[i].y1));
+        const seg *g = &set->s[i];
+        double lo = g->y0 < g->y1 ? g->y0 : g->y1, hi = g->y0 < g->y1 ? g->y1 : g->y0;
+        y0 = lo < y0 ? lo : y0;
+        y1 = hi > y1 ? hi : y1;
     }
     set->nrows = set->n / 4 + 1;
     set->row_y0 = y0;
     set->row_h = (y1 - y0) / (double)set->nrows;
     if (!(set->row_h > 0))
         set->row_h = 1, set->nrows = 1;
+    set->row_inv = 1 / set->row_h;
     size_t total = 0;
     if (!(set->row_first = calloc(set->nrows + 1, sizeof *set->row_first)))
         return 0;
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < set->n; i++) {
             const seg *g = &set->s[i];
-            size_t a = row_of(set, fmin(g->y0, g->y1)), b = row_of(set, fmax(g->y0, g->y1));
+            size_t a = row_of(set, g->y0 < g->y1 ? g->y0 : g->y1);
+            size_t b = row_of(set, g->y0 < g->y1 ? g->y1 : g->y0);
             for (size_t r = a; r <= b; r++) {
                 if (pass == 0)
                     set->row_first[r + 1]++;
