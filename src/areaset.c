@@ -257,60 +257,74 @@ static int snap_xy(double *x, double *y, void *user)
     return 1;
 }
 
+/* Snap one area and check it (see rr_areaset_snap); *skip when it had to be dropped (cleared).
+ * On failure the area still owns what it holds. */
+static rr_status snap_one(rr_ctx *ctx, const rr_areaset *set, rr_area *a, double precision,
+                          int *skip)
+{
+    *skip = 0;
+    GEOSGeometry *g = GEOSGeom_transformXY_r(ctx->geos, a->geom, snap_xy, &precision);
+    if (!g)
+        return rr_error(ctx, RR_ERR_GEOMETRY, "cannot snap code %s to a %g grid: %s (%s)",
+                        a->code, precision, rr_geos_msg(ctx), set->path);
+    char valid = GEOSisValid_r(ctx->geos, g);
+    if (valid != 1 && a->unchecked && GEOSisValid_r(ctx->geos, a->geom) != 1) {
+        /* invalid as read, not only once snapped: repaired as the reader does, then snapped */
+        char where[512];
+        snprintf(where, sizeof where, "%s, layer %s, feature %lld, code %s", set->path,
+                 set->layer ? set->layer : "?", a->fid, a->code);
+        GEOSGeom_destroy_r(ctx->geos, g);
+        GEOSGeometry *fixed = rr_geometry_repair(ctx, a->geom, where);
+        a->geom = fixed;
+        if (!fixed)
+            return RR_ERR_GEOMETRY;
+        if (GEOSisEmpty_r(ctx->geos, fixed) == 1) {
+            rr_warn(ctx, "%s: geometry has no area after repair; feature skipped", where);
+            area_clear(a);
+            *skip = 1;
+            return RR_OK;
+        }
+        if (!(g = GEOSGeom_transformXY_r(ctx->geos, a->geom, snap_xy, &precision)))
+            return rr_error(ctx, RR_ERR_GEOMETRY, "cannot snap code %s to a %g grid: %s (%s)",
+                            a->code, precision, rr_geos_msg(ctx), set->path);
+        valid = GEOSisValid_r(ctx->geos, g);
+    }
+    a->unchecked = 0;
+    if (valid != 1) {
+        GEOSGeometry *fixed = GEOSMakeValid_r(ctx->geos, g);
+        GEOSGeom_destroy_r(ctx->geos, g);
+        if (!fixed)
+            return rr_error(ctx, RR_ERR_GEOMETRY, "code %s is invalid on a %g grid and cannot "
+                            "be repaired: %s (%s)", a->code, precision, rr_geos_msg(ctx),
+                            set->path);
+        rr_warn(ctx, "%s, code %s: invalid once snapped to a %g grid (vertices closer than "
+                "that); repaired", set->path, a->code, precision);
+        g = rr_polygons_only(ctx, fixed); /* make-valid may add lines and points */
+        if (!g)
+            return rr_error(ctx, RR_ERR_GEOMETRY, "code %s has no area left on a %g grid (%s)",
+                            a->code, precision, set->path);
+    }
+    GEOSGeom_destroy_r(ctx->geos, a->geom);
+    a->geom = g;
+    GEOSArea_r(ctx->geos, g, &a->area);
+    return RR_OK;
+}
+
 rr_status rr_areaset_snap(rr_ctx *ctx, rr_areaset *set, double precision)
 {
     if (!(precision > 0))
         return RR_OK;
     size_t kept = 0;
+    rr_status st = RR_OK;
     for (size_t i = 0; i < set->n; i++) {
-        rr_area *a = &set->areas[i];
-        GEOSGeometry *g = GEOSGeom_transformXY_r(ctx->geos, a->geom, snap_xy, &precision);
-        if (!g)
-            return rr_error(ctx, RR_ERR_GEOMETRY, "cannot snap code %s to a %g grid: %s (%s)",
-                            a->code, precision, rr_geos_msg(ctx), set->path);
-        char valid = GEOSisValid_r(ctx->geos, g);
-        if (valid != 1 && a->unchecked && GEOSisValid_r(ctx->geos, a->geom) != 1) {
-            /* invalid as read, not only once snapped: repaired as the reader does, then
-             * snapped */
-            char where[512];
-            snprintf(where, sizeof where, "%s, layer %s, feature %lld, code %s", set->path,
-                     set->layer ? set->layer : "?", a->fid, a->code);
-            GEOSGeom_destroy_r(ctx->geos, g);
-            GEOSGeometry *fixed = rr_geometry_repair(ctx, a->geom, where);
-            a->geom = fixed;
-            if (!fixed)
-                return RR_ERR_GEOMETRY;
-            if (GEOSisEmpty_r(ctx->geos, fixed) == 1) {
-                rr_warn(ctx, "%s: geometry has no area after repair; feature skipped", where);
-                area_clear(a);
-                continue;
-            }
-            if (!(g = GEOSGeom_transformXY_r(ctx->geos, a->geom, snap_xy, &precision)))
-                return rr_error(ctx, RR_ERR_GEOMETRY, "cannot snap code %s to a %g grid: %s (%s)",
-                                a->code, precision, rr_geos_msg(ctx), set->path);
-            valid = GEOSisValid_r(ctx->geos, g);
-        }
-        a->unchecked = 0;
-        if (valid != 1) {
-            GEOSGeometry *fixed = GEOSMakeValid_r(ctx->geos, g);
-            GEOSGeom_destroy_r(ctx->geos, g);
-            if (!fixed)
-                return rr_error(ctx, RR_ERR_GEOMETRY, "code %s is invalid on a %g grid and cannot "
-                                "be repaired: %s (%s)", a->code, precision, rr_geos_msg(ctx),
-                                set->path);
-            rr_warn(ctx, "%s, code %s: invalid once snapped to a %g grid (vertices closer than "
-                    "that); repaired", set->path, a->code, precision);
-            g = rr_polygons_only(ctx, fixed); /* make-valid may add lines and points */
-            if (!g)
-                return rr_error(ctx, RR_ERR_GEOMETRY, "code %s has no area left on a %g grid (%s)",
-                                a->code, precision, set->path);
-        }
-        GEOSGeom_destroy_r(ctx->geos, a->geom);
-        a->geom = g;
-        GEOSArea_r(ctx->geos, g, &a->area);
-        set->areas[kept++] = *a;
+        int skip = 0;
+        if (st == RR_OK)
+            st = snap_one(ctx, set, &set->areas[i], precision, &skip);
+        if (!skip) /* after a failure the rest are kept as they are, for the caller to free */
+            set->areas[kept++] = set->areas[i];
     }
     set->n = kept;
-    set->precision = precision;
-    return RR_OK;
+    if (st == RR_OK)
+        set->precision = precision;
+    return st;
 }
