@@ -89,9 +89,10 @@ rr_status rr_area_geometry(rr_ctx *ctx, OGRGeometryH og, int geographic, const c
         *out = NULL;
         return RR_OK;
     }
-    GEOSGeometry *g = rr_gdal_to_geos(ctx, og);
-    if (!g)
-        return rr_error_prefix(ctx, RR_ERR_GEOMETRY, "%s", where);
+    GEOSGeometry *g = NULL;
+    rr_status st = rr_gdal_geometry(ctx, og, &g);
+    if (st != RR_OK)
+        return rr_error_prefix(ctx, st, "%s", where);
     if (!coords_ok(ctx, g, geographic)) {
         GEOSGeom_destroy_r(ctx->geos, g);
         return rr_error(ctx, RR_ERR_GEOMETRY,

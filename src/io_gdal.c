@@ -119,15 +119,16 @@ OGRLayerH rr_gdal_pick_layer(rr_ctx *ctx, GDALDatasetH ds, const char *path, con
     return NULL;
 }
 
-GEOSGeometry *rr_gdal_to_geos(rr_ctx *ctx, OGRGeometryH g)
+rr_status rr_gdal_geometry(rr_ctx *ctx, OGRGeometryH g, GEOSGeometry **geom)
 {
     OGRGeometryH lin = NULL;
+    rr_status st = RR_OK;
+    GEOSGeometry *out = NULL;
+    unsigned char *wkb = NULL;
     if (OGR_G_HasCurveGeometry(g, 1)) {
         lin = OGR_G_GetLinearGeometry(g, 0, NULL);
-        if (!lin) {
-            rr_error(ctx, RR_ERR_GEOMETRY, "cannot linearise curve geometry");
-            return NULL;
-        }
+        if (!lin)
+            return rr_error(ctx, RR_ERR_GEOMETRY, "cannot linearise curve geometry");
         g = lin;
     }
     if (OGR_G_Is3D(g) || OGR_G_IsMeasured(g)) {
@@ -139,14 +140,13 @@ GEOSGeometry *rr_gdal_to_geos(rr_ctx *ctx, OGRGeometryH g)
         OGR_G_SetMeasured(g, 0);
     }
     size_t size = (size_t)OGR_G_WkbSizeEx(g);
-    unsigned char *wkb = malloc(size ? size : 1);
-    GEOSGeometry *out = NULL;
-    if (!wkb) {
-        rr_error(ctx, RR_ERR_NOMEM, "out of memory converting a geometry of %zu bytes", size);
+    if (!(wkb = malloc(size ? size : 1))) {
+        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory converting a geometry of %zu bytes",
+                      size);
         goto out;
     }
     if (OGR_G_ExportToIsoWkb(g, wkbNDR, wkb) != OGRERR_NONE) {
-        rr_error(ctx, RR_ERR_GEOMETRY, "cannot export geometry to WKB");
+        st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot export geometry to WKB");
         goto out;
     }
     GEOSWKBReader *rd = GEOSWKBReader_create_r(ctx->geos);
@@ -155,12 +155,21 @@ GEOSGeometry *rr_gdal_to_geos(rr_ctx *ctx, OGRGeometryH g)
         GEOSWKBReader_destroy_r(ctx->geos, rd);
     }
     if (!out)
-        rr_error(ctx, RR_ERR_GEOMETRY, "GEOS cannot read the geometry: %s", rr_geos_msg(ctx));
+        st = rr_error(ctx, RR_ERR_GEOMETRY, "GEOS cannot read the geometry: %s",
+                      rr_geos_msg(ctx));
 out:
     free(wkb);
     if (lin)
         OGR_G_DestroyGeometry(lin);
-    return out;
+    if (st == RR_OK)
+        *geom = out;
+    return st;
+}
+
+GEOSGeometry *rr_gdal_to_geos(rr_ctx *ctx, OGRGeometryH g)
+{
+    GEOSGeometry *out = NULL;
+    return rr_gdal_geometry(ctx, g, &out) == RR_OK ? out : NULL;
 }
 
 /* Little-endian 2D WKB of polygons, written straight from the coordinate arrays (GEOS's WKB

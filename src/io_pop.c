@@ -338,10 +338,11 @@ static rr_status read_vector(rr_ctx *ctx, GDALDatasetH ds, const rr_pop_opts *op
             OGR_F_Destroy(f);
             break;
         }
-        GEOSGeometry *gg = rr_gdal_to_geos(ctx, g);
+        GEOSGeometry *gg = NULL;
+        st = rr_gdal_geometry(ctx, g, &gg);
         OGR_F_Destroy(f);
-        if (!gg) {
-            st = rr_error_prefix(ctx, RR_ERR_GEOMETRY, "%s, feature %zu", opts->path, index);
+        if (st != RR_OK) {
+            st = rr_error_prefix(ctx, st, "%s, feature %zu", opts->path, index);
             break;
         }
         int t = GEOSGeomTypeId_r(ctx->geos, gg);
