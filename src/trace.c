@@ -1,9 +1,10 @@
 /* trace.c: polygons from directed edges that have the region on their left, in plain C.
  *
- * The edges come noded (they meet only at their ends) from diff.c. Walking from edge to edge
- * closes rings; where the walk comes back to a vertex it passed before (the region touches
- * itself there: two parts meeting at a point, a hole touching the shell), the loop since then is
- * cut off as a ring of its own, so every ring is simple. A counter-clockwise ring bounds a part
+ * The edges come noded (they meet only at their ends) from diff.c. Walking from edge to edge,
+ * turning furthest left where there is a choice (so that the walk follows one face), closes
+ * rings; where the walk comes back to a vertex it passed before (the region touches itself
+ * there: two parts meeting at a point, a hole touching the shell), the loop since then is cut
+ * off as a ring of its own, so every ring is simple. A counter-clockwise ring bounds a part
  * (the region is inside it), a clockwise one a hole, which goes to the smallest part around it.
  * No GEOS noding, graph or ring validation: the edges are known to form a valid arrangement, and
  * the caller checks the result by area. */
@@ -53,19 +54,30 @@ static int start_index_build(start_index *ix, const edge *e, size_t n)
     return 1;
 }
 
-/* The edges starting at (x, y): how many, and in *unused the first not yet walked (n if none). */
+/* The edges starting at (x, y): how many, and in *unused the one to walk on (n if none): the
+ * only one not yet walked, or where there are several, the one that turns furthest left from
+ * the direction (dx, dy) the walk came in. That keeps the walk on the boundary of one face: a
+ * region touching itself at two points (a square less a diamond whose tips touch its sides)
+ * comes out as its two parts, not as one part with a hole touching it twice. */
 static size_t edges_from(const start_index *ix, const edge *e, size_t n, const unsigned char *used,
-                         double x, double y, size_t *unused)
+                         double x, double y, double dx, double dy, size_t *unused)
 {
     size_t count = 0;
+    double best = -INFINITY;
     *unused = n;
     for (size_t h = point_hash(x, y) & ix->mask; ix->slot[h]; h = (h + 1) & ix->mask) {
         size_t i = ix->slot[h] - 1;
         if (e[i].x0 != x || e[i].y0 != y)
             continue;
         count++;
-        if (!used[i] && *unused == n)
+        if (used[i])
+            continue;
+        double ox = e[i].x1 - x, oy = e[i].y1 - y;
+        double turn = atan2(dx * oy - dy * ox, dx * ox + dy * oy); /* left of (dx, dy): > 0 */
+        if (*unused == n || turn > best) {
+            best = turn;
             *unused = i;
+        }
     }
     return count;
 }
@@ -252,7 +264,8 @@ int rr_trace_polygons(rr_ctx *ctx, const double *edges, size_t n, GEOSGeometry *
             path[2 * npath] = x;
             path[2 * npath + 1] = y;
             npath++;
-            size_t next = n, ways = edges_from(&ix, e, n, used, x, y, &next);
+            size_t next = n, ways = edges_from(&ix, e, n, used, x, y, x - e[cur].x0,
+                                               y - e[cur].y0, &next);
             int at_start = x == path[0] && y == path[1];
             if (ways > 1 || at_start) {
                 size_t k = nmarks;

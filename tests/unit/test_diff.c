@@ -118,6 +118,19 @@ static void test_diff_sliver_far_from_origin(void **state)
     check_compare(*state, a, b, 0, area, parts);
 }
 
+/* A diamond whose side tips touch the square's sides splits the square in two: a − b is two
+ * parts of (16 − 4) / 2 = 6 m² each (the diamond is ½ × 4 × 2 = 4 m²), not one part with a
+ * hole touching it twice (invalid: its interior would be disconnected). */
+static void test_diff_touching_twice_splits(void **state)
+{
+    const char *a = "POLYGON((0 0,4 0,4 4,0 4,0 0))";
+    const char *b = "POLYGON((0 2,2 1,4 2,2 3,0 2))";
+    const double area[3] = {12, 0, 4};
+    const int parts[3] = {2, 0, 1};
+    check_compare(*state, a, b, 1e-4, area, parts);
+    check_compare(*state, a, b, 0, area, parts);
+}
+
 /* A hole appears (a lake taken out): a − b is the hole's 2 × 2 = 4 m², b gains nothing, and
  * what both have keeps the hole. */
 static void test_diff_new_hole(void **state)
@@ -195,6 +208,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_diff_crossing),
         cmocka_unit_test(test_diff_zigzag_far_from_origin),
         cmocka_unit_test(test_diff_sliver_far_from_origin),
+        cmocka_unit_test(test_diff_touching_twice_splits),
         cmocka_unit_test(test_diff_new_hole),
         cmocka_unit_test(test_trace_bowtie),
         cmocka_unit_test(test_trace_hole_touching_shell),
