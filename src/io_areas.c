@@ -366,6 +366,12 @@ out:
 }
 
 /* One input to read: an area set (area_opts) or a population source (pop_opts). */
+/* Messages of an input read beside others, held back until its turn (read_all). */
+typedef struct held_msg {
+    rr_diag_level level;
+    char *text;
+} held_msg;
+
 typedef struct read_job {
     rr_ctx *ctx;
     const rr_read_opts *area_opts;
@@ -376,7 +382,33 @@ typedef struct read_job {
     rr_status st;
     pthread_t tid;
     int started;
+    held_msg *held;
+    size_t nheld, capheld;
 } read_job;
+
+static void hold_msg(rr_diag_level level, const char *message, void *user)
+{
+    read_job *r = user;
+    held_msg *room = rr_grow(r->held, &r->capheld, r->nheld + 1, sizeof *room, 16);
+    char *text = room ? rr_strdup(message) : NULL;
+    if (room)
+        r->held = room;
+    if (text) /* out of memory: the message is lost, the warning still counted */
+        r->held[r->nheld++] = (held_msg){level, text};
+}
+
+/* Pass the held messages on to ctx's callback, in the order they came, and drop them. */
+static void release_msgs(rr_ctx *ctx, read_job *r)
+{
+    for (size_t i = 0; i < r->nheld; i++) {
+        if (ctx->diag)
+            ctx->diag(r->held[i].level, r->held[i].text, ctx->diag_user);
+        free(r->held[i].text);
+    }
+    free(r->held);
+    r->held = NULL;
+    r->nheld = r->capheld = 0;
+}
 
 static void *read_main(void *arg)
 {
@@ -397,13 +429,16 @@ static void read_job_clear(read_job *r)
 }
 
 /* Read the n inputs, the first in the calling thread, the others beside it when threads > 1
- * (each in a worker context; its warnings then follow those of the inputs before it). On
- * failure every job is cleared and ctx holds the first failing input's message. */
+ * (each in a worker context whose messages are held and passed on after those of the inputs
+ * before it, as when read one after the other). On failure every job is cleared and ctx holds
+ * the first failing input's message. */
 static rr_status read_all(rr_ctx *ctx, read_job *jobs, int n, int threads)
 {
     jobs[0].ctx = ctx;
     for (int k = 1; k < n; k++) {
         jobs[k].ctx = threads > 1 ? rr_ctx_worker(ctx) : NULL;
+        if (jobs[k].ctx)
+            rr_ctx_set_diag(jobs[k].ctx, hold_msg, &jobs[k]);
         if (jobs[k].ctx && pthread_create(&jobs[k].tid, NULL, read_main, &jobs[k]) == 0)
             jobs[k].started = 1;
     }
@@ -412,6 +447,7 @@ static rr_status read_all(rr_ctx *ctx, read_job *jobs, int n, int threads)
     for (int k = 1; k < n; k++) {
         if (jobs[k].started) {
             pthread_join(jobs[k].tid, NULL);
+            release_msgs(ctx, &jobs[k]);
             rr_ctx_take_warnings(ctx, jobs[k].ctx);
         } else if (st == RR_OK) { /* one after the other */
             rr_ctx *own = jobs[k].ctx;
@@ -421,6 +457,7 @@ static rr_status read_all(rr_ctx *ctx, read_job *jobs, int n, int threads)
         }
         if (st == RR_OK && (st = jobs[k].st) != RR_OK && jobs[k].started)
             memcpy(ctx->errmsg, jobs[k].ctx->errmsg, sizeof ctx->errmsg);
+        release_msgs(ctx, &jobs[k]); /* none left unless a thread could not start */
         rr_ctx_free(jobs[k].ctx);
         jobs[k].ctx = NULL;
     }

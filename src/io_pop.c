@@ -484,10 +484,12 @@ rr_status rr_popsource_place(rr_ctx *ctx, const rr_pop_opts *opts, const rr_area
                   opts->path, like->crs_name);
     } else if (source && target && rr_crs_same(ctx, source, target) == 0) {
         st = rr_geoms_transform(ctx, pop->cells, pop->n, source, target, NULL);
-        if (st == RR_OK) /* cell areas change with the projection */
+        if (st == RR_OK) { /* cell areas change with the projection, and cells' shapes */
             for (size_t i = 0; i < pop->n; i++)
                 if (!pop->points)
                     GEOSArea_r(ctx->geos, pop->cells[i], &pop->cell_area[i]);
+            pop->rectangles = 0; /* no longer axis-aligned: intersected, not clipped */
+        }
     }
     free(assumed);
     if (st != RR_OK)

@@ -33,6 +33,7 @@ typedef struct worker_pool {
     void *user;
     const char *stage;
     pthread_mutex_t lock;
+    size_t reported; /* the last count shown as progress (under lock) */
     rr_status status;
     char errmsg[RR_ERRMSG_MAX];
 } worker_pool;
@@ -70,9 +71,13 @@ static void *worker_main(void *arg)
         }
         size_t done = (size_t)atomic_fetch_add(&pool->done, 1) + 1;
         if ((done & 31) == 0 && pool->ctx->progress) {
-            /* progress from the workers, one at a time (the caller waits in pthread_join) */
+            /* progress from the workers, one at a time (the caller waits in pthread_join), and
+             * never backwards (a worker may get here after another reported more) */
             pthread_mutex_lock(&pool->lock);
-            rr_progress(pool->ctx, pool->stage, done, pool->n);
+            if (done > pool->reported) {
+                pool->reported = done;
+                rr_progress(pool->ctx, pool->stage, done, pool->n);
+            }
             pthread_mutex_unlock(&pool->lock);
         }
     }

@@ -1202,8 +1202,13 @@ static json_t *params_json(const rr_params *p)
 static void put_json_escaped(FILE *f, const char *s, const jb *j)
 {
     const size_t mark_len = strlen(PATH_MARK_DUMPED);
+    const char *lt = strchr(s, '<'), *mk = strstr(s, PATH_MARK_DUMPED);
     for (const char *p = s; *p;) {
-        const char *lt = strchr(p, '<'), *mk = strstr(p, PATH_MARK_DUMPED);
+        /* each looked for again only once passed: the text is long, markers are many */
+        if (lt && lt < p)
+            lt = strchr(p, '<');
+        if (mk && mk < p)
+            mk = strstr(p, PATH_MARK_DUMPED);
         const char *next = lt && (!mk || lt < mk) ? lt : mk;
         if (!next) {
             fputs(p, f);

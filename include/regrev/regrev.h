@@ -96,8 +96,9 @@ typedef struct rr_read_opts {
  * (_DeSO2025, _RegSO2025) stripped, invalid geometry repaired and empty geometry skipped with a
  * warning. On success *out owns the set (free with rr_areaset_free). */
 RR_API rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **out);
-/* Two versions read side by side when threads > 1 (each in a context of its own; warnings kept
- * in the order a, b). On failure both are NULL and the message is a's when a failed. */
+/* Two versions read side by side when threads > 1 (each in a context of its own; messages in
+ * the order a, b). On failure *out_a and *out_b are left as they were and the message is a's
+ * when a failed. */
 RR_API rr_status rr_areaset_read_pair(rr_ctx *ctx, const rr_read_opts *a, const rr_read_opts *b,
                                       int threads, rr_areaset **out_a, rr_areaset **out_b);
 RR_API void rr_areaset_free(rr_areaset *set);

@@ -49,6 +49,14 @@ expect "unknown layer"        1 "no layer named 'nolayer'" -- "${run[@]}" --old-
 expect "unknown code field"   1 "no field 'kod'"        -- "${run[@]}" --old-code kod --out o
 expect "no CRS"               1 "--assume-crs"          -- "$regrev" run --no-pop --old nocrs.csv --new new.geojson --out o
 expect "no CRS, assumed"      0 ""                      -- "$regrev" run --no-pop --old nocrs.csv --new new.geojson --assume-crs EPSG:3006 --out o-assumed
+# the two versions are read side by side, but their messages come in order: all of the old
+# version's before any of the new one's
+cp messy.geojson messy_new.geojson
+"$regrev" run --no-pop --threads 2 --old messy.geojson --new messy_new.geojson --out o-order \
+  >stdout.txt 2>stderr.txt
+last_old=$(grep -n 'messy.geojson' stderr.txt | tail -1 | cut -d: -f1)
+first_new=$(grep -n 'messy_new.geojson' stderr.txt | head -1 | cut -d: -f1)
+check "messages in reading order" test -n "$last_old" -a -n "$first_new" -a "${last_old:-0}" -lt "${first_new:-0}"
 # progress moves during threaded stages too (workers report every 32 areas), not only at the end
 expect "progress with threads" 0 "overlaying 32/175" -- "$regrev" run --quiet --progress --threads 2 \
   --old "$geo/dalarna/deso2018_dalarna.gpkg" --new "$geo/dalarna/deso2025_dalarna.geojson" --no-pop --out o-progress
