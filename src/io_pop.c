@@ -11,20 +11,43 @@ static const char *const pop_candidates[] = {
     "befolkning_2025", "befolkning", "beftotalt", "bef_totalt", "pop", "population", "totalt",
     "total", "value", "antal", NULL};
 
+/* Coordinate columns of points in a table: SCB's grid has e and n; the usual x/y names work too
+ * (GDAL's CSV driver is given the same lists). */
+#define X_NAMES "e,x,easting,x_coord,lon,longitude"
+#define Y_NAMES "n,y,northing,y_coord,lat,latitude"
+
+/* The population field among n names (name(src, i) is the i-th): a usual name first
+ * (pop_candidates, in that order), else the first that starts with befolkning, bef or pop; -1 if
+ * none. */
+static int pop_field_of(const char *(*name)(const void *, size_t), const void *src, size_t n)
+{
+    for (const char *const *c = pop_candidates; *c; c++)
+        for (size_t i = 0; i < n; i++)
+            if (strcasecmp(name(src, i), *c) == 0)
+                return (int)i;
+    for (size_t i = 0; i < n; i++) {
+        const char *f = name(src, i);
+        if (strncasecmp(f, "befolkning", 10) == 0 || strncasecmp(f, "bef", 3) == 0 ||
+            strncasecmp(f, "pop", 3) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+static const char *ogr_field_name(const void *defn, size_t i)
+{
+    return OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn((OGRFeatureDefnH)defn, (int)i));
+}
+
+static const char *csv_header_name(const void *csv, size_t i)
+{
+    return ((const rr_csv *)csv)->rec[0].field[i];
+}
+
 static int detect_pop_field(OGRFeatureDefnH defn)
 {
     int n = OGR_FD_GetFieldCount(defn);
-    for (const char *const *c = pop_candidates; *c; c++)
-        for (int i = 0; i < n; i++)
-            if (strcasecmp(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)), *c) == 0)
-                return i;
-    for (int i = 0; i < n; i++) {
-        const char *name = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i));
-        if (strncasecmp(name, "befolkning", 10) == 0 || strncasecmp(name, "bef", 3) == 0 ||
-            strncasecmp(name, "pop", 3) == 0)
-            return i;
-    }
-    return -1;
+    return pop_field_of(ogr_field_name, defn, (size_t)(n > 0 ? n : 0));
 }
 
 void rr_popsource_free(rr_popsource *pop)
@@ -199,13 +222,21 @@ static rr_status centres_to_cells(rr_ctx *ctx, const rr_pop_opts *opts, rr_popso
     return RR_OK;
 }
 
-/* The first header field named one of `names` (case-insensitive), or RR_NONE. */
-static size_t csv_pick(const rr_csv *csv, const char *const *names)
+/* The first header field named one of the comma-separated `names` (case-insensitive, in the
+ * list's order), or RR_NONE. */
+static size_t csv_pick(const rr_csv *csv, const char *names)
 {
-    for (const char *const *n = names; *n; n++) {
-        size_t c = rr_csv_column(csv, *n);
-        if (c != RR_NONE)
-            return c;
+    char name[32];
+    for (const char *p = names; *p;) {
+        size_t len = strcspn(p, ",");
+        if (len < sizeof name) {
+            memcpy(name, p, len);
+            name[len] = 0;
+            size_t c = rr_csv_column(csv, name);
+            if (c != RR_NONE)
+                return c;
+        }
+        p += len + (p[len] == ',');
     }
     return RR_NONE;
 }
@@ -218,8 +249,6 @@ static size_t csv_pick(const rr_csv *csv, const char *const *names)
 static int read_csv_points(rr_ctx *ctx, const rr_pop_opts *opts, rr_popsource *pop,
                            rr_status *st)
 {
-    static const char *const x_names[] = {"e", "x", "easting", "x_coord", "lon", "longitude", NULL};
-    static const char *const y_names[] = {"n", "y", "northing", "y_coord", "lat", "latitude", NULL};
     size_t len = strlen(opts->path);
     if (opts->layer || len < 4 || strcasecmp(opts->path + len - 4, ".csv") != 0)
         return 0;
@@ -229,17 +258,12 @@ static int read_csv_points(rr_ctx *ctx, const rr_pop_opts *opts, rr_popsource *p
     int taken = 0;
     if (rr_csv_read(ctx, opts->path, &csv) != RR_OK)
         return 0; /* GDAL reads it and says what is wrong */
-    size_t xi = csv_pick(&csv, x_names), yi = csv_pick(&csv, y_names), vi = RR_NONE;
+    size_t xi = csv_pick(&csv, X_NAMES), yi = csv_pick(&csv, Y_NAMES), vi = RR_NONE;
     if (opts->field) {
         vi = rr_csv_column(&csv, opts->field);
     } else {
-        vi = csv_pick(&csv, pop_candidates);
-        for (size_t c = 0; vi == RR_NONE && c < csv.rec[0].nfields; c++) {
-            const char *name = csv.rec[0].field[c];
-            if (strncasecmp(name, "befolkning", 10) == 0 || strncasecmp(name, "bef", 3) == 0 ||
-                strncasecmp(name, "pop", 3) == 0)
-                vi = c;
-        }
+        int fi = pop_field_of(csv_header_name, &csv, csv.rec[0].nfields);
+        vi = fi < 0 ? RR_NONE : (size_t)fi;
     }
     size_t rows = csv.nrec > 1 ? csv.nrec - 1 : 1;
     if (xi == RR_NONE || yi == RR_NONE || vi == RR_NONE || xi == vi || yi == vi ||
@@ -417,9 +441,7 @@ rr_status rr_popsource_read_raw(rr_ctx *ctx, const rr_pop_opts *opts, rr_popsour
         pop = NULL;
         goto out;
     }
-    /* CSV: the coordinate columns of SCB's grid are e/n; the usual x/y names also work. */
-    const char *csv_opts[] = {"X_POSSIBLE_NAMES=e,x,easting,x_coord,lon,longitude",
-                              "Y_POSSIBLE_NAMES=n,y,northing,y_coord,lat,latitude",
+    const char *csv_opts[] = {"X_POSSIBLE_NAMES=" X_NAMES, "Y_POSSIBLE_NAMES=" Y_NAMES,
                               "KEEP_GEOM_COLUMNS=YES", "AUTODETECT_TYPE=YES", NULL};
     rr_gdal_err err;
     rr_gdal_push(&err);
