@@ -525,6 +525,18 @@ static GEOSGeometry *intersect_small(rr_ctx *ctx, const GEOSGeometry *small,
     return rr_polygons_only(ctx, g);
 }
 
+/* The envelopes of geom's n components (x0, y0, x1, y1 each; an empty one meets nothing), as
+ * parts_near reads them: a malloc'd array, NULL when out of memory. */
+static double *comp_extents(rr_ctx *ctx, const GEOSGeometry *geom, int n)
+{
+    double *ext = malloc(4 * (size_t)(n > 0 ? n : 1) * sizeof *ext);
+    for (int c = 0; ext && c < n; c++)
+        if (!GEOSGeom_getExtent_r(ctx->geos, GEOSGetGeometryN_r(ctx->geos, geom, c), &ext[4 * c],
+                                  &ext[4 * c + 1], &ext[4 * c + 2], &ext[4 * c + 3]))
+            ext[4 * c] = ext[4 * c + 1] = INFINITY, ext[4 * c + 2] = ext[4 * c + 3] = -INFINITY;
+    return ext;
+}
+
 /* The components of geom (envelopes cext) whose envelope meets box (x0, y0, x1, y1) as one
  * geometry: geom itself when that is all of them, else a new MultiPolygon of copies, also left in
  * *own for the caller to free. NULL when none. */
@@ -572,50 +584,51 @@ static const GEOSGeometry *target_near(rr_ctx *ctx, const GEOSGeometry *target,
     *own = NULL;
     if (n < 2 || !GEOSGeom_getExtent_r(ctx->geos, near, &box[0], &box[1], &box[2], &box[3]))
         return target;
-    double *ext = malloc(4 * (size_t)n * sizeof *ext);
+    double *ext = comp_extents(ctx, target, n);
     if (!ext) {
         *failed = 1;
         return NULL;
     }
-    for (int c = 0; c < n; c++)
-        if (!GEOSGeom_getExtent_r(ctx->geos, GEOSGetGeometryN_r(ctx->geos, target, c), &ext[4 * c],
-                                  &ext[4 * c + 1], &ext[4 * c + 2], &ext[4 * c + 3]))
-            ext[4 * c] = ext[4 * c + 1] = INFINITY, ext[4 * c + 2] = ext[4 * c + 3] = -INFINITY;
     const GEOSGeometry *out = parts_near(ctx, target, ext, n, box, own, failed);
     free(ext);
     return out;
 }
 
-/* Each part of geom less the covers near it, in turn (no union of the covers, no overlay for a
- * part none of them meets): a MultiPolygon of what is left, or a GEOMETRYCOLLECTION EMPTY when
- * nothing is; NULL on failure. The parts of geom are faces of one arrangement: what is left of
- * them shares no edge either. */
+/* part less each of the n covers whose envelope meets its own, in turn (no union of the covers;
+ * a difference clips the cover to what is left first): a new geometry, NULL on a GEOS failure. */
+static GEOSGeometry *less_in_turn(rr_ctx *ctx, const GEOSGeometry *part,
+                                  const GEOSGeometry *const *covers, size_t n)
+{
+    double x0, y0, x1, y1;
+    if (!GEOSGeom_getExtent_r(ctx->geos, part, &x0, &y0, &x1, &y1))
+        return NULL;
+    GEOSGeometry *rest = GEOSGeom_clone_r(ctx->geos, part);
+    for (size_t k = 0; rest && k < n; k++) {
+        double a0, b0, a1, b1;
+        if (!GEOSGeom_getExtent_r(ctx->geos, covers[k], &a0, &b0, &a1, &b1) || a0 > x1 ||
+            a1 < x0 || b0 > y1 || b1 < y0)
+            continue;
+        GEOSGeometry *d = GEOSDifference_r(ctx->geos, rest, covers[k]);
+        GEOSGeom_destroy_r(ctx->geos, rest);
+        rest = d;
+        if (rest && GEOSisEmpty_r(ctx->geos, rest) == 1)
+            break;
+    }
+    return rest;
+}
+
+/* Each part of geom less the covers near it (less_in_turn): a MultiPolygon of what is left, or
+ * a GEOMETRYCOLLECTION EMPTY when nothing is; NULL on failure. The parts of geom are faces of one
+ * arrangement: what is left of them shares no edge either. */
 static GEOSGeometry *less_near(rr_ctx *ctx, const GEOSGeometry *geom, const part_list *covers)
 {
     int n = GEOSGetNumGeometries_r(ctx->geos, geom);
     part_list left = {0};
     int ok = 1;
     for (int c = 0; c < n && ok; c++) {
-        const GEOSGeometry *part = GEOSGetGeometryN_r(ctx->geos, geom, c);
-        double x0, y0, x1, y1;
-        if (!GEOSGeom_getExtent_r(ctx->geos, part, &x0, &y0, &x1, &y1)) {
-            ok = 0;
-            break;
-        }
-        GEOSGeometry *rest = GEOSGeom_clone_r(ctx->geos, part);
+        GEOSGeometry *rest = less_in_turn(ctx, GEOSGetGeometryN_r(ctx->geos, geom, c),
+                                          (const GEOSGeometry *const *)covers->g, covers->n);
         ok = rest != NULL;
-        for (size_t k = 0; ok && k < covers->n; k++) {
-            double a0, b0, a1, b1;
-            if (!GEOSGeom_getExtent_r(ctx->geos, covers->g[k], &a0, &b0, &a1, &b1) ||
-                a0 > x1 || a1 < x0 || b0 > y1 || b1 < y0)
-                continue;
-            GEOSGeometry *d = GEOSDifference_r(ctx->geos, rest, covers->g[k]);
-            GEOSGeom_destroy_r(ctx->geos, rest);
-            rest = d;
-            ok = rest != NULL;
-            if (ok && GEOSisEmpty_r(ctx->geos, rest) == 1)
-                break;
-        }
         if (ok && (rest = rr_polygons_only(ctx, rest)) != NULL)
             ok = part_add(ctx, &left, rest);
     }
@@ -707,19 +720,29 @@ static size_t same_part(rr_ctx *ctx, const overlay_job *job, const GEOSGeometry 
     return RR_NONE;
 }
 
-/* The parts of what a new area gained, as same_part reads them (by area, smallest first); 0 when
- * out of memory. */
-static int gain_parts(rr_ctx *ctx, const GEOSGeometry *gain, region **out, int *nout)
+/* The regions of the polygons of n geometries, by area (smallest first), as region_among reads
+ * them: *out (free it), *nout of them; 0 when out of memory. */
+static int regions_of(rr_ctx *ctx, const GEOSGeometry *const *geoms, size_t n, region **out,
+                      int *nout)
 {
-    int n = GEOSGetNumGeometries_r(ctx->geos, gain), kept = 0;
-    region *g = malloc((size_t)(n > 0 ? n : 1) * sizeof *g);
-    if (!g)
+    size_t cap = 0;
+    for (size_t k = 0; k < n; k++)
+        cap += (size_t)GEOSGetNumGeometries_r(ctx->geos, geoms[k]);
+    region *r = malloc((cap ? cap : 1) * sizeof *r);
+    int kept = 0;
+    if (!r)
         return 0;
-    for (int k = 0; k < n; k++)
-        kept += region_of(ctx, GEOSGetGeometryN_r(ctx->geos, gain, k), &g[kept]);
+    for (size_t k = 0; k < n; k++) {
+        int t = GEOSGeomTypeId_r(ctx->geos, geoms[k]);
+        int m = t == GEOS_POLYGON ? 1 : GEOSGetNumGeometries_r(ctx->geos, geoms[k]);
+        for (int c = 0; c < m && (size_t)kept < cap; c++)
+            kept += region_of(ctx, t == GEOS_POLYGON ? geoms[k]
+                                                    : GEOSGetGeometryN_r(ctx->geos, geoms[k], c),
+                              &r[kept]);
+    }
     if (kept > 1)
-        qsort(g, (size_t)kept, sizeof *g, by_area);
-    *out = g;
+        qsort(r, (size_t)kept, sizeof *r, by_area);
+    *out = r;
     *nout = kept;
     return 1;
 }
@@ -738,16 +761,12 @@ static rr_status share_round(rr_ctx *ctx, const overlay_job *job, size_t i,
     rr_status st = RR_OK;
     int ncomp = GEOSGetNumGeometries_r(ctx->geos, geom);
     part_list mine = {0};
-    double *cext = malloc(4 * (size_t)(ncomp > 0 ? ncomp : 1) * sizeof *cext);
+    double *cext = comp_extents(ctx, geom, ncomp);
     double total = 0, got = 0;
     int nplaced = 0; /* parts shared whole by same_part (their extent is then cleared) */
     *left = NULL;
     if (!cext)
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory");
-    for (int c = 0; c < ncomp; c++)
-        if (!GEOSGeom_getExtent_r(ctx->geos, GEOSGetGeometryN_r(ctx->geos, geom, c), &cext[4 * c],
-                                  &cext[4 * c + 1], &cext[4 * c + 2], &cext[4 * c + 3]))
-            cext[4 * c] = cext[4 * c + 1] = INFINITY, cext[4 * c + 2] = cext[4 * c + 3] = -INFINITY;
     GEOSArea_r(ctx->geos, geom, &total);
     /* what rounding leaves of an area that is all accounted for */
     double residue = 1e-9 * total;
@@ -923,7 +942,8 @@ static rr_status overlay_old(rr_ctx *ctx, size_t i, void *user)
         st = rr_error_prefix(ctx, st, "comparing the two versions of %s", area->code);
         goto out;
     }
-    if (job->gained[same] && !gain_parts(ctx, job->gained[same], &job->gain_parts[same],
+    if (job->gained[same] && !regions_of(ctx, (const GEOSGeometry *const *)&job->gained[same], 1,
+                                         &job->gain_parts[same],
                                          &job->gain_nparts[same])) {
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
         if (kept)
@@ -970,39 +990,25 @@ static rr_status share_lost(rr_ctx *ctx, size_t i, void *user)
     return st;
 }
 
-/* The regions of the polygons of the pieces other old areas (not `same`) gave new area j, by
- * area (smallest first): *out (free it), *n of them. 0 when out of memory. */
-static int received_regions(rr_ctx *ctx, const overlay_job *job, size_t j, size_t same,
-                            region **out, int *n)
+/* The shapes of the pieces other old areas (not `same`) gave new area j: *out (free it), *n. 0
+ * when out of memory. */
+static int received_shapes(const overlay_job *job, size_t j, size_t same,
+                           const GEOSGeometry ***out, size_t *n)
 {
-    size_t cap = 0;
+    size_t m = job->recv_start[j + 1] - job->recv_start[j], kept = 0;
+    const GEOSGeometry **g = malloc((m ? m : 1) * sizeof *g);
+    if (!g)
+        return 0;
     for (size_t k = job->recv_start[j]; k < job->recv_start[j + 1]; k++)
         if (job->recv[k]->old_idx != same && job->recv[k]->shape)
-            cap += (size_t)GEOSGetNumGeometries_r(ctx->geos, job->recv[k]->shape);
-    region *r = malloc((cap ? cap : 1) * sizeof *r);
-    int kept = 0;
-    if (!r)
-        return 0;
-    for (size_t k = job->recv_start[j]; k < job->recv_start[j + 1]; k++) {
-        const rr_piece *p = job->recv[k];
-        if (p->old_idx == same || !p->shape)
-            continue;
-        int t = GEOSGeomTypeId_r(ctx->geos, p->shape);
-        int m = t == GEOS_POLYGON ? 1 : GEOSGetNumGeometries_r(ctx->geos, p->shape);
-        for (int c = 0; c < m && (size_t)kept < cap; c++)
-            kept += region_of(ctx, t == GEOS_POLYGON ? p->shape
-                                                    : GEOSGetGeometryN_r(ctx->geos, p->shape, c),
-                              &r[kept]);
-    }
-    if (kept > 1)
-        qsort(r, (size_t)kept, sizeof *r, by_area);
-    *out = r;
+            g[kept++] = job->recv[k]->shape;
+    *out = g;
     *n = kept;
     return 1;
 }
 
-/* 1 when `part` of what a new area gained is, whole, one of the regions (from
- * received_regions): the same region cut from the other arrangement in pass 1. */
+/* 1 when `part` of what a new area gained is, whole, one of the regions of the pieces it
+ * received: the same region cut from the other arrangement in pass 1. */
 static int received_whole(rr_ctx *ctx, const region *got, int n, const GEOSGeometry *part)
 {
     region r;
@@ -1039,39 +1045,27 @@ static rr_status overlay_new_uncovered(rr_ctx *ctx, size_t j, void *user)
     part_list open = {0};
     region *got_regions = NULL;
     int ngot = 0;
-    if (!received_regions(ctx, job, j, same, &got_regions, &ngot)) {
+    const GEOSGeometry **got = NULL;
+    size_t ngot_shapes = 0;
+    if (!received_shapes(job, j, same, &got, &ngot_shapes) ||
+        !regions_of(ctx, got, ngot_shapes, &got_regions, &ngot)) {
+        free(got);
         GEOSGeom_destroy_r(ctx->geos, gained);
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory");
     }
     int ncomp = GEOSGetNumGeometries_r(ctx->geos, gained);
     for (int c = 0; c < ncomp && st == RR_OK; c++) {
         const GEOSGeometry *comp = GEOSGetGeometryN_r(ctx->geos, gained, c);
-        double x0, y0, x1, y1;
-        if (received_whole(ctx, got_regions, ngot, comp) ||
-            !GEOSGeom_getExtent_r(ctx->geos, comp, &x0, &y0, &x1, &y1))
+        if (received_whole(ctx, got_regions, ngot, comp))
             continue;
-        /* less each piece near it in turn (no copies of the pieces, no union: a difference
-         * clips the piece to what is left first) */
-        GEOSGeometry *left = GEOSGeom_clone_r(ctx->geos, comp);
-        for (size_t r = job->recv_start[j]; r < job->recv_start[j + 1] && left; r++) {
-            const rr_piece *p = job->recv[r];
-            double a0, b0, a1, b1;
-            if (p->old_idx == same || !p->shape ||
-                !GEOSGeom_getExtent_r(ctx->geos, p->shape, &a0, &b0, &a1, &b1) || a0 > x1 ||
-                a1 < x0 || b0 > y1 || b1 < y0)
-                continue;
-            GEOSGeometry *d = GEOSDifference_r(ctx->geos, left, p->shape);
-            GEOSGeom_destroy_r(ctx->geos, left);
-            left = d;
-            if (left && GEOSisEmpty_r(ctx->geos, left) == 1)
-                break;
-        }
-        if (st == RR_OK && !left)
+        GEOSGeometry *left = less_in_turn(ctx, comp, got, ngot_shapes);
+        if (!left)
             st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the uncovered part of %s: %s",
                           area->code, rr_geos_msg(ctx));
-        else if (left && (left = rr_polygons_only(ctx, left)) && !part_add(ctx, &open, left))
+        else if ((left = rr_polygons_only(ctx, left)) && !part_add(ctx, &open, left))
             st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
     }
+    free(got);
     free(got_regions);
     GEOSGeometry *rest = st == RR_OK && open.n ? parts_take(ctx, &open, 0) : NULL;
     parts_free(ctx, &open);
