@@ -13,17 +13,23 @@ rr_areaset *rr_areaset_alloc(void)
 
 /* Geometry is destroyed with the context-free handle: GEOS geometries do not depend on the
  * handle that made them, and a set may outlive its context in user code. */
+/* Free what an area holds (code, municipality, geometry; h: any GEOS handle) and zero it. */
+static void area_clear(GEOSContextHandle_t h, rr_area *a)
+{
+    free(a->code);
+    free(a->kommun);
+    if (a->geom)
+        GEOSGeom_destroy_r(h, a->geom);
+    memset(a, 0, sizeof *a);
+}
+
 void rr_areaset_free(rr_areaset *set)
 {
     if (!set)
         return;
     GEOSContextHandle_t h = GEOS_init_r();
-    for (size_t i = 0; i < set->n; i++) {
-        free(set->areas[i].code);
-        free(set->areas[i].kommun);
-        if (set->areas[i].geom)
-            GEOSGeom_destroy_r(h, set->areas[i].geom);
-    }
+    for (size_t i = 0; i < set->n; i++)
+        area_clear(h, &set->areas[i]);
     GEOS_finish_r(h);
     free(set->areas);
     free(set->path);
@@ -237,17 +243,6 @@ GEOSGeometry *rr_geometry_repair(rr_ctx *ctx, GEOSGeometry *g, const char *where
     return fixed;
 }
 
-/* Free what an area holds (code, municipality, geometry). */
-static void area_clear(rr_area *a)
-{
-    GEOSContextHandle_t h = GEOS_init_r();
-    free(a->code);
-    free(a->kommun);
-    if (a->geom)
-        GEOSGeom_destroy_r(h, a->geom);
-    GEOS_finish_r(h);
-    memset(a, 0, sizeof *a);
-}
 
 static int snap_xy(double *x, double *y, void *user)
 {
@@ -280,7 +275,7 @@ static rr_status snap_one(rr_ctx *ctx, const rr_areaset *set, rr_area *a, double
             return RR_ERR_GEOMETRY;
         if (GEOSisEmpty_r(ctx->geos, fixed) == 1) {
             rr_warn(ctx, "%s: geometry has no area after repair; feature skipped", where);
-            area_clear(a);
+            area_clear(ctx->geos, a);
             *skip = 1;
             return RR_OK;
         }
