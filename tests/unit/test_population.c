@@ -28,23 +28,29 @@ static double piece_pop(const rr_revision *rev, const char *o, const char *n)
     return s;
 }
 
+/* The overlay of os and ns with people from pop (freed here), analysed. */
+static rr_revision *overlay_with(rr_ctx *ctx, rr_areaset *os, rr_areaset *ns, rr_popsource *pop)
+{
+    rr_params p;
+    rr_params_default(&p);
+    rr_revision *rev = NULL;
+    assert_ok(ctx, rr_revision_overlay(ctx, os, ns, &p, &rev));
+    assert_ok(ctx, rr_revision_set_population(ctx, rev, pop));
+    assert_ok(ctx, rr_revision_analyse(ctx, rev));
+    rr_popsource_free(pop);
+    return rev;
+}
+
 static rr_revision *run(rr_ctx *ctx, rr_areaset **os, rr_areaset **ns, size_t n_old,
                         const char *const *oc, const char *const *ow, size_t n_new,
                         const char *const *nc, const char *const *nw, size_t n_cells,
                         const char *const *cells, const double *values)
 {
-    rr_params p;
-    rr_params_default(&p);
     rr_popsource *pop = NULL;
-    rr_revision *rev = NULL;
     assert_ok(ctx, rr_areaset_from_wkt(ctx, n_old, oc, ow, NULL, os));
     assert_ok(ctx, rr_areaset_from_wkt(ctx, n_new, nc, nw, NULL, ns));
     assert_ok(ctx, rr_popsource_from_wkt(ctx, n_cells, cells, values, &pop));
-    assert_ok(ctx, rr_revision_overlay(ctx, *os, *ns, &p, &rev));
-    assert_ok(ctx, rr_revision_set_population(ctx, rev, pop));
-    assert_ok(ctx, rr_revision_analyse(ctx, rev));
-    rr_popsource_free(pop);
-    return rev;
+    return overlay_with(ctx, *os, *ns, pop);
 }
 
 static void run_free(rr_revision *rev, rr_areaset *os, rr_areaset *ns)
@@ -128,20 +134,13 @@ static rr_revision *run_on_grid(rr_ctx *ctx, rr_areaset **os, rr_areaset **ns, s
                                               "2500,500,3\n500,1500,4\n1500,1500,5\n"
                                               "2500,1500,6\n500,2500,7\n1500,2500,8\n"
                                               "2500,2500,9\n");
-    rr_params p;
-    rr_params_default(&p);
     rr_popsource *pop = NULL;
-    rr_revision *rev = NULL;
     assert_ok(ctx, rr_areaset_from_wkt(ctx, n, oc, ow, NULL, os));
     assert_ok(ctx, rr_areaset_from_wkt(ctx, n, oc, ow, NULL, ns));
     rr_pop_opts po = {.path = path};
     assert_ok(ctx, rr_popsource_read(ctx, &po, *os, &pop));
-    assert_ok(ctx, rr_revision_overlay(ctx, *os, *ns, &p, &rev));
-    assert_ok(ctx, rr_revision_set_population(ctx, rev, pop));
-    assert_ok(ctx, rr_revision_analyse(ctx, rev));
-    rr_popsource_free(pop);
     unlink(path);
-    return rev;
+    return overlay_with(ctx, *os, *ns, pop);
 }
 
 /* Append to buf the counter-clockwise ring of the square (x0,y0)-(x1,y1) with n points a side
