@@ -243,6 +243,20 @@ GEOSGeometry *rr_geometry_repair(rr_ctx *ctx, GEOSGeometry *g, const char *where
     return fixed;
 }
 
+rr_status rr_feature_repair(rr_ctx *ctx, GEOSGeometry *g, const char *where, GEOSGeometry **out)
+{
+    GEOSGeometry *fixed = rr_geometry_repair(ctx, g, where);
+    if (!fixed)
+        return RR_ERR_GEOMETRY;
+    if (GEOSisEmpty_r(ctx->geos, fixed) == 1) {
+        rr_warn(ctx, "%s: geometry has no area after repair; feature skipped", where);
+        GEOSGeom_destroy_r(ctx->geos, fixed);
+        fixed = NULL;
+    }
+    *out = fixed;
+    return RR_OK;
+}
+
 
 static int snap_xy(double *x, double *y, void *user)
 {
@@ -269,12 +283,12 @@ static rr_status snap_one(rr_ctx *ctx, const rr_areaset *set, rr_area *a, double
         snprintf(where, sizeof where, "%s, layer %s, feature %lld, code %s", set->path,
                  set->layer ? set->layer : "?", a->fid, a->code);
         GEOSGeom_destroy_r(ctx->geos, g);
-        GEOSGeometry *fixed = rr_geometry_repair(ctx, a->geom, where);
-        a->geom = fixed;
-        if (!fixed)
-            return RR_ERR_GEOMETRY;
-        if (GEOSisEmpty_r(ctx->geos, fixed) == 1) {
-            rr_warn(ctx, "%s: geometry has no area after repair; feature skipped", where);
+        GEOSGeometry *as_read = a->geom;
+        a->geom = NULL; /* taken by the repair */
+        rr_status st = rr_feature_repair(ctx, as_read, where, &a->geom);
+        if (st != RR_OK)
+            return st;
+        if (!a->geom) { /* nothing left: warned */
             area_clear(ctx->geos, a);
             *skip = 1;
             return RR_OK;

@@ -84,6 +84,9 @@ rr_status rr_areaset_snap(rr_ctx *ctx, rr_areaset *set, double precision);
 /* Validate one feature's geometry (takes g): its polygonal part, repaired (make-valid) with a
  * warning naming `where` when invalid. NULL (message set) when it cannot be used. */
 GEOSGeometry *rr_geometry_repair(rr_ctx *ctx, GEOSGeometry *g, const char *where);
+/* rr_geometry_repair for a feature that is skipped when nothing is left: *out the geometry, or
+ * NULL with a warning naming `where`; RR_ERR_GEOMETRY (message set) when it cannot be used. */
+rr_status rr_feature_repair(rr_ctx *ctx, GEOSGeometry *g, const char *where, GEOSGeometry **out);
 
 /* io_pop.c: rr_popsource_read in two steps, so that reading can run beside other work: the
  * cells and values as the source has them (*crs: its CRS as WKT, NULL when it has none; free

@@ -106,17 +106,7 @@ rr_status rr_area_geometry(rr_ctx *ctx, OGRGeometryH og, int geographic, const c
         *out = g;
         return RR_OK;
     }
-    g = rr_geometry_repair(ctx, g, where);
-    if (!g)
-        return RR_ERR_GEOMETRY;
-    if (GEOSisEmpty_r(ctx->geos, g) == 1) {
-        rr_warn(ctx, "%s: geometry has no area after repair; feature skipped", where);
-        GEOSGeom_destroy_r(ctx->geos, g);
-        *out = NULL;
-        return RR_OK;
-    }
-    *out = g;
-    return RR_OK;
+    return rr_feature_repair(ctx, g, where, out);
 }
 
 rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **out)
