@@ -146,6 +146,31 @@ static void test_io_skips_collapsed_polygon(void **state)
     unlink(path);
 }
 
+/* Polygons and multipolygons go to GEOS from their coordinate arrays (no WKB): holes, parts and
+ * z values (dropped) must come through. Areas by hand: 1000 x 1000 less a 200 x 200 hole; a
+ * 1000 x 1000 part less a 100 x 100 hole plus a triangle of base 1000 and height 500. */
+static void test_io_polygon_kinds(void **state)
+{
+    rr_ctx *ctx = *state;
+    const char *path = write_file("kinds.geojson", COLL(
+        FEATURE("{\"deso\":\"A\"}", "[[0,0,5],[1000,0,5],[1000,1000,7],[0,1000,5],[0,0,5]],"
+                                       "[[100,100,1],[100,300,1],[300,300,1],[300,100,1],[100,100,1]]") ","
+        "{\"type\":\"Feature\",\"properties\":{\"deso\":\"B\"},\"geometry\":{\"type\":"
+        "\"MultiPolygon\",\"coordinates\":[[[[2000,0],[3000,0],[3000,1000],[2000,1000],[2000,0]],"
+        "[[2100,100],[2100,200],[2200,200],[2200,100],[2100,100]]],"
+        "[[[4000,0],[5000,0],[4000,500],[4000,0]]]]}}"));
+    rr_read_opts o = {.path = path};
+    rr_areaset *set = NULL;
+    assert_ok(ctx, rr_areaset_read(ctx, &o, &set));
+    assert_int_equal(rr_areaset_count(set), 2);
+    assert_string_equal(rr_areaset_code(set, 0), "A");
+    assert_near(rr_areaset_area(set, 0), 960000, 1e-6);
+    assert_string_equal(rr_areaset_code(set, 1), "B");
+    assert_near(rr_areaset_area(set, 1), 990000 + 250000, 1e-6);
+    rr_areaset_free(set);
+    unlink(path);
+}
+
 static void test_io_skips_empty_and_gathers_duplicates(void **state)
 {
     rr_ctx *ctx = *state;
@@ -246,6 +271,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_io_no_crs),
         cmocka_unit_test(test_io_repairs_bowtie_with_warning),
         cmocka_unit_test(test_io_skips_collapsed_polygon),
+        cmocka_unit_test(test_io_polygon_kinds),
         cmocka_unit_test(test_io_skips_empty_and_gathers_duplicates),
         cmocka_unit_test(test_io_reprojects_to_old_crs),
         cmocka_unit_test(test_io_nan_coordinates_refused),
