@@ -429,7 +429,53 @@ typedef struct cut_list {
 typedef struct edge_list {
     double *e; /* x0, y0, x1, y1 per edge */
     size_t n, cap;
+    size_t *mid_start; /* edge i passes mid[2 * mid_start[i] .. 2 * mid_start[i + 1]) */
+    size_t cap_start;
+    double *mid;
+    size_t nmid, cap_mid;
 } edge_list;
+
+/* Points with a count each: open addressing on the coordinates. */
+typedef struct point_count {
+    double x, y;
+    unsigned count; /* 0: empty */
+} point_count;
+
+typedef struct point_set {
+    point_count *slot;
+    size_t mask;
+} point_set;
+
+static int point_set_init(point_set *ps, size_t n)
+{
+    size_t size = 16;
+    while (size < 2 * n)
+        size *= 2;
+    ps->mask = size - 1;
+    return (ps->slot = calloc(size, sizeof *ps->slot)) != NULL;
+}
+
+static point_count *point_slot(const point_set *ps, double x, double y)
+{
+    size_t h = rr_point_hash(x, y) & ps->mask;
+    while (ps->slot[h].count && (ps->slot[h].x != x || ps->slot[h].y != y))
+        h = (h + 1) & ps->mask;
+    return &ps->slot[h];
+}
+
+/* Add `by` to the count of (x, y); the set must have room (point_set_init). */
+static void point_add(point_set *ps, double x, double y, unsigned by)
+{
+    point_count *p = point_slot(ps, x, y);
+    if (!p->count)
+        p->x = x, p->y = y;
+    p->count += by;
+}
+
+static unsigned point_get(const point_set *ps, double x, double y)
+{
+    return ps->slot ? point_slot(ps, x, y)->count : 0;
+}
 
 static int grid_step(double v, double precision, int64_t *out)
 {
@@ -579,14 +625,112 @@ static int node_all(grid_seg *g, size_t n, cut_list *cuts, double precision)
     return ok;
 }
 
+/* Add an edge from (x0, y0) to (x1, y1) through the middle points pushed since the last edge. */
 static int edge_push(edge_list *list, double x0, double y0, double x1, double y1)
 {
     double *room = rr_grow(list->e, &list->cap, list->n + 1, 4 * sizeof *room, 256);
-    if (!room)
+    if (room)
+        list->e = room;
+    size_t *start = rr_grow(list->mid_start, &list->cap_start, list->n + 2, sizeof *start, 256);
+    if (start)
+        list->mid_start = start;
+    if (!room || !start)
         return 0;
-    list->e = room;
+    if (list->n == 0)
+        list->mid_start[0] = 0;
+    list->mid_start[list->n + 1] = list->nmid;
     double *e = list->e + 4 * list->n++;
     e[0] = x0, e[1] = y0, e[2] = x1, e[3] = y1;
+    return 1;
+}
+
+static int mid_push(edge_list *list, double x, double y)
+{
+    double *room = rr_grow(list->mid, &list->cap_mid, list->nmid + 1, 2 * sizeof *room, 256);
+    if (!room)
+        return 0;
+    list->mid = room;
+    list->mid[2 * list->nmid] = x;
+    list->mid[2 * list->nmid + 1] = y;
+    list->nmid++;
+    return 1;
+}
+
+static void edge_list_free(edge_list *list)
+{
+    free(list->e);
+    free(list->mid_start);
+    free(list->mid);
+}
+
+/* The ring of a with most segments (its first segment). */
+static size_t biggest_ring(const seg_set *sa, size_t *len)
+{
+    size_t big = 0, rs = 0;
+    *len = 0;
+    while (rs < sa->n) {
+        size_t re = rs + 1;
+        while (re < sa->n && !sa->s[re].ring_start)
+            re++;
+        if (re - rs > *len)
+            big = rs, *len = re - rs;
+        rs = re;
+    }
+    return big;
+}
+
+/* Where a ring of a touches another (a hole its shell, two parts at a point), the boundary of
+ * a ∩ b has more than one way on. Such points can only be vertices of the smaller rings: count
+ * the vertices of every ring but the largest. A vertex of the largest ring is a junction when
+ * counted at all, a vertex of another ring when counted twice. */
+static void count_ring_vertices(const seg_set *sa, size_t big_ring, point_set *junctions)
+{
+    for (size_t rs = 0; rs < sa->n;) {
+        size_t re = rs + 1;
+        while (re < sa->n && !sa->s[re].ring_start)
+            re++;
+        if (rs != big_ring)
+            for (size_t i = rs; i < re; i++)
+                point_add(junctions, sa->s[i].x0, sa->s[i].y0, 1);
+        rs = re;
+    }
+}
+
+/* The segments a and b share (the same way round) into `list` as runs of consecutive segments
+ * of a's rings, in the direction of the walk, each one edge through its middle vertices: tracing
+ * then walks a run at once instead of segment by segment. A run is cut at a junction (a vertex
+ * where some other edge of a ∩ b starts or ends, or where a's rings touch), where the walk may
+ * have to turn. */
+static int push_shared_runs(const seg_set *sa, const point_set *junctions, size_t big_ring,
+                            edge_list *list)
+{
+    for (size_t rs = 0; rs < sa->n;) {
+        size_t re = rs + 1;
+        while (re < sa->n && !sa->s[re].ring_start)
+            re++;
+        int rev = sa->s[rs].reversed;
+        unsigned limit = rs == big_ring ? 1 : 2;
+        size_t len = re - rs;
+        for (size_t k = 0; k < len;) {
+            const seg *s = &sa->s[rev ? re - 1 - k : rs + k];
+            k++;
+            if (!s->shared)
+                continue;
+            double ex = s->x1, ey = s->y1;
+            for (; k < len; k++) {
+                const seg *t = &sa->s[rev ? re - 1 - k : rs + k];
+                if (!t->shared || t->x0 != ex || t->y0 != ey ||
+                    point_get(junctions, ex, ey) >= limit)
+                    break;
+                if (!mid_push(list, ex, ey))
+                    return 0;
+                ex = t->x1, ey = t->y1;
+            }
+            if (!edge_push(list, s->x0, s->y0, ex, ey))
+                return 0;
+        }
+        rs = re;
+    }
     return 1;
 }
 
@@ -623,7 +767,8 @@ static int compare_traced(rr_ctx *ctx, seg_set *sa, seg_set *sb, double precisio
     grid_seg *g = NULL;
     cut_list cuts = {0};
     seg_set parts[2] = {{0}, {0}};
-    edge_list kind[3] = {{0}, {0}, {0}};
+    edge_list kind[3] = {{0}, {0}, {0}}, changed_both = {0};
+    point_set junctions = {NULL, 0};
     size_t n = 0;
     int result = -1;
     if (!(precision > 0))
@@ -656,13 +801,9 @@ static int compare_traced(rr_ctx *ctx, seg_set *sa, seg_set *sb, double precisio
     /* Each piece bounds, on its left, the part of its own area that the other area's inside
      * decides: a piece of a inside b bounds a ∩ b (and, reversed, b − a); outside b it bounds
      * a − b. A piece both have the same way round bounds a ∩ b; the other way round, each
-     * bounds its own difference. */
+     * bounds its own difference. The pieces of a ∩ b wait in `changed_both`, behind the shared
+     * runs. */
     int ok = 1;
-    for (size_t i = 0; ok && i < sa->n; i++) {
-        const seg *s = &sa->s[i];
-        if (s->shared)
-            ok = edge_push(&kind[2], s->x0, s->y0, s->x1, s->y1);
-    }
     for (int side = 0; ok && side < 2; side++) {
         const seg_set *mine = &parts[side], *other = &parts[!side];
         const seg_set *other_area = side ? sa : sb;
@@ -672,23 +813,38 @@ static int compare_traced(rr_ctx *ctx, seg_set *sa, seg_set *sb, double precisio
             seg rev = {s->x1, s->y1, s->x0, s->y0, 0, 0, 0};
             if (seg_contains(other, s)) {
                 if (side == 0)
-                    ok = edge_push(&kind[2], s->x0, s->y0, s->x1, s->y1);
+                    ok = edge_push(&changed_both, s->x0, s->y0, s->x1, s->y1);
             } else if (seg_contains(other, &rev)) {
                 ok = edge_push(own_only, s->x0, s->y0, s->x1, s->y1);
             } else if (seg_set_inside(other_area, (s->x0 + s->x1) / 2, (s->y0 + s->y1) / 2)) {
-                ok = edge_push(&kind[2], s->x0, s->y0, s->x1, s->y1) &&
+                ok = edge_push(&changed_both, s->x0, s->y0, s->x1, s->y1) &&
                      edge_push(other_only, s->x1, s->y1, s->x0, s->y0);
             } else {
                 ok = edge_push(own_only, s->x0, s->y0, s->x1, s->y1);
             }
         }
     }
+    size_t big_len, big_ring = biggest_ring(sa, &big_len);
+    ok = ok && point_set_init(&junctions, 2 * changed_both.n + (sa->n - big_len));
+    if (ok)
+        count_ring_vertices(sa, big_ring, &junctions);
+    for (size_t i = 0; ok && i < changed_both.n; i++) {
+        const double *e = changed_both.e + 4 * i;
+        point_add(&junctions, e[0], e[1], 2);
+        point_add(&junctions, e[2], e[3], 2);
+    }
+    ok = ok && push_shared_runs(sa, &junctions, big_ring, &kind[2]);
+    for (size_t i = 0; ok && i < changed_both.n; i++) {
+        const double *e = changed_both.e + 4 * i;
+        ok = edge_push(&kind[2], e[0], e[1], e[2], e[3]);
+    }
     if (!ok)
         goto out;
     result = 1;
     for (int k = 0; k < 3 && result == 1; k++)
         if (want[k])
-            result = rr_trace_polygons(ctx, kind[k].e, kind[k].n, want[k]);
+            result = rr_trace_polylines(ctx, kind[k].e, kind[k].nmid ? kind[k].mid_start : NULL,
+                                        kind[k].mid, kind[k].n, want[k]);
     if (result != 1)
         for (int k = 0; k < 3; k++)
             if (want[k] && *want[k]) {
@@ -697,7 +853,9 @@ static int compare_traced(rr_ctx *ctx, seg_set *sa, seg_set *sb, double precisio
             }
 out:
     for (int k = 0; k < 3; k++)
-        free(kind[k].e);
+        edge_list_free(&kind[k]);
+    edge_list_free(&changed_both);
+    free(junctions.slot);
     seg_free(&parts[0]);
     seg_free(&parts[1]);
     free(cuts.c);

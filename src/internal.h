@@ -297,11 +297,18 @@ rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry
                           GEOSGeometry **both, rr_compare_path *path);
 
 /* trace.c */
+/* A hash of a point's coordinates (-0 and 0 alike), for tables of points. */
+size_t rr_point_hash(double x, double y);
 /* Polygons from n directed edges (x0, y0, x1, y1 each, 4n doubles) that meet
  * only at their ends and have the region on their left: *out a MultiPolygon, or NULL when they
  * bound no area. 1 done, 0 when the edges do not form closed rings (*out NULL), -1 out of
  * memory. */
 int rr_trace_polygons(rr_ctx *ctx, const double *edges, size_t n, GEOSGeometry **out);
+/* The same for edges that pass through points between their ends: edge i through
+ * mid[2 * mid_start[i] .. 2 * mid_start[i + 1]) (x, y pairs), where no other edge starts or
+ * ends (mid_start NULL: none has any). */
+int rr_trace_polylines(rr_ctx *ctx, const double *edges, const size_t *mid_start,
+                       const double *mid, size_t n, GEOSGeometry **out);
 
 /* write_summary.c */
 struct json_t;

@@ -26,7 +26,7 @@ typedef struct start_index {
     size_t mask;
 } start_index;
 
-static size_t point_hash(double x, double y)
+size_t rr_point_hash(double x, double y)
 {
     uint64_t u, v;
     x = x == 0 ? 0 : x; /* -0 and 0 are the same point */
@@ -46,7 +46,7 @@ static int start_index_build(start_index *ix, const edge *e, size_t n)
         return 0;
     ix->mask = size - 1;
     for (size_t i = 0; i < n; i++) {
-        size_t h = point_hash(e[i].x0, e[i].y0) & ix->mask;
+        size_t h = rr_point_hash(e[i].x0, e[i].y0) & ix->mask;
         while (ix->slot[h])
             h = (h + 1) & ix->mask;
         ix->slot[h] = i + 1;
@@ -54,27 +54,78 @@ static int start_index_build(start_index *ix, const edge *e, size_t n)
     return 1;
 }
 
+/* The edges, with the points some pass through between their ends (polylines). */
+typedef struct edge_set {
+    const edge *e;
+    size_t n;
+    const size_t *mid_start; /* edge i passes mid[2 * mid_start[i] .. 2 * mid_start[i + 1]) */
+    const double *mid;
+} edge_set;
+
+static size_t mid_count(const edge_set *es, size_t i)
+{
+    return es->mid_start ? es->mid_start[i + 1] - es->mid_start[i] : 0;
+}
+
+/* The point after edge i's start: its first middle point, or its end. */
+static void second_point(const edge_set *es, size_t i, double *x, double *y)
+{
+    if (mid_count(es, i)) {
+        *x = es->mid[2 * es->mid_start[i]];
+        *y = es->mid[2 * es->mid_start[i] + 1];
+    } else {
+        *x = es->e[i].x1;
+        *y = es->e[i].y1;
+    }
+}
+
+/* The point before edge i's end: its last middle point, or its start. */
+static void penultimate_point(const edge_set *es, size_t i, double *x, double *y)
+{
+    if (mid_count(es, i)) {
+        *x = es->mid[2 * es->mid_start[i + 1] - 2];
+        *y = es->mid[2 * es->mid_start[i + 1] - 1];
+    } else {
+        *x = es->e[i].x0;
+        *y = es->e[i].y0;
+    }
+}
+
+/* How far edge i turns left from the direction (dx, dy) at its start. */
+static double turn_of(const edge_set *es, size_t i, double dx, double dy)
+{
+    double sx, sy;
+    second_point(es, i, &sx, &sy);
+    double ox = sx - es->e[i].x0, oy = sy - es->e[i].y0;
+    return atan2(dx * oy - dy * ox, dx * ox + dy * oy); /* left of (dx, dy): > 0 */
+}
+
 /* The edges starting at (x, y): how many, and in *unused the one to walk on (n if none): the
  * only one not yet walked, or where there are several, the one that turns furthest left from
  * the direction (dx, dy) the walk came in. That keeps the walk on the boundary of one face: a
  * region touching itself at two points (a square less a diamond whose tips touch its sides)
  * comes out as its two parts, not as one part with a hole touching it twice. */
-static size_t edges_from(const start_index *ix, const edge *e, size_t n, const unsigned char *used,
+static size_t edges_from(const start_index *ix, const edge_set *es, const unsigned char *used,
                          double x, double y, double dx, double dy, size_t *unused)
 {
-    size_t count = 0;
+    size_t count = 0, n = es->n, choices = 0;
     double best = -INFINITY;
     *unused = n;
-    for (size_t h = point_hash(x, y) & ix->mask; ix->slot[h]; h = (h + 1) & ix->mask) {
+    for (size_t h = rr_point_hash(x, y) & ix->mask; ix->slot[h]; h = (h + 1) & ix->mask) {
         size_t i = ix->slot[h] - 1;
-        if (e[i].x0 != x || e[i].y0 != y)
+        if (es->e[i].x0 != x || es->e[i].y0 != y)
             continue;
         count++;
         if (used[i])
             continue;
-        double ox = e[i].x1 - x, oy = e[i].y1 - y;
-        double turn = atan2(dx * oy - dy * ox, dx * ox + dy * oy); /* left of (dx, dy): > 0 */
-        if (*unused == n || turn > best) {
+        if (++choices == 1) { /* the only way on, unless another comes */
+            *unused = i;
+            continue;
+        }
+        if (choices == 2)
+            best = turn_of(es, *unused, dx, dy);
+        double turn = turn_of(es, i, dx, dy);
+        if (turn > best) {
             best = turn;
             *unused = i;
         }
@@ -107,10 +158,11 @@ static int keep_ring(ring_list *list, const double *path, size_t from, size_t to
      * metres) would drown a sliver's area in rounding */
     for (size_t i = 0; i + 1 < n; i++) {
         a2 += (p[2 * i] - p[0]) * (p[2 * i + 3] - p[1]) - (p[2 * i + 2] - p[0]) * (p[2 * i + 1] - p[1]);
-        minx = fmin(minx, p[2 * i]);
-        maxx = fmax(maxx, p[2 * i]);
-        miny = fmin(miny, p[2 * i + 1]);
-        maxy = fmax(maxy, p[2 * i + 1]);
+        double x = p[2 * i], y = p[2 * i + 1]; /* no NaN here: coordinates on the grid */
+        minx = x < minx ? x : minx;
+        maxx = x > maxx ? x : maxx;
+        miny = y < miny ? y : miny;
+        maxy = y > maxy ? y : maxy;
     }
     if (a2 == 0)
         return 1;
@@ -219,9 +271,11 @@ static int assemble(rr_ctx *ctx, ring_list *rings, GEOSGeometry **out)
     return ok ? 1 : -1;
 }
 
-int rr_trace_polygons(rr_ctx *ctx, const double *edges, size_t n, GEOSGeometry **out)
+int rr_trace_polylines(rr_ctx *ctx, const double *edges, const size_t *mid_start,
+                       const double *mid, size_t n, GEOSGeometry **out)
 {
     const edge *e = (const edge *)edges;
+    edge_set es = {e, n, mid_start, mid};
     unsigned char *used = NULL;
     double *path = NULL;
     size_t *marks = NULL, npath = 0, nmarks = 0, cap = 0;
@@ -241,8 +295,11 @@ int rr_trace_polygons(rr_ctx *ctx, const double *edges, size_t n, GEOSGeometry *
         npath = nmarks = 0;
         size_t cur = start;
         for (;;) {
-            if (npath + 2 > cap) {
+            size_t nmid = mid_count(&es, cur);
+            if (npath + nmid + 2 > cap) {
                 size_t bigger_cap = cap ? 2 * cap : 256;
+                while (bigger_cap < npath + nmid + 2)
+                    bigger_cap *= 2;
                 double *p = realloc(path, 2 * bigger_cap * sizeof *p);
                 size_t *m = realloc(marks, bigger_cap * sizeof *m);
                 if (p)
@@ -260,12 +317,16 @@ int rr_trace_polygons(rr_ctx *ctx, const double *edges, size_t n, GEOSGeometry *
                 npath = 1;
             }
             used[cur] = 1;
-            double x = e[cur].x1, y = e[cur].y1;
+            if (nmid) {
+                memcpy(path + 2 * npath, mid + 2 * mid_start[cur], 2 * nmid * sizeof *path);
+                npath += nmid;
+            }
+            double x = e[cur].x1, y = e[cur].y1, px, py;
+            penultimate_point(&es, cur, &px, &py);
             path[2 * npath] = x;
             path[2 * npath + 1] = y;
             npath++;
-            size_t next = n, ways = edges_from(&ix, e, n, used, x, y, x - e[cur].x0,
-                                               y - e[cur].y0, &next);
+            size_t next = n, ways = edges_from(&ix, &es, used, x, y, x - px, y - py, &next);
             int at_start = x == path[0] && y == path[1];
             if (ways > 1 || at_start) {
                 size_t k = nmarks;
@@ -302,4 +363,9 @@ out:
     free(used);
     free(ix.slot);
     return result;
+}
+
+int rr_trace_polygons(rr_ctx *ctx, const double *edges, size_t n, GEOSGeometry **out)
+{
+    return rr_trace_polylines(ctx, edges, NULL, NULL, n, out);
 }

@@ -145,6 +145,24 @@ static void test_diff_new_hole(void **state)
 
 /* Traced from edges: two triangles meeting at one point are two parts (not one ring touching
  * itself), each ½ × 2 × 1 = 1 m². */
+/* a: a 10 x 10 square with a hole whose tip touches the south edge at (5,0), in the middle of a
+ * stretch both versions share; b: the same less a channel (x 4..6, y 4..10) from the north edge
+ * into the hole, which leaves two parts touching at (5,0). a − b is the channel, 2 x 6 = 12 m²;
+ * both is b, 100 - 6 (hole: 2 x 2 + ½ x 2 x 2) - 12 = 82 m² in two parts. Traced with the shared
+ * stretches as runs, the south run must be cut at (5,0), where the hole touches it, or the walk
+ * goes through it and joins the two parts into one ring that touches itself (invalid). */
+static void test_diff_run_through_touching_point(void **state)
+{
+    const char *a = "POLYGON((0 0,2 0,5 0,8 0,10 0,10 10,6 10,4 10,0 10,0 0),"
+                    "(5 0,4 2,4 4,6 4,6 2,5 0))";
+    const char *b = "MULTIPOLYGON(((0 0,2 0,5 0,4 2,4 4,4 10,0 10,0 0)),"
+                    "((5 0,8 0,10 0,10 10,6 10,6 4,6 2,5 0)))";
+    const double area[3] = {12, 0, 82};
+    const int parts[3] = {1, 0, 2};
+    check_compare(*state, a, b, 1e-4, area, parts);
+    check_compare(*state, a, b, 0, area, parts);
+}
+
 static void test_trace_bowtie(void **state)
 {
     rr_ctx *ctx = *state;
@@ -210,6 +228,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_diff_sliver_far_from_origin),
         cmocka_unit_test(test_diff_touching_twice_splits),
         cmocka_unit_test(test_diff_new_hole),
+        cmocka_unit_test(test_diff_run_through_touching_point),
         cmocka_unit_test(test_trace_bowtie),
         cmocka_unit_test(test_trace_hole_touching_shell),
         cmocka_unit_test(test_trace_island_in_lake),
