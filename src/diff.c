@@ -897,6 +897,12 @@ rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry
     size_t changed = 0, common = 0;
     rr_status st = RR_OK;
     *a_only = *b_only = *both = NULL;
+    /* most areas kept their boundary vertex for vertex: no need to hash their segments */
+    if (GEOSEqualsExact_r(ctx->geos, a, b, 0) == 1) {
+        if (!(*both = GEOSGeom_clone_r(ctx->geos, a)))
+            st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+        goto out;
+    }
     if (!add_polygons(ctx, a, &sa) || !add_polygons(ctx, b, &sb) || !seg_index(&sa) ||
         !seg_index(&sb)) {
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory comparing two versions of an area");

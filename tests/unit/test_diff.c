@@ -163,6 +163,28 @@ static void test_diff_run_through_touching_point(void **state)
     check_compare(*state, a, b, 0, area, parts);
 }
 
+/* The same boundary, vertex for vertex or starting at another vertex: nothing lost or gained,
+ * both is the area (100 m² less a 4 m² hole). */
+static void test_diff_same_boundary(void **state)
+{
+    rr_ctx *ctx = *state;
+    const char *wkts[2] = {"POLYGON((0 0,10 0,10 10,0 10,0 0),(2 2,2 4,4 4,4 2,2 2))",
+                           "POLYGON((10 10,0 10,0 0,10 0,10 10),(2 2,2 4,4 4,4 2,2 2))"};
+    GEOSGeometry *a = from_wkt(ctx, wkts[0]);
+    for (int k = 0; k < 2; k++) {
+        GEOSGeometry *b = from_wkt(ctx, wkts[k]), *out[3] = {NULL, NULL, NULL};
+        rr_compare_path path = RR_COMPARE_TRACED;
+        assert_ok(ctx, rr_area_compare(ctx, a, b, 1e-4, &out[0], &out[1], &out[2], &path));
+        assert_int_equal(path, RR_COMPARE_SAME);
+        assert_null(out[0]);
+        assert_null(out[1]);
+        assert_near(area_of(ctx, out[2]), 96, 1e-12);
+        GEOSGeom_destroy_r(ctx->geos, out[2]);
+        GEOSGeom_destroy_r(ctx->geos, b);
+    }
+    GEOSGeom_destroy_r(ctx->geos, a);
+}
+
 static void test_trace_bowtie(void **state)
 {
     rr_ctx *ctx = *state;
@@ -229,6 +251,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_diff_touching_twice_splits),
         cmocka_unit_test(test_diff_new_hole),
         cmocka_unit_test(test_diff_run_through_touching_point),
+        cmocka_unit_test(test_diff_same_boundary),
         cmocka_unit_test(test_trace_bowtie),
         cmocka_unit_test(test_trace_hole_touching_shell),
         cmocka_unit_test(test_trace_island_in_lake),
