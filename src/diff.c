@@ -166,7 +166,7 @@ static int add_polygons(rr_ctx *ctx, const GEOSGeometry *g, seg_set *set)
     return 1;
 }
 
-/* A growable coordinate buffer for one chain of changed segments. */
+/* A growable coordinate buffer (a chain of changed segments, the middle points of runs). */
 typedef struct chain {
     double *xy;
     size_t n, cap;
@@ -429,10 +429,9 @@ typedef struct cut_list {
 typedef struct edge_list {
     double *e; /* x0, y0, x1, y1 per edge */
     size_t n, cap;
-    size_t *mid_start; /* edge i passes mid[2 * mid_start[i] .. 2 * mid_start[i + 1]) */
+    size_t *mid_start; /* edge i passes mid.xy[2 * mid_start[i] .. 2 * mid_start[i + 1]) */
     size_t cap_start;
-    double *mid;
-    size_t nmid, cap_mid;
+    chain mid;
 } edge_list;
 
 /* Points with a count each: open addressing on the coordinates. */
@@ -625,7 +624,8 @@ static int node_all(grid_seg *g, size_t n, cut_list *cuts, double precision)
     return ok;
 }
 
-/* Add an edge from (x0, y0) to (x1, y1) through the middle points pushed since the last edge. */
+/* Add an edge from (x0, y0) to (x1, y1) through the middle points added (to list->mid) since
+ * the last edge. */
 static int edge_push(edge_list *list, double x0, double y0, double x1, double y1)
 {
     double *room = rr_grow(list->e, &list->cap, list->n + 1, 4 * sizeof *room, 256);
@@ -638,21 +638,9 @@ static int edge_push(edge_list *list, double x0, double y0, double x1, double y1
         return 0;
     if (list->n == 0)
         list->mid_start[0] = 0;
-    list->mid_start[list->n + 1] = list->nmid;
+    list->mid_start[list->n + 1] = list->mid.n;
     double *e = list->e + 4 * list->n++;
     e[0] = x0, e[1] = y0, e[2] = x1, e[3] = y1;
-    return 1;
-}
-
-static int mid_push(edge_list *list, double x, double y)
-{
-    double *room = rr_grow(list->mid, &list->cap_mid, list->nmid + 1, 2 * sizeof *room, 256);
-    if (!room)
-        return 0;
-    list->mid = room;
-    list->mid[2 * list->nmid] = x;
-    list->mid[2 * list->nmid + 1] = y;
-    list->nmid++;
     return 1;
 }
 
@@ -660,7 +648,7 @@ static void edge_list_free(edge_list *list)
 {
     free(list->e);
     free(list->mid_start);
-    free(list->mid);
+    free(list->mid.xy);
 }
 
 /* The ring of a with most segments (its first segment). */
@@ -722,7 +710,7 @@ static int push_shared_runs(const seg_set *sa, const point_set *junctions, size_
                 if (!t->shared || t->x0 != ex || t->y0 != ey ||
                     point_get(junctions, ex, ey) >= limit)
                     break;
-                if (!mid_push(list, ex, ey))
+                if (!chain_add(&list->mid, ex, ey))
                     return 0;
                 ex = t->x1, ey = t->y1;
             }
@@ -843,8 +831,8 @@ static int compare_traced(rr_ctx *ctx, seg_set *sa, seg_set *sb, double precisio
     result = 1;
     for (int k = 0; k < 3 && result == 1; k++)
         if (want[k])
-            result = rr_trace_polylines(ctx, kind[k].e, kind[k].nmid ? kind[k].mid_start : NULL,
-                                        kind[k].mid, kind[k].n, want[k]);
+            result = rr_trace_polylines(ctx, kind[k].e, kind[k].mid.n ? kind[k].mid_start : NULL,
+                                        kind[k].mid.xy, kind[k].n, want[k]);
     if (result != 1)
         for (int k = 0; k < 3; k++)
             if (want[k] && *want[k]) {
