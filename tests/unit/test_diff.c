@@ -215,6 +215,28 @@ static void test_trace_hole_touching_shell(void **state)
     GEOSGeom_destroy_r(ctx->geos, g);
 }
 
+/* The same shell and hole as polylines: the shell one edge from (2,0) round to (2,0) through its
+ * corners, the hole one edge through (1,2) and (3,2). 16 - ½ x 2 x 2 = 14 m², one part with one
+ * hole; the hole's polyline is walked in one step, its middle points kept in order. */
+static void test_trace_polylines(void **state)
+{
+    rr_ctx *ctx = *state;
+    double e[] = {2, 0, 2, 0, 2, 0, 2, 0};
+    double mid[] = {4, 0, 4, 4, 0, 4, 0, 0, /* shell */ 1, 2, 3, 2 /* hole */};
+    size_t mid_start[] = {0, 4, 6};
+    GEOSGeometry *g = NULL;
+    assert_int_equal(rr_trace_polylines(ctx, e, mid_start, mid, 2, &g), 1);
+    assert_int_equal(parts_of(ctx, g), 1);
+    const GEOSGeometry *poly = GEOSGetGeometryN_r(ctx->geos, g, 0);
+    assert_int_equal(GEOSGetNumInteriorRings_r(ctx->geos, poly), 1);
+    unsigned n = 0;
+    GEOSCoordSeq_getSize_r(ctx->geos, GEOSGeom_getCoordSeq_r(ctx->geos, GEOSGetExteriorRing_r(ctx->geos, poly)), &n);
+    assert_int_equal(n, 6); /* (2,0) four corners (2,0) */
+    assert_near(area_of(ctx, g), 14, 1e-12);
+    assert_int_equal(GEOSisValid_r(ctx->geos, g), 1);
+    GEOSGeom_destroy_r(ctx->geos, g);
+}
+
 /* An island in a lake in a square: the lake belongs to the square (the smallest part around
  * it), the island is a part of its own: 100 − 36 + 4 = 68 m² in two parts. */
 static void test_trace_island_in_lake(void **state)
@@ -254,6 +276,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_diff_same_boundary),
         cmocka_unit_test(test_trace_bowtie),
         cmocka_unit_test(test_trace_hole_touching_shell),
+        cmocka_unit_test(test_trace_polylines),
         cmocka_unit_test(test_trace_island_in_lake),
         cmocka_unit_test(test_trace_open_edges_refused),
     };
