@@ -668,10 +668,11 @@ static size_t biggest_ring(const seg_set *sa, size_t *len)
 }
 
 /* Where a ring of a touches another (a hole its shell, two parts at a point), the boundary of
- * a ∩ b has more than one way on. Such points can only be vertices of the smaller rings: count
- * the vertices of every ring but the largest. A vertex of the largest ring is a junction when
- * counted at all, a vertex of another ring when counted twice. */
-static void count_ring_vertices(const seg_set *sa, size_t big_ring, point_set *junctions)
+ * a ∩ b has more than one way on. Such points are vertices of at least one of the smaller rings:
+ * count the vertices of every ring but the largest (big_ring, big_len segments), then add one
+ * for each vertex of the largest ring already counted. A vertex counted twice is a junction. */
+static void count_ring_vertices(const seg_set *sa, size_t big_ring, size_t big_len,
+                                point_set *junctions)
 {
     for (size_t rs = 0; rs < sa->n;) {
         size_t re = rs + 1;
@@ -682,33 +683,43 @@ static void count_ring_vertices(const seg_set *sa, size_t big_ring, point_set *j
                 point_add(junctions, sa->s[i].x0, sa->s[i].y0, 1);
         rs = re;
     }
+    if (big_len == sa->n)
+        return; /* one ring */
+    for (size_t i = big_ring; i < big_ring + big_len; i++) {
+        point_count *p = point_slot(junctions, sa->s[i].x0, sa->s[i].y0);
+        if (p->count)
+            p->count++;
+    }
 }
 
 /* The segments a and b share (the same way round) into `list` as runs of consecutive segments
  * of a's rings, in the direction of the walk, each one edge through its middle vertices: tracing
  * then walks a run at once instead of segment by segment. A run is cut at a junction (a vertex
- * where some other edge of a ∩ b starts or ends, or where a's rings touch), where the walk may
- * have to turn. */
-static int push_shared_runs(const seg_set *sa, const point_set *junctions, size_t big_ring,
-                            edge_list *list)
+ * counted twice in `junctions`: where some other edge of a ∩ b starts or ends, or where a's rings
+ * touch), where the walk may have to turn. Each ring's runs begin at its first shared segment as
+ * stored, as the single segments did before runs (so traced rings start where they did). */
+static int push_shared_runs(const seg_set *sa, const point_set *junctions, edge_list *list)
 {
     for (size_t rs = 0; rs < sa->n;) {
         size_t re = rs + 1;
         while (re < sa->n && !sa->s[re].ring_start)
             re++;
         int rev = sa->s[rs].reversed;
-        unsigned limit = rs == big_ring ? 1 : 2;
-        size_t len = re - rs;
-        for (size_t k = 0; k < len;) {
-            const seg *s = &sa->s[rev ? re - 1 - k : rs + k];
+        size_t len = re - rs, first = 0;
+        while (first < len && !sa->s[rs + first].shared)
+            first++;
+        /* the k-th segment along the walk from the first shared one (stored order for a ring
+         * kept as read; a reversed ring walks its segments backwards) */
+#define AT(k) (&sa->s[rs + (rev ? (first + len - (k) % len) % len : (first + (k)) % len)])
+        for (size_t k = 0; first < len && k < len;) {
+            const seg *s = AT(k);
             k++;
             if (!s->shared)
                 continue;
             double ex = s->x1, ey = s->y1;
             for (; k < len; k++) {
-                const seg *t = &sa->s[rev ? re - 1 - k : rs + k];
-                if (!t->shared || t->x0 != ex || t->y0 != ey ||
-                    point_get(junctions, ex, ey) >= limit)
+                const seg *t = AT(k);
+                if (!t->shared || t->x0 != ex || t->y0 != ey || point_get(junctions, ex, ey) >= 2)
                     break;
                 if (!chain_add(&list->mid, ex, ey))
                     return 0;
@@ -717,6 +728,7 @@ static int push_shared_runs(const seg_set *sa, const point_set *junctions, size_
             if (!edge_push(list, s->x0, s->y0, ex, ey))
                 return 0;
         }
+#undef AT
         rs = re;
     }
     return 1;
@@ -815,13 +827,13 @@ static int compare_traced(rr_ctx *ctx, seg_set *sa, seg_set *sb, double precisio
     size_t big_len, big_ring = biggest_ring(sa, &big_len);
     ok = ok && point_set_init(&junctions, 2 * changed_both.n + (sa->n - big_len));
     if (ok)
-        count_ring_vertices(sa, big_ring, &junctions);
+        count_ring_vertices(sa, big_ring, big_len, &junctions);
     for (size_t i = 0; ok && i < changed_both.n; i++) {
         const double *e = changed_both.e + 4 * i;
         point_add(&junctions, e[0], e[1], 2);
         point_add(&junctions, e[2], e[3], 2);
     }
-    ok = ok && push_shared_runs(sa, &junctions, big_ring, &kind[2]);
+    ok = ok && push_shared_runs(sa, &junctions, &kind[2]);
     for (size_t i = 0; ok && i < changed_both.n; i++) {
         const double *e = changed_both.e + 4 * i;
         ok = edge_push(&kind[2], e[0], e[1], e[2], e[3]);
@@ -885,12 +897,6 @@ rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry
     size_t changed = 0, common = 0;
     rr_status st = RR_OK;
     *a_only = *b_only = *both = NULL;
-    /* most areas kept their boundary vertex for vertex: no need to hash their segments */
-    if (GEOSEqualsExact_r(ctx->geos, a, b, 0) == 1) {
-        if (!(*both = GEOSGeom_clone_r(ctx->geos, a)))
-            st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
-        goto out;
-    }
     if (!add_polygons(ctx, a, &sa) || !add_polygons(ctx, b, &sb) || !seg_index(&sa) ||
         !seg_index(&sb)) {
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory comparing two versions of an area");

@@ -160,9 +160,9 @@ static GEOSGeometry *polygon_direct(rr_ctx *ctx, OGRGeometryH poly, double **buf
                                       nomem)) != NULL;
     GEOSGeometry *out = NULL;
     if (ok) {
+        /* GEOS owns the rings from here, even when it fails (an empty shell with holes: a
+         * geometry error, reported with GEOS's message) */
         out = GEOSGeom_createPolygon_r(ctx->geos, shell, holes, (unsigned)nh);
-        if (!out)
-            *nomem = 1; /* GEOS owns the rings from here, even when it fails */
     } else {
         if (shell)
             GEOSGeom_destroy_r(ctx->geos, shell);
