@@ -91,15 +91,52 @@ static int seg_index(seg_set *set)
     return 1;
 }
 
-static int seg_contains(const seg_set *set, const seg *s)
+/* The index of segment s in the indexed set, or SIZE_MAX. */
+static size_t seg_find(const seg_set *set, const seg *s)
 {
     size_t h = (size_t)seg_hash(s) & (set->nslots - 1);
     while (set->slots[h]) {
         if (seg_equal(&set->s[set->slots[h] - 1], s))
-            return 1;
+            return set->slots[h] - 1;
         h = (h + 1) & (set->nslots - 1);
     }
-    return 0;
+    return SIZE_MAX;
+}
+
+static int seg_contains(const seg_set *set, const seg *s)
+{
+    return seg_find(set, s) != SIZE_MAX;
+}
+
+/* Mark the segments a and b both have the same way round (shared); the number of the others.
+ * Only b's segments are hashed: a's are taken in ring order, and after one that b has too, the
+ * next is first compared with the neighbours of b's match (where a boundary is kept, it runs on
+ * in both), a lookup only where that fails. SIZE_MAX when out of memory. */
+static size_t mark_shared(seg_set *sa, seg_set *sb)
+{
+    if (!seg_index(sb))
+        return SIZE_MAX;
+    size_t last = SIZE_MAX, changed = 0;
+    for (size_t i = 0; i < sa->n; i++) {
+        seg *s = &sa->s[i];
+        size_t found = SIZE_MAX;
+        if (last != SIZE_MAX && !s->ring_start) {
+            if (last + 1 < sb->n && !sb->s[last + 1].ring_start && seg_equal(&sb->s[last + 1], s))
+                found = last + 1;
+            else if (last > 0 && !sb->s[last].ring_start && seg_equal(&sb->s[last - 1], s))
+                found = last - 1;
+        }
+        if (found == SIZE_MAX)
+            found = seg_find(sb, s);
+        s->shared = found != SIZE_MAX;
+        if (found != SIZE_MAX)
+            sb->s[found].shared = 1;
+        changed += !s->shared;
+        last = found;
+    }
+    for (size_t j = 0; j < sb->n; j++)
+        changed += !sb->s[j].shared;
+    return changed;
 }
 
 static void seg_free(seg_set *set)
@@ -897,15 +934,11 @@ rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry
     size_t changed = 0, common = 0;
     rr_status st = RR_OK;
     *a_only = *b_only = *both = NULL;
-    if (!add_polygons(ctx, a, &sa) || !add_polygons(ctx, b, &sb) || !seg_index(&sa) ||
-        !seg_index(&sb)) {
+    if (!add_polygons(ctx, a, &sa) || !add_polygons(ctx, b, &sb) ||
+        (changed = mark_shared(&sa, &sb)) == SIZE_MAX) {
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory comparing two versions of an area");
         goto out;
     }
-    for (size_t i = 0; i < sa.n; i++)
-        changed += !(sa.s[i].shared = (unsigned char)seg_contains(&sb, &sa.s[i]));
-    for (size_t i = 0; i < sb.n; i++)
-        changed += !(sb.s[i].shared = (unsigned char)seg_contains(&sa, &sb.s[i]));
     if (changed == 0) { /* the same boundary: nothing is lost or gained */
         if (!(*both = GEOSGeom_clone_r(ctx->geos, a)))
             st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
