@@ -210,20 +210,35 @@ static double rect_area(ring_set *rs, double x0, double y0, double x1, double y1
         if (rs->box[4 * r + 2] <= x0 || rs->box[4 * r] >= x1 || rs->box[4 * r + 3] <= y0 ||
             rs->box[4 * r + 1] >= y1)
             continue; /* the ring and the rectangle share no area */
+        /* runs wholly beyond one side in a row, and the segments between them: they clip as
+         * their first and last vertex (far: how many of the two are in buf_a so far) */
+        int far_side = -1;
+        size_t far = 0;
         for (size_t k = 0; k * RUN < n; k++) {
             const double *e = &ext[4 * k];
             size_t first = k * RUN, last = first + RUN < n ? first + RUN - 1 : n - 1;
-            if (e[2] < x0 || e[0] > x1 || e[3] < y0 || e[1] > y1) { /* beyond one side */
+            int side = e[2] < x0 ? 0 : e[0] > x1 ? 1 : e[3] < y0 ? 2 : e[1] > y1 ? 3 : -1;
+            if (side < 0) {
+                memcpy(&rs->buf_a[2 * m], &xy[2 * first], 2 * (last - first + 1) * sizeof(double));
+                m += last - first + 1;
+                far = 0;
+            } else if (side != far_side || far == 0) { /* a new stretch beyond a side */
                 memcpy(&rs->buf_a[2 * m], &xy[2 * first], 2 * sizeof(double));
                 m++;
+                far = 1;
                 if (last > first) {
                     memcpy(&rs->buf_a[2 * m], &xy[2 * last], 2 * sizeof(double));
                     m++;
+                    far = 2;
                 }
-            } else {
-                memcpy(&rs->buf_a[2 * m], &xy[2 * first], 2 * (last - first + 1) * sizeof(double));
-                m += last - first + 1;
+            } else { /* the stretch goes on: its end moves to this run's last vertex */
+                if (far == 2)
+                    m--;
+                memcpy(&rs->buf_a[2 * m], &xy[2 * last], 2 * sizeof(double));
+                m++;
+                far = 2;
             }
+            far_side = side;
         }
         m = clip_stage(rs->buf_a, m, rs->buf_b, 0, x0);
         m = m ? clip_stage(rs->buf_b, m, rs->buf_a, 1, x1) : 0;
