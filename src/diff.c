@@ -111,7 +111,8 @@ static int seg_contains(const seg_set *set, const seg *s)
 /* Mark the segments a and b both have the same way round (shared); the number of the others.
  * Only b's segments are hashed: a's are taken in ring order, and after one that b has too, the
  * next is first compared with the neighbours of b's match (where a boundary is kept, it runs on
- * in both), a lookup only where that fails. SIZE_MAX when out of memory. */
+ * in both), a lookup only where that fails. SIZE_MAX when out of memory. b is taken to have no
+ * directed segment twice (no valid polygon has): of such twins only one would be marked. */
 static size_t mark_shared(seg_set *sa, seg_set *sb)
 {
     if (!seg_index(sb))

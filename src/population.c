@@ -51,9 +51,11 @@ static rr_status contrib_push(rr_ctx *ctx, contrib_list *l, contrib c)
  * against an overlay per cell (national runs: hundreds of thousands of boundary cells).
  *
  * Most of a long ring is far from any one cell: each run of RUN vertices keeps its extent, and a
- * run that lies wholly beyond one side of the cell is clipped as its first and last vertex only.
- * That changes the polygon only beyond that side (the run and its chord both lie in that
- * half-plane, and so does what they enclose), so the clipped area is the same. */
+ * run that lies wholly beyond one side of the cell is clipped as its first and last vertex only,
+ * runs beyond the same side one after another as the first vertex of the first and the last of
+ * the last. That changes the polygon only beyond that side (the stretch, the segments between
+ * its runs and its chord all lie in that half-plane, and so does what they enclose), so the
+ * clipped area is the same. */
 
 #define RUN 32
 
@@ -222,7 +224,7 @@ static double rect_area(ring_set *rs, double x0, double y0, double x1, double y1
                 memcpy(&rs->buf_a[2 * m], &xy[2 * first], 2 * (last - first + 1) * sizeof(double));
                 m += last - first + 1;
                 far = 0;
-            } else if (side != far_side || far == 0) { /* a new stretch beyond a side */
+            } else if (side != far_side) { /* a new stretch beyond a side */
                 memcpy(&rs->buf_a[2 * m], &xy[2 * first], 2 * sizeof(double));
                 m++;
                 far = 1;
