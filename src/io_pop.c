@@ -294,17 +294,17 @@ static int read_csv_points(rr_ctx *ctx, const rr_pop_opts *opts, rr_popsource *p
         *st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", opts->path);
     pop->points = 1;
     for (size_t i = 0; i < m && *st == RR_OK; i++) {
-        if (!(pop->cells[i] = GEOSGeom_createPointFromXY_r(ctx->geos, xs[i], ys[i]))) {
-            *st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", opts->path);
-            break;
-        }
         pop->value[i] = vs[i];
         pop->cell_area[i] = 0;
         pop->total += vs[i];
         pop->n = i + 1;
     }
+    /* cells when the centres lie on a grid; points (made only then) when they do not */
     if (*st == RR_OK)
         *st = centres_to_cells(ctx, opts, pop, xs, ys);
+    for (size_t i = 0; *st == RR_OK && pop->points && i < m; i++)
+        if (!(pop->cells[i] = GEOSGeom_createPointFromXY_r(ctx->geos, xs[i], ys[i])))
+            *st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", opts->path);
 out:
     free(xs);
     free(ys);

@@ -265,6 +265,28 @@ static void test_population_csv_grid_plain_and_bad(void **state)
     assert_null(pop);
 }
 
+/* Centres that lie on no grid are points (a point inside a piece counts whole): left square
+ * 1 + 2 = 3 people, right 4. */
+static void test_population_csv_points_off_grid(void **state)
+{
+    rr_ctx *ctx = *state;
+    const char *codes[] = {"L", "R"};
+    const char *wkts[] = {"POLYGON((0 0,500 0,500 1000,0 1000,0 0))",
+                          "POLYGON((500 0,1000 0,1000 1000,500 1000,500 0))"};
+    const char *path = write_tmp("points.csv", "e,n,befolkning\n100,100,1\n250,730,2\n900,420,4\n");
+    rr_areaset *os = NULL, *ns = NULL;
+    rr_popsource *pop = NULL;
+    assert_ok(ctx, rr_areaset_from_wkt(ctx, 2, codes, wkts, NULL, &os));
+    assert_ok(ctx, rr_areaset_from_wkt(ctx, 2, codes, wkts, NULL, &ns));
+    rr_pop_opts po = {.path = path};
+    assert_ok(ctx, rr_popsource_read(ctx, &po, os, &pop));
+    unlink(path);
+    rr_revision *rev = overlay_with(ctx, os, ns, pop);
+    assert_near(piece_pop(rev, "L", "L"), 3, 1e-12);
+    assert_near(piece_pop(rev, "R", "R"), 4, 1e-12);
+    run_free(rev, os, ns);
+}
+
 /* An area with no people falls back to area weights. */
 static void test_population_zero_falls_back_to_area(void **state)
 {
@@ -360,6 +382,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_population_long_rings_on_grid),
         cmocka_unit_test(test_population_circle_matches_geos),
         cmocka_unit_test(test_population_csv_grid_plain_and_bad),
+        cmocka_unit_test(test_population_csv_points_off_grid),
         cmocka_unit_test(test_population_zero_falls_back_to_area),
         cmocka_unit_test(test_population_ipf_2x2),
         cmocka_unit_test(test_population_raster_with_nodata),
