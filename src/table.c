@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -300,6 +301,27 @@ int rr_parse_number(const char *text, int decimal_comma, double *out)
     }
     if (i != n)
         return -1;
+    /* Plain decimals of at most 15 digits (coordinates, counts) without strtod: the digits as an
+     * integer, below 2^53 and so exact, divided by an exact power of ten is the correctly
+     * rounded value, the very double strtod gives (Clinger's fast path). */
+    if (digits <= 15 && memchr(text, 'e', n) == NULL && memchr(text, 'E', n) == NULL) {
+        static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+                                       1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+        uint64_t m = 0;
+        size_t frac = 0, k = text[0] == '+' || text[0] == '-';
+        int in_frac = 0;
+        for (; k < n; k++) {
+            if (text[k] == '.' || text[k] == ',') {
+                in_frac = 1;
+                continue;
+            }
+            m = m * 10 + (uint64_t)(text[k] - '0');
+            frac += (size_t)in_frac;
+        }
+        double v = (double)m / pow10[frac];
+        *out = text[0] == '-' ? -v : v;
+        return 1;
+    }
     memcpy(buf, text, n);
     buf[n] = '\0';
     for (char *c = buf; *c; c++)

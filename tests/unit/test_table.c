@@ -2,7 +2,10 @@
  * SCB's suffix, missing values, and errors that name file, line and column. */
 #include "test_support.h"
 
+#include "table.h"
+
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #ifndef REGREV_TEST_TMP
@@ -271,6 +274,50 @@ static void test_table_jsonstat_broken(void **state)
                RR_ERR_FORMAT, "no geographic dimension");
 }
 
+/* Numbers are read to the very double strtod gives (the plain decimals take a path of their
+ * own): SCB's coordinates and counts, decimal commas, signs, 15 digits, exponents, and 20,000
+ * random decimals of 1 to 15 digits; text that is no number is refused. */
+static void test_table_parse_number_as_strtod(void **state)
+{
+    (void)state;
+    const char *cases[] = {"352499.999", "6860500.0", "0.1", "-12.5", "+7", "5.", ".5", "-0.0",
+                           "123456789012345", "1234567890.12345", "0.000000000000001",
+                           "999999999999999", "1e3", "2.5E-3", "12345678901234567890", "  42 "};
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        double got = 0;
+        assert_int_equal(rr_parse_number(cases[k], 0, &got), 1);
+        double want = strtod(cases[k], NULL);
+        if (memcmp(&got, &want, sizeof got) != 0)
+            fail_msg("%s: %.17g, strtod %.17g", cases[k], got, want);
+    }
+    double got = 0;
+    assert_int_equal(rr_parse_number("1,25", 1, &got), 1);
+    assert_true(got == 1.25);
+    assert_int_equal(rr_parse_number("1,25", 0, &got), -1);
+    assert_int_equal(rr_parse_number("12a", 0, &got), -1);
+    assert_int_equal(rr_parse_number("..", 0, &got), 0);
+    unsigned long long r = 0x9e3779b97f4a7c15ULL;
+    for (int k = 0; k < 20000; k++) {
+        char text[40];
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        int ndig = 1 + (int)(r % 15), point = (int)((r >> 8) % (unsigned)(ndig + 1));
+        size_t len = 0;
+        if ((r >> 20) & 1)
+            text[len++] = '-';
+        for (int d = 0; d < ndig; d++) {
+            if (d == point && d > 0)
+                text[len++] = '.';
+            r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+            text[len++] = (char)('0' + r % 10);
+        }
+        text[len] = '\0';
+        double want = strtod(text, NULL);
+        assert_int_equal(rr_parse_number(text, 0, &got), 1);
+        if (memcmp(&got, &want, sizeof got) != 0)
+            fail_msg("%s: %.17g, strtod %.17g", text, got, want);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +331,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_table_jsonstat_dense),
         cmocka_unit_test(test_table_jsonstat_sparse_no_role),
         cmocka_unit_test(test_table_jsonstat_broken),
+        cmocka_unit_test(test_table_parse_number_as_strtod),
     };
     return RUN_TESTS(tests);
 }
