@@ -2,9 +2,11 @@
  * a test-only hook that makes the k-th allocation fail, to prove every error path frees what it
  * holds and reports RR_ERR_NOMEM [tg's chaos runs].
  *
- * The hook is one process-wide countdown: tests that arm it run single-threaded (threads = 1).
- * Unarmed, the wrappers cost one relaxed atomic increment per allocation. Memory from here is
- * ordinary malloc memory: free() releases it, and so may dependencies that take ownership. */
+ * The hook counts and fails the allocations of the thread that arms it: tests that arm it run
+ * single-threaded (threads = 1). Unarmed, the wrappers cost one increment of a thread-local
+ * counter per allocation (a counter shared by the workers made its cache line travel between
+ * cores at every allocation). Memory from here is ordinary malloc memory: free() releases it, and
+ * so may dependencies that take ownership. */
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -14,16 +16,15 @@
 #undef calloc
 #undef realloc
 
-static atomic_ulong alloc_count;
-static atomic_ulong alloc_fail_at; /* 0: disarmed */
+static _Thread_local unsigned long alloc_count;
+static _Thread_local unsigned long alloc_fail_at; /* 0: disarmed */
 static atomic_int alloc_fired;
 
 /* 1 if this allocation is the one to fail. */
 static int fail_now(void)
 {
-    unsigned long k = atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed) + 1;
-    unsigned long at = atomic_load_explicit(&alloc_fail_at, memory_order_relaxed);
-    if (at == 0 || k != at)
+    unsigned long k = ++alloc_count;
+    if (alloc_fail_at == 0 || k != alloc_fail_at)
         return 0;
     atomic_store_explicit(&alloc_fired, 1, memory_order_relaxed);
     return 1;
@@ -59,14 +60,14 @@ void *rr_grow(void *array, size_t *cap, size_t need, size_t elem, size_t first)
 
 void rr_alloc_fail_at(unsigned long k)
 {
-    atomic_store(&alloc_count, 0);
+    alloc_count = 0;
     atomic_store(&alloc_fired, 0);
-    atomic_store(&alloc_fail_at, k);
+    alloc_fail_at = k;
 }
 
 unsigned long rr_alloc_count(void)
 {
-    return atomic_load(&alloc_count);
+    return alloc_count;
 }
 
 int rr_alloc_fired(void)

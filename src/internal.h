@@ -24,8 +24,8 @@ void *rr_grow(void *array, size_t *cap, size_t need, size_t elem, size_t first);
 #define malloc(size) rr_malloc(size)
 #define calloc(n, size) rr_calloc(n, size)
 #define realloc(ptr, size) rr_realloc(ptr, size)
-/* Test-only, not thread-safe in meaning: count allocations from now and make the k-th fail
- * (k = 0 disarms); how many allocations were made since; whether the failure happened. */
+/* Test-only: count the calling thread's allocations from now and make its k-th fail (k = 0
+ * disarms); how many allocations it made since; whether the failure happened. */
 void rr_alloc_fail_at(unsigned long k);
 unsigned long rr_alloc_count(void);
 int rr_alloc_fired(void);
