@@ -20,6 +20,7 @@ typedef struct contrib_list {
 typedef struct pop_job {
     rr_revision *rev;
     const rr_popsource *pop;
+    const double *box;   /* each cell's extent: x0, y0, x1, y1 */
     contrib_list *lists; /* one per piece */
 } pop_job;
 
@@ -258,8 +259,8 @@ static double rect_area(ring_set *rs, double x0, double y0, double x1, double y1
 }
 
 /* Add the contributions of the cells under `geom` to list. */
-static rr_status collect(rr_ctx *ctx, const rr_popsource *pop, const GEOSGeometry *geom,
-                         contrib_list *list)
+static rr_status collect(rr_ctx *ctx, const rr_popsource *pop, const double *box,
+                         const GEOSGeometry *geom, contrib_list *list)
 {
     rr_hits hits = {0};
     GEOSSTRtree_query_r(ctx->geos, tls_cells, geom, rr_hits_cb, &hits);
@@ -308,9 +309,8 @@ static rr_status collect(rr_ctx *ctx, const rr_popsource *pop, const GEOSGeometr
                     st = rr_error(ctx, RR_ERR_NOMEM, "out of memory estimating population");
                     break;
                 }
-                double x0, y0, x1, y1;
-                GEOSGeom_getExtent_r(ctx->geos, cell, &x0, &y0, &x1, &y1);
-                k.amount = rect_area(&rings, x0, y0, x1, y1);
+                const double *b = &box[4 * c];
+                k.amount = rect_area(&rings, b[0], b[1], b[2], b[3]);
             } else {
                 GEOSGeometry *g = GEOSIntersection_r(ctx->geos, geom, cell);
                 if (!g) {
@@ -350,7 +350,7 @@ static rr_status pop_one(rr_ctx *ctx, size_t i, void *user)
     }
     if (!piece->shape)
         return RR_OK;
-    return collect(ctx, pop, piece->shape, &job->lists[i]);
+    return collect(ctx, pop, job->box, piece->shape, &job->lists[i]);
 }
 
 rr_status rr_revision_set_population(rr_ctx *ctx, rr_revision *rev, const rr_popsource *pop)
@@ -358,22 +358,23 @@ rr_status rr_revision_set_population(rr_ctx *ctx, rr_revision *rev, const rr_pop
     rr_status st = RR_OK;
     contrib_list *lists = calloc(rev->npieces ? rev->npieces : 1, sizeof *lists);
     double *covered = calloc(pop->n ? pop->n : 1, sizeof *covered);
-    if (!lists || !covered) {
+    double *box = malloc(4 * (pop->n ? pop->n : 1) * sizeof *box);
+    if (!lists || !covered || !box) {
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory estimating population");
         goto out;
     }
     /* GEOS caches an envelope on first use: compute the cells' now, before workers share them
-     * (two workers inserting the same cell into their indexes raced on it). */
-    for (size_t c = 0; c < pop->n; c++) {
-        double x0, y0, x1, y1;
-        GEOSGeom_getExtent_r(ctx->geos, pop->cells[c], &x0, &y0, &x1, &y1);
-    }
+     * (two workers inserting the same cell into their indexes raced on it), and keep them (a
+     * cell is clipped against by several pieces). */
+    for (size_t c = 0; c < pop->n; c++)
+        GEOSGeom_getExtent_r(ctx->geos, pop->cells[c], &box[4 * c], &box[4 * c + 1],
+                             &box[4 * c + 2], &box[4 * c + 3]);
     for (size_t k = 0; k < rev->npieces; k++) {
         double x0, y0, x1, y1;
         if (rev->pieces[k].shape)
             GEOSGeom_getExtent_r(ctx->geos, rev->pieces[k].shape, &x0, &y0, &x1, &y1);
     }
-    pop_job job = {rev, pop, lists};
+    pop_job job = {rev, pop, box, lists};
     st = rr_parallel_for(ctx, rev->npieces, rev->params.threads, "estimating population", pop_one,
                          cells_release, &job);
     if (st != RR_OK)
@@ -412,6 +413,7 @@ out:
         free(lists[i].c);
     free(lists);
     free(covered);
+    free(box);
     return st;
 }
 
