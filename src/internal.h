@@ -278,6 +278,11 @@ void rr_piece_clear(rr_ctx *ctx, rr_piece *p);
 /* The polygons of an overlay's result (edges and points dropped) as a Polygon or MultiPolygon;
  * takes g; NULL when no area is left or on failure. */
 GEOSGeometry *rr_polygons_only(rr_ctx *ctx, GEOSGeometry *g);
+/* The polygon of shell and holes[0..nh), taking them all: when one is missing (NULL: a ring that
+ * could not be made) the others are destroyed and NULL returned; otherwise GEOS owns them, also
+ * when it fails (NULL, with GEOS's message). */
+GEOSGeometry *rr_polygon_of_rings(rr_ctx *ctx, GEOSGeometry *shell, GEOSGeometry **holes,
+                                  unsigned nh);
 
 /* diff.c */
 /* Two versions of one area compared: *a_only = a − b, *b_only = b − a and *both = a ∩ b; each a

@@ -152,24 +152,18 @@ static GEOSGeometry *polygon_direct(rr_ctx *ctx, OGRGeometryH poly, double **buf
         return GEOSGeom_createEmptyPolygon_r(ctx->geos);
     GEOSGeometry *shell = ring_direct(ctx, OGR_G_GetGeometryRef(poly, 0), buf, cap, nomem);
     GEOSGeometry **holes = nrings > 1 ? malloc((size_t)(nrings - 1) * sizeof *holes) : NULL;
-    int nh = 0, ok = shell && (nrings == 1 || holes);
-    if (shell && nrings > 1 && !holes)
+    if (nrings > 1 && !holes) {
         *nomem = 1;
-    for (; ok && nh < nrings - 1; nh++)
-        ok = (holes[nh] = ring_direct(ctx, OGR_G_GetGeometryRef(poly, nh + 1), buf, cap,
-                                      nomem)) != NULL;
-    GEOSGeometry *out = NULL;
-    if (ok) {
-        /* GEOS owns the rings from here, even when it fails (an empty shell with holes: a
-         * geometry error, reported with GEOS's message) */
-        out = GEOSGeom_createPolygon_r(ctx->geos, shell, holes, (unsigned)nh);
-    } else {
         if (shell)
             GEOSGeom_destroy_r(ctx->geos, shell);
-        for (int i = 0; i < nh; i++)
-            if (holes[i])
-                GEOSGeom_destroy_r(ctx->geos, holes[i]);
+        return NULL;
     }
+    unsigned nh = 0;
+    for (int ok = shell != NULL; ok && nh < (unsigned)nrings - 1; nh++)
+        ok = (holes[nh] = ring_direct(ctx, OGR_G_GetGeometryRef(poly, (int)nh + 1), buf, cap,
+                                      nomem)) != NULL;
+    /* an empty shell with holes: GEOS refuses it, a geometry error with GEOS's message */
+    GEOSGeometry *out = rr_polygon_of_rings(ctx, shell, holes, nh);
     free(holes);
     return out;
 }

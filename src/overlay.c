@@ -206,6 +206,22 @@ static int polygon_count(rr_ctx *ctx, const GEOSGeometry *sub)
     return t == GEOS_MULTIPOLYGON ? GEOSGetNumGeometries_r(ctx->geos, sub) : 0;
 }
 
+GEOSGeometry *rr_polygon_of_rings(rr_ctx *ctx, GEOSGeometry *shell, GEOSGeometry **holes,
+                                  unsigned nh)
+{
+    int complete = shell != NULL;
+    for (unsigned i = 0; i < nh; i++)
+        complete = complete && holes[i] != NULL;
+    if (complete)
+        return GEOSGeom_createPolygon_r(ctx->geos, shell, holes, nh);
+    if (shell)
+        GEOSGeom_destroy_r(ctx->geos, shell);
+    for (unsigned i = 0; i < nh; i++)
+        if (holes[i])
+            GEOSGeom_destroy_r(ctx->geos, holes[i]);
+    return NULL;
+}
+
 /* Only the polygonal part of an overlay's result counts: shared edges and corners have no area.
  * Takes g; returns a Polygon or MultiPolygon, or NULL when no area is left (or on failure). */
 GEOSGeometry *rr_polygons_only(rr_ctx *ctx, GEOSGeometry *g)

@@ -244,27 +244,18 @@ static int assemble(rr_ctx *ctx, ring_list *rings, GEOSGeometry **out)
             continue;
         GEOSGeometry *shell = make_ring(ctx, &rings->r[s]);
         unsigned nh = 0;
-        ok = shell != NULL;
-        for (size_t h = 0; ok && h < rings->n; h++)
+        for (size_t h = 0; shell && h < rings->n && (nh == 0 || holes[nh - 1]); h++)
             if (rings->r[h].area < 0 && rings->r[h].shell == (long)s)
-                ok = (holes[nh++] = make_ring(ctx, &rings->r[h])) != NULL;
-        if (ok)
-            ok = (polys[npoly] = GEOSGeom_createPolygon_r(ctx->geos, shell, holes, nh)) != NULL;
-        if (ok) {
-            npoly++;
-        } else {
-            if (shell)
-                GEOSGeom_destroy_r(ctx->geos, shell);
-            for (unsigned k = 0; k < nh; k++)
-                if (holes[k])
-                    GEOSGeom_destroy_r(ctx->geos, holes[k]);
-        }
+                holes[nh++] = make_ring(ctx, &rings->r[h]);
+        /* takes the rings made so far; NULL when one could not be made */
+        ok = (polys[npoly] = rr_polygon_of_rings(ctx, shell, holes, nh)) != NULL;
+        npoly += (size_t)ok;
     }
     free(holes);
-    if (ok)
+    if (ok) /* GEOS owns the polygons from here, also when it fails */
         ok = (*out = GEOSGeom_createCollection_r(ctx->geos, GEOS_MULTIPOLYGON, polys,
                                                  (unsigned)npoly)) != NULL;
-    if (!ok)
+    else
         for (size_t i = 0; i < npoly; i++)
             GEOSGeom_destroy_r(ctx->geos, polys[i]);
     free(polys);
