@@ -272,16 +272,16 @@ static rr_status snap_one(rr_ctx *ctx, const rr_areaset *set, rr_area *a, double
                           int *skip)
 {
     *skip = 0;
+    char where[512]; /* as the reader names a feature */
+    snprintf(where, sizeof where, "%s, layer %s, feature %lld, code %s", set->path,
+             set->layer ? set->layer : "?", a->fid, a->code);
     GEOSGeometry *g = GEOSGeom_transformXY_r(ctx->geos, a->geom, snap_xy, &precision);
     if (!g)
-        return rr_error(ctx, RR_ERR_GEOMETRY, "cannot snap code %s to a %g grid: %s (%s)",
-                        a->code, precision, rr_geos_msg(ctx), set->path);
+        return rr_error(ctx, RR_ERR_GEOMETRY, "%s: cannot snap to a %g grid: %s", where,
+                        precision, rr_geos_msg(ctx));
     char valid = GEOSisValid_r(ctx->geos, g);
     if (valid != 1 && a->unchecked && GEOSisValid_r(ctx->geos, a->geom) != 1) {
         /* invalid as read, not only once snapped: repaired as the reader does, then snapped */
-        char where[512];
-        snprintf(where, sizeof where, "%s, layer %s, feature %lld, code %s", set->path,
-                 set->layer ? set->layer : "?", a->fid, a->code);
         GEOSGeom_destroy_r(ctx->geos, g);
         GEOSGeometry *as_read = a->geom;
         a->geom = NULL; /* taken by the repair */
@@ -294,8 +294,8 @@ static rr_status snap_one(rr_ctx *ctx, const rr_areaset *set, rr_area *a, double
             return RR_OK;
         }
         if (!(g = GEOSGeom_transformXY_r(ctx->geos, a->geom, snap_xy, &precision)))
-            return rr_error(ctx, RR_ERR_GEOMETRY, "cannot snap code %s to a %g grid: %s (%s)",
-                            a->code, precision, rr_geos_msg(ctx), set->path);
+            return rr_error(ctx, RR_ERR_GEOMETRY, "%s: cannot snap to a %g grid: %s", where,
+                            precision, rr_geos_msg(ctx));
         valid = GEOSisValid_r(ctx->geos, g);
     }
     a->unchecked = 0;
@@ -303,15 +303,14 @@ static rr_status snap_one(rr_ctx *ctx, const rr_areaset *set, rr_area *a, double
         GEOSGeometry *fixed = GEOSMakeValid_r(ctx->geos, g);
         GEOSGeom_destroy_r(ctx->geos, g);
         if (!fixed)
-            return rr_error(ctx, RR_ERR_GEOMETRY, "code %s is invalid on a %g grid and cannot "
-                            "be repaired: %s (%s)", a->code, precision, rr_geos_msg(ctx),
-                            set->path);
-        rr_warn(ctx, "%s, code %s: invalid once snapped to a %g grid (vertices closer than "
-                "that); repaired", set->path, a->code, precision);
+            return rr_error(ctx, RR_ERR_GEOMETRY, "%s: invalid on a %g grid and cannot be "
+                            "repaired: %s", where, precision, rr_geos_msg(ctx));
+        rr_warn(ctx, "%s: invalid once snapped to a %g grid (vertices closer than that); "
+                "repaired", where, precision);
         g = rr_polygons_only(ctx, fixed); /* make-valid may add lines and points */
         if (!g)
-            return rr_error(ctx, RR_ERR_GEOMETRY, "code %s has no area left on a %g grid (%s)",
-                            a->code, precision, set->path);
+            return rr_error(ctx, RR_ERR_GEOMETRY, "%s: no area left on a %g grid", where,
+                            precision);
     }
     GEOSGeom_destroy_r(ctx->geos, a->geom);
     a->geom = g;

@@ -261,11 +261,6 @@ out:
     return st;
 }
 
-GEOSGeometry *rr_gdal_to_geos(rr_ctx *ctx, OGRGeometryH g)
-{
-    GEOSGeometry *out = NULL;
-    return rr_gdal_geometry(ctx, g, &out) == RR_OK ? out : NULL;
-}
 
 /* Little-endian 2D WKB of polygons, written straight from the coordinate arrays (GEOS's WKB
  * writer streams every number on its own: 5 % of a national run went there). */

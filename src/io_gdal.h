@@ -27,10 +27,10 @@ rr_status rr_gdal_open_vector(rr_ctx *ctx, const char *path, const char *const *
  * want_points selects point layers instead. */
 OGRLayerH rr_gdal_pick_layer(rr_ctx *ctx, GDALDatasetH ds, const char *path, const char *name,
                              int want_points);
-/* OGR geometry → GEOS by ISO WKB, curves linearised, Z/M dropped: *geom on success; RR_ERR_NOMEM
- * or RR_ERR_GEOMETRY (message set) on failure. rr_gdal_to_geos: the same, NULL on failure. */
+/* OGR geometry → GEOS (polygons from their coordinate arrays, other types by ISO WKB), curves
+ * linearised, Z/M dropped: *geom on success; RR_ERR_NOMEM or RR_ERR_GEOMETRY (message set) on
+ * failure. */
 rr_status rr_gdal_geometry(rr_ctx *ctx, OGRGeometryH g, GEOSGeometry **geom);
-GEOSGeometry *rr_gdal_to_geos(rr_ctx *ctx, OGRGeometryH g);
 /* One feature's geometry as the area reader takes it (io_areas.c): polygonal, coordinates finite
  * and within a real extent, valid (repaired with a warning naming `where`). RR_OK with *out NULL:
  * nothing usable (empty, not a polygon, no area after repair; warned). *out is owned by the

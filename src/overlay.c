@@ -1067,7 +1067,7 @@ static rr_status overlay_new_uncovered(rr_ctx *ctx, size_t j, void *user)
         !regions_of(ctx, got, ngot_shapes, &got_regions, &ngot)) {
         free(got);
         GEOSGeom_destroy_r(ctx->geos, gained);
-        return rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+        return rr_error(ctx, RR_ERR_NOMEM, "out of memory (what new area %s gained)", area->code);
     }
     int ncomp = GEOSGetNumGeometries_r(ctx->geos, gained);
     for (int c = 0; c < ncomp && st == RR_OK; c++) {

@@ -287,20 +287,16 @@ int rr_trace_polylines(rr_ctx *ctx, const double *edges, const size_t *mid_start
         size_t cur = start;
         for (;;) {
             size_t nmid = mid_count(&es, cur);
-            if (npath + nmid + 2 > cap) {
-                size_t bigger_cap = cap ? 2 * cap : 256;
-                while (bigger_cap < npath + nmid + 2)
-                    bigger_cap *= 2;
-                double *p = realloc(path, 2 * bigger_cap * sizeof *p);
-                size_t *m = realloc(marks, bigger_cap * sizeof *m);
-                if (p)
-                    path = p;
-                if (m)
-                    marks = m;
-                if (!p || !m)
-                    goto out;
-                cap = bigger_cap;
-            }
+            /* a mark per point at most: marks grows with path */
+            size_t mark_cap = cap;
+            double *grown = rr_grow(path, &cap, npath + nmid + 2, 2 * sizeof *grown, 256);
+            if (grown)
+                path = grown;
+            size_t *grown_marks = grown ? rr_grow(marks, &mark_cap, cap, sizeof *marks, 256) : NULL;
+            if (grown_marks)
+                marks = grown_marks;
+            if (!grown || !grown_marks)
+                goto out;
             if (npath == 0) {
                 path[0] = e[cur].x0;
                 path[1] = e[cur].y0;

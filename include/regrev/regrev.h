@@ -60,6 +60,9 @@ RR_API rr_ctx *rr_ctx_new(void);
 RR_API void rr_ctx_free(rr_ctx *ctx);
 /* The message of the last failure; "" if none. Borrowed, valid until the next call. */
 RR_API const char *rr_ctx_errmsg(const rr_ctx *ctx);
+/* Where messages and progress go. With threads > 1 (rr_params.threads, the readers' threads)
+ * workers call fn from their own threads, possibly at the same time as each other and as the
+ * calling thread: fn must be safe for that (the regrev CLI takes a lock). */
 RR_API void rr_ctx_set_diag(rr_ctx *ctx, rr_diag_fn fn, void *user);
 RR_API void rr_ctx_set_progress(rr_ctx *ctx, rr_progress_fn fn, void *user);
 /* Ask long work to stop at the next check (async-signal-safe). It then fails with
