@@ -1,6 +1,10 @@
 /* main.c: the regrev command: dispatch to subcommands, --help and --version. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#ifdef REGREV_MIMALLOC
+#include <mimalloc.h>
+#endif
 
 #include "cli.h"
 
@@ -22,6 +26,13 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+#ifdef REGREV_MIMALLOC
+    /* Transparent huge pages for the heap (CMakeLists.txt says why), unless the user chose
+     * otherwise with mimalloc's own MIMALLOC_LARGE_OS_PAGES. Before the first large allocation:
+     * the segments taken until now stay as they are. */
+    if (!getenv("MIMALLOC_LARGE_OS_PAGES"))
+        mi_option_enable(mi_option_large_os_pages);
+#endif
     /* From the first instruction on, an interrupt ends the run with status 1 and no output. */
     cli_signals_install(NULL);
     if (argc < 2) {
