@@ -98,12 +98,15 @@ rr_status rr_popsource_place(rr_ctx *ctx, const rr_pop_opts *opts, const rr_area
                              rr_popsource *pop, const char *crs);
 
 struct rr_popsource {
-    GEOSGeometry **cells;  /* square cells or polygons, or points */
+    GEOSGeometry **cells;  /* polygons or points; NULL for rectangles (their box says it all) */
+    double *box;           /* rectangles only: each cell's x0, y0, x1, y1 */
     double *value;
     double *cell_area;     /* area of each cell (0 for points) */
     size_t n;
     int points;            /* 1: containment; 0: area shares */
-    int rectangles;        /* cells are axis-aligned rectangles (grids, rasters): clip by rect */
+    int rectangles;        /* cells are axis-aligned rectangles (grids, rasters) held as boxes
+                            * (no GEOS geometry: a national 1 km grid is 60 MB of it): clip by
+                            * rect */
     double total;
     char *path, *field, *kind; /* kind: "grid cells", "polygons", "points", "raster" */
     double cell_size;
@@ -268,6 +271,8 @@ typedef struct rr_hits {
     int failed;
 } rr_hits;
 void rr_hits_cb(void *item, void *user);
+/* qsort comparison of size_t values, ascending. */
+int rr_cmp_size(const void *a, const void *b);
 /* Run fn(ctx_of_worker, i, user) for i in [0, n) on `threads` workers, each with its own GEOS
  * handle. Stops at the first failure; the failing worker's message is copied into ctx. */
 typedef rr_status (*rr_work_fn)(rr_ctx *wctx, size_t i, void *user);

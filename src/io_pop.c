@@ -60,6 +60,7 @@ void rr_popsource_free(rr_popsource *pop)
             GEOSGeom_destroy_r(h, pop->cells[i]);
     GEOS_finish_r(h);
     free(pop->cells);
+    free(pop->box);
     free(pop->value);
     free(pop->cell_area);
     free(pop->path);
@@ -84,15 +85,24 @@ static rr_status pop_reserve(rr_ctx *ctx, rr_popsource *pop, size_t *cap)
     double *a = realloc(pop->cell_area, c * sizeof *a);
     if (a)
         pop->cell_area = a;
-    if (!cells || !v || !a)
+    double *b = realloc(pop->box, 4 * c * sizeof *b);
+    if (b)
+        pop->box = b;
+    if (!cells || !v || !a || !b)
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory reading population (%s)", pop->path);
     *cap = c;
     return RR_OK;
 }
 
-static GEOSGeometry *square(rr_ctx *ctx, double x0, double y0, double x1, double y1)
+/* Cell i is the rectangle x0..x1 × y0..y1 (x0 < x1, y0 < y1), held as its box only. */
+static void set_box(rr_popsource *pop, size_t i, double x0, double y0, double x1, double y1)
 {
-    return GEOSGeom_createRectangle_r(ctx->geos, x0, y0, x1, y1);
+    double *b = &pop->box[4 * i];
+    b[0] = x0;
+    b[1] = y0;
+    b[2] = x1;
+    b[3] = y1;
+    pop->cells[i] = NULL;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -174,7 +184,7 @@ static rr_status read_raster(rr_ctx *ctx, GDALDatasetH ds, const rr_pop_opts *op
                 break;
             double x0 = gt[0] + x * gt[1], x1 = x0 + gt[1];
             double y0 = gt[3] + y * gt[5], y1 = y0 + gt[5];
-            pop->cells[pop->n] = square(ctx, fmin(x0, x1), fmin(y0, y1), fmax(x0, x1), fmax(y0, y1));
+            set_box(pop, pop->n, fmin(x0, x1), fmin(y0, y1), fmax(x0, x1), fmax(y0, y1));
             pop->value[pop->n] = v;
             pop->cell_area[pop->n] = fabs(gt[1] * gt[5]);
             pop->total += v;
@@ -203,16 +213,18 @@ static rr_status centres_to_cells(rr_ctx *ctx, const rr_pop_opts *opts, rr_popso
         pop->kind = rr_strdup(pop->points ? "points" : "polygons");
         return RR_OK;
     }
+    double *box = malloc(4 * (pop->n ? pop->n : 1) * sizeof *box);
+    if (!box) {
+        pop->kind = NULL;
+        return rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", opts->path);
+    }
+    free(pop->box);
+    pop->box = box;
     for (size_t i = 0; i < pop->n; i++) {
         double cx = floor(xs[i] / size) * size + size / 2, cy = floor(ys[i] / size) * size + size / 2;
-        GEOSGeometry *sq = square(ctx, cx - size / 2, cy - size / 2, cx + size / 2, cy + size / 2);
-        if (!sq) {
-            pop->kind = NULL;
-            return rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", opts->path);
-        }
         if (pop->cells[i])
             GEOSGeom_destroy_r(ctx->geos, pop->cells[i]);
-        pop->cells[i] = sq;
+        set_box(pop, i, cx - size / 2, cy - size / 2, cx + size / 2, cy + size / 2);
         pop->cell_area[i] = size * size;
     }
     pop->points = 0;
@@ -486,6 +498,20 @@ out:
     return st;
 }
 
+/* Rectangles (held as boxes) made GEOS polygons, to be transformed: no longer rectangles. */
+static rr_status cells_of_boxes(rr_ctx *ctx, rr_popsource *pop)
+{
+    for (size_t i = 0; i < pop->n; i++) {
+        const double *b = &pop->box[4 * i];
+        if (!(pop->cells[i] = GEOSGeom_createRectangle_r(ctx->geos, b[0], b[1], b[2], b[3])))
+            return rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", pop->path);
+    }
+    free(pop->box);
+    pop->box = NULL;
+    pop->rectangles = 0;
+    return RR_OK;
+}
+
 rr_status rr_popsource_place(rr_ctx *ctx, const rr_pop_opts *opts, const rr_areaset *like,
                              rr_popsource *pop, const char *crs)
 {
@@ -505,7 +531,9 @@ rr_status rr_popsource_place(rr_ctx *ctx, const rr_pop_opts *opts, const rr_area
         rr_notice(ctx, "%s: population source has no CRS; assuming the areas' CRS (%s)",
                   opts->path, like->crs_name);
     } else if (source && target && rr_crs_same(ctx, source, target) == 0) {
-        st = rr_geoms_transform(ctx, pop->cells, pop->n, source, target, NULL);
+        st = pop->rectangles ? cells_of_boxes(ctx, pop) : RR_OK;
+        if (st == RR_OK)
+            st = rr_geoms_transform(ctx, pop->cells, pop->n, source, target, NULL);
         if (st == RR_OK) { /* cell areas change with the projection, and cells' shapes */
             for (size_t i = 0; i < pop->n; i++)
                 if (!pop->points)

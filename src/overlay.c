@@ -273,7 +273,7 @@ void rr_hits_cb(void *item, void *user)
     h->idx[h->n++] = (size_t)(uintptr_t)item - 1;
 }
 
-static int cmp_size(const void *a, const void *b)
+int rr_cmp_size(const void *a, const void *b)
 {
     size_t x = *(const size_t *)a, y = *(const size_t *)b;
     return x < y ? -1 : x > y;
@@ -325,7 +325,7 @@ static rr_status query(rr_ctx *ctx, const rr_areaset *b, const GEOSGeometry *g, 
     if (hits->failed)
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory querying the spatial index");
     if (hits->n > 1)
-        qsort(hits->idx, hits->n, sizeof *hits->idx, cmp_size);
+        qsort(hits->idx, hits->n, sizeof *hits->idx, rr_cmp_size);
     return RR_OK;
 }
 

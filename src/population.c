@@ -1,5 +1,6 @@
 /* population.c: population of each piece from a population source (dasymetric overlay). */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,11 +18,104 @@ typedef struct contrib_list {
     size_t n, cap;
 } contrib_list;
 
+/* ---- an index of rectangular cells --------------------------------------------------------
+ * Buckets of a regular grid at least as large as any cell, each cell in the bucket of its lower
+ * left corner: the cells that meet a box lie in the buckets from one to the left and below it to
+ * the ones it reaches. Built once and shared by the workers (a GEOS STRtree per worker took
+ * 144,000 GEOS rectangles and their copies in every tree on the national grid). */
+typedef struct cell_grid {
+    double x0, y0, step;
+    size_t nx, ny;
+    size_t *start; /* nx * ny + 1: bucket b holds idx[start[b] .. start[b + 1]) */
+    size_t *idx;   /* cell indices, ascending within a bucket */
+} cell_grid;
+
+static void cell_grid_free(cell_grid *g)
+{
+    free(g->start);
+    free(g->idx);
+}
+
+static size_t bucket_of(double v, double origin, double step, size_t n)
+{
+    double b = floor((v - origin) / step);
+    return b <= 0 ? 0 : b >= (double)(n - 1) ? n - 1 : (size_t)b;
+}
+
+/* 0 when out of memory. box: n cells of x0, y0, x1, y1 (n >= 1). */
+static int cell_grid_build(cell_grid *g, const double *box, size_t n)
+{
+    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY, step = 0;
+    for (size_t c = 0; c < n; c++) {
+        const double *b = &box[4 * c];
+        x0 = fmin(x0, b[0]);
+        y0 = fmin(y0, b[1]);
+        x1 = fmax(x1, b[0]);
+        y1 = fmax(y1, b[1]);
+        step = fmax(step, fmax(b[2] - b[0], b[3] - b[1]));
+    }
+    /* at most about four buckets a cell: coarser where the cells are sparse */
+    double cols = floor((x1 - x0) / step) + 1, rows = floor((y1 - y0) / step) + 1;
+    double limit = 4.0 * (double)n + 1024;
+    if (cols * rows > limit) {
+        double f = sqrt(cols * rows / limit);
+        step *= f;
+        cols = floor((x1 - x0) / step) + 1;
+        rows = floor((y1 - y0) / step) + 1;
+    }
+    *g = (cell_grid){.x0 = x0, .y0 = y0, .step = step, .nx = (size_t)cols, .ny = (size_t)rows};
+    size_t nb = g->nx * g->ny;
+    g->start = calloc(nb + 1, sizeof *g->start);
+    g->idx = malloc(n * sizeof *g->idx);
+    if (!g->start || !g->idx) {
+        cell_grid_free(g);
+        return 0;
+    }
+    for (size_t c = 0; c < n; c++)
+        g->start[bucket_of(box[4 * c + 1], y0, step, g->ny) * g->nx +
+                 bucket_of(box[4 * c], x0, step, g->nx) + 1]++;
+    for (size_t b = 0; b < nb; b++)
+        g->start[b + 1] += g->start[b];
+    for (size_t c = 0; c < n; c++) { /* start[b] runs ahead while filling, then is restored */
+        size_t b = bucket_of(box[4 * c + 1], y0, step, g->ny) * g->nx +
+                   bucket_of(box[4 * c], x0, step, g->nx);
+        g->idx[g->start[b]++] = c;
+    }
+    for (size_t b = nb; b > 0; b--)
+        g->start[b] = g->start[b - 1];
+    g->start[0] = 0;
+    return 1;
+}
+
+/* The cells whose box meets q (x0, y0, x1, y1; touching counts, as in an STRtree). A cell that
+ * reaches q's left side starts at most one step left of it; one bucket more on the left and below
+ * is slack for rounding (bucket_of is monotone, so the right and top need none). */
+static void cell_grid_query(const cell_grid *g, const double *box, const double *q, rr_hits *hits)
+{
+    size_t i0 = bucket_of(q[0] - g->step, g->x0, g->step, g->nx);
+    size_t i1 = bucket_of(q[2], g->x0, g->step, g->nx);
+    size_t j0 = bucket_of(q[1] - g->step, g->y0, g->step, g->ny);
+    size_t j1 = bucket_of(q[3], g->y0, g->step, g->ny);
+    i0 -= i0 > 0;
+    j0 -= j0 > 0;
+    for (size_t j = j0; j <= j1; j++)
+        for (size_t i = i0; i <= i1; i++) {
+            size_t b = j * g->nx + i;
+            for (size_t k = g->start[b]; k < g->start[b + 1]; k++) {
+                size_t c = g->idx[k];
+                const double *cb = &box[4 * c];
+                if (cb[0] <= q[2] && cb[2] >= q[0] && cb[1] <= q[3] && cb[3] >= q[1])
+                    rr_hits_cb((void *)(uintptr_t)(c + 1), hits);
+            }
+        }
+}
+
 typedef struct pop_job {
     rr_revision *rev;
     const rr_popsource *pop;
-    const double *box;   /* each cell's extent: x0, y0, x1, y1 */
-    contrib_list *lists; /* one per piece */
+    const double *box;     /* each cell's extent: x0, y0, x1, y1 */
+    const cell_grid *grid; /* rectangles: their index (else an STRtree per worker) */
+    contrib_list *lists;   /* one per piece */
 } pop_job;
 
 static _Thread_local GEOSSTRtree *tls_cells;
@@ -259,15 +353,25 @@ static double rect_area(ring_set *rs, double x0, double y0, double x1, double y1
 }
 
 /* Add the contributions of the cells under `geom` to list. */
-static rr_status collect(rr_ctx *ctx, const rr_popsource *pop, const double *box,
-                         const GEOSGeometry *geom, contrib_list *list)
+static rr_status collect(rr_ctx *ctx, const pop_job *job, const GEOSGeometry *geom,
+                         contrib_list *list)
 {
+    const rr_popsource *pop = job->pop;
+    const double *box = job->box;
     rr_hits hits = {0};
-    GEOSSTRtree_query_r(ctx->geos, tls_cells, geom, rr_hits_cb, &hits);
+    if (job->grid) {
+        double q[4];
+        if (GEOSGeom_getExtent_r(ctx->geos, geom, &q[0], &q[1], &q[2], &q[3]))
+            cell_grid_query(job->grid, box, q, &hits);
+    } else {
+        GEOSSTRtree_query_r(ctx->geos, tls_cells, geom, rr_hits_cb, &hits);
+    }
     if (hits.failed) {
         free(hits.idx);
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory querying population cells");
     }
+    /* in cell order, whichever index found them: the sums do not depend on the index */
+    qsort(hits.idx, hits.n, sizeof *hits.idx, rr_cmp_size);
     rr_status st = RR_OK;
     ring_set rings = {0};
     /* rectangular cells are clipped directly (a cell the piece misses clips to nothing, one
@@ -340,7 +444,7 @@ static rr_status pop_one(rr_ctx *ctx, size_t i, void *user)
     pop_job *job = user;
     const rr_popsource *pop = job->pop;
     const rr_piece *piece = &job->rev->pieces[i];
-    if (!tls_cells || tls_cells_owner != ctx->geos) {
+    if (!job->grid && (!tls_cells || tls_cells_owner != ctx->geos)) {
         tls_cells = GEOSSTRtree_create_r(ctx->geos, 10);
         tls_cells_owner = ctx->geos;
         if (!tls_cells)
@@ -350,7 +454,7 @@ static rr_status pop_one(rr_ctx *ctx, size_t i, void *user)
     }
     if (!piece->shape)
         return RR_OK;
-    return collect(ctx, pop, job->box, piece->shape, &job->lists[i]);
+    return collect(ctx, job, piece->shape, &job->lists[i]);
 }
 
 rr_status rr_revision_set_population(rr_ctx *ctx, rr_revision *rev, const rr_popsource *pop)
@@ -358,23 +462,25 @@ rr_status rr_revision_set_population(rr_ctx *ctx, rr_revision *rev, const rr_pop
     rr_status st = RR_OK;
     contrib_list *lists = calloc(rev->npieces ? rev->npieces : 1, sizeof *lists);
     double *covered = calloc(pop->n ? pop->n : 1, sizeof *covered);
-    double *box = malloc(4 * (pop->n ? pop->n : 1) * sizeof *box);
-    if (!lists || !covered || !box) {
+    /* rectangles are their boxes; of other cells GEOS caches an envelope on first use: compute
+     * them now, before workers share the cells (two workers inserting the same cell into their
+     * indexes raced on it), and keep them (a cell is clipped against by several pieces) */
+    double *own_box = pop->rectangles ? NULL : malloc(4 * (pop->n ? pop->n : 1) * sizeof *own_box);
+    const double *box = pop->rectangles ? pop->box : own_box;
+    cell_grid grid = {0};
+    if (!lists || !covered || !box || (pop->rectangles && !cell_grid_build(&grid, box, pop->n))) {
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory estimating population");
         goto out;
     }
-    /* GEOS caches an envelope on first use: compute the cells' now, before workers share them
-     * (two workers inserting the same cell into their indexes raced on it), and keep them (a
-     * cell is clipped against by several pieces). */
-    for (size_t c = 0; c < pop->n; c++)
-        GEOSGeom_getExtent_r(ctx->geos, pop->cells[c], &box[4 * c], &box[4 * c + 1],
-                             &box[4 * c + 2], &box[4 * c + 3]);
+    for (size_t c = 0; own_box && c < pop->n; c++)
+        GEOSGeom_getExtent_r(ctx->geos, pop->cells[c], &own_box[4 * c], &own_box[4 * c + 1],
+                             &own_box[4 * c + 2], &own_box[4 * c + 3]);
     for (size_t k = 0; k < rev->npieces; k++) {
         double x0, y0, x1, y1;
         if (rev->pieces[k].shape)
             GEOSGeom_getExtent_r(ctx->geos, rev->pieces[k].shape, &x0, &y0, &x1, &y1);
     }
-    pop_job job = {rev, pop, box, lists};
+    pop_job job = {rev, pop, box, pop->rectangles ? &grid : NULL, lists};
     st = rr_parallel_for(ctx, rev->npieces, rev->params.threads, "estimating population", pop_one,
                          cells_release, &job);
     if (st != RR_OK)
@@ -413,7 +519,8 @@ out:
         free(lists[i].c);
     free(lists);
     free(covered);
-    free(box);
+    free(own_box);
+    cell_grid_free(&grid);
     return st;
 }
 

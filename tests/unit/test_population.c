@@ -346,6 +346,91 @@ static void test_population_ipf_2x2(void **state)
 /* A raster (ESRI ASCII grid, 500 m cells) with a nodata cell: the 2×2 raster covers one area;
  * the cells with 10 (top left), 20 and 30 (bottom row) give 60 people; -9999 is no data. The new
  * version splits the area at x = 250: the left piece gets half of the 10 and half of the 20. */
+/* A row of forty 1 km cells holding 1 … 40 people and two cells 2,000 km north of them: the cell
+ * index's buckets become coarse (about 8.2 km), so cells straddle bucket boundaries. Old area A
+ * covers the row, new area B its first 8.3 km and C the rest: B gets 1 + … + 8 + 0.3 × 9 = 38.7
+ * (the cell 8–9 km lies across the boundary and across a bucket boundary), C 820 − 38.7 = 781.3
+ * (as points the centres would give B 36); the far cells' 10 people lie outside every area and
+ * are not counted. */
+static void test_population_grid_far_apart(void **state)
+{
+    rr_ctx *ctx = *state;
+    char csv[4096] = "x,y,pop\n";
+    for (int k = 0; k < 40; k++)
+        snprintf(csv + strlen(csv), sizeof csv - strlen(csv), "%d,500,%d\n", 1000 * k + 500,
+                 k + 1);
+    strcat(csv, "500,2000500,7\n500,2001500,3\n");
+    const char *path = write_tmp("far.csv", csv);
+    const char *oc[] = {"0001A"}, *ow[] = {SQ(0, 0, 40000, 1000)};
+    const char *nc[] = {"0001B", "0001C"};
+    const char *nw[] = {SQ(0, 0, 8300, 1000), SQ(8300, 0, 40000, 1000)};
+    rr_areaset *os = NULL, *ns = NULL;
+    rr_popsource *pop = NULL;
+    assert_ok(ctx, rr_areaset_from_wkt(ctx, 1, oc, ow, NULL, &os));
+    assert_ok(ctx, rr_areaset_from_wkt(ctx, 2, nc, nw, NULL, &ns));
+    rr_pop_opts po = {.path = path};
+    assert_ok(ctx, rr_popsource_read(ctx, &po, os, &pop));
+    unlink(path);
+    assert_near(rr_popsource_total(pop), 830, 1e-9);
+    rr_revision *rev = overlay_with(ctx, os, ns, pop);
+    assert_near(piece_pop(rev, "0001A", "0001B"), 38.7, 1e-9);
+    assert_near(piece_pop(rev, "0001A", "0001C"), 781.3, 1e-9);
+    run_free(rev, os, ns);
+}
+
+/* Cells held as boxes and cells as GEOS polygons (the same 5 × 5 grid of 100 m cells, one given
+ * by centres, one as WKT) give the same population to pieces cut by a slanted boundary: the
+ * clipping and the box index of the first against GEOS's intersections and STRtree. */
+static void test_population_boxes_match_polygons(void **state)
+{
+    rr_ctx *ctx = *state;
+    char csv[2048] = "x,y,pop\n";
+    static char wkt[25][160];
+    const char *cells[25];
+    double values[25];
+    for (int j = 0; j < 5; j++)
+        for (int i = 0; i < 5; i++) {
+            int k = 5 * j + i;
+            values[k] = 1 + (k * 7) % 11;
+            snprintf(csv + strlen(csv), sizeof csv - strlen(csv), "%d,%d,%g\n", 100 * i + 50,
+                     100 * j + 50, values[k]);
+            snprintf(wkt[k], sizeof wkt[k], "POLYGON((%d %d,%d %d,%d %d,%d %d,%d %d))", 100 * i,
+                     100 * j, 100 * i + 100, 100 * j, 100 * i + 100, 100 * j + 100, 100 * i,
+                     100 * j + 100, 100 * i, 100 * j);
+            cells[k] = wkt[k];
+        }
+    const char *oc[] = {"0001A"}, *ow[] = {SQ(0, 0, 500, 500)};
+    const char *nc[] = {"0001B", "0001C"};
+    const char *nw[] = {"POLYGON((0 0,130 0,370 500,0 500,0 0))",
+                        "POLYGON((130 0,500 0,500 500,370 500,130 0))"};
+    double got[2][2];
+    for (int kind = 0; kind < 2; kind++) {
+        rr_areaset *os = NULL, *ns = NULL;
+        rr_popsource *pop = NULL;
+        assert_ok(ctx, rr_areaset_from_wkt(ctx, 1, oc, ow, NULL, &os));
+        assert_ok(ctx, rr_areaset_from_wkt(ctx, 2, nc, nw, NULL, &ns));
+        if (kind == 0) {
+            const char *path = write_tmp("boxes.csv", csv);
+            rr_pop_opts po = {.path = path};
+            assert_ok(ctx, rr_popsource_read(ctx, &po, os, &pop));
+            unlink(path);
+        } else {
+            assert_ok(ctx, rr_popsource_from_wkt(ctx, 25, cells, values, &pop));
+        }
+        rr_revision *rev = overlay_with(ctx, os, ns, pop);
+        got[kind][0] = piece_pop(rev, "0001A", "0001B");
+        got[kind][1] = piece_pop(rev, "0001A", "0001C");
+        run_free(rev, os, ns);
+    }
+    double total = 0;
+    for (int k = 0; k < 25; k++)
+        total += values[k];
+    assert_near(got[0][0] + got[0][1], total, 1e-9);
+    assert_near(got[0][0], got[1][0], 1e-9);
+    assert_near(got[0][1], got[1][1], 1e-9);
+    assert_true(got[0][0] > 0.3 * total && got[0][0] < 0.7 * total);
+}
+
 static void test_population_raster_with_nodata(void **state)
 {
     rr_ctx *ctx = *state;
@@ -386,6 +471,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_population_zero_falls_back_to_area),
         cmocka_unit_test(test_population_ipf_2x2),
         cmocka_unit_test(test_population_raster_with_nodata),
+        cmocka_unit_test(test_population_grid_far_apart),
+        cmocka_unit_test(test_population_boxes_match_polygons),
     };
     return RUN_TESTS(tests);
 }
