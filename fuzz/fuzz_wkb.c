@@ -1,6 +1,8 @@
 /* fuzz_wkb.c: a feature's geometry as the area reader takes it: WKB bytes -> OGR geometry ->
- * rr_area_geometry (WKB to GEOS, coordinate check, validity, make-valid, polygonal part) -> back
- * to OGR as the GeoPackage writer does. */
+ * rr_area_geometry (WKB to GEOS, coordinate check, validity, make-valid, polygonal part) -> the
+ * GeoPackage writer's blob -> its WKB read back by OGR. */
+#include <stdlib.h>
+
 #include <cpl_error.h>
 
 #include "fuzz.h"
@@ -28,9 +30,13 @@ int rr_fuzz_wkb(const uint8_t *data, size_t size)
             continue;
         double area = 0;
         GEOSArea_r(ctx->geos, g, &area);
-        OGRGeometryH back = rr_geos_to_gdal(ctx, g);
-        if (back)
+        size_t n = 0;
+        rr_status st;
+        unsigned char *blob = rr_gpkg_blob(ctx, g, 3006, &n, &st);
+        OGRGeometryH back = NULL;
+        if (blob && n > 40 && OGR_G_CreateFromWkbEx(blob + 40, NULL, &back, n - 40) == OGRERR_NONE)
             OGR_G_DestroyGeometry(back);
+        free(blob);
         GEOSGeom_destroy_r(ctx->geos, g);
     }
     OGR_G_DestroyGeometry(og);

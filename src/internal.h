@@ -262,6 +262,13 @@ int rr_crs_same(rr_ctx *ctx, const char *a, const char *b);
 rr_status rr_geoms_transform(rr_ctx *ctx, GEOSGeometry **geoms, size_t n, const char *from,
                              const char *to, const char *const *labels);
 
+/* write_gpkg.c */
+/* The GeoPackage geometry blob (header with the envelope, then little-endian 2D WKB) of g's
+ * polygons as one MultiPolygon, malloc'd, *size bytes. NULL when g has no polygon (*st RR_OK) or
+ * on failure (*st says, message set). */
+unsigned char *rr_gpkg_blob(rr_ctx *ctx, const GEOSGeometry *g, int srs_id, size_t *size,
+                            rr_status *st);
+
 /* overlay.c */
 /* The hits of a GEOS STRtree query whose items are index + 1: rr_hits_cb collects the indices;
  * `failed` is set when out of memory. The caller frees idx. */

@@ -38,8 +38,6 @@ rr_status rr_gdal_geometry(rr_ctx *ctx, OGRGeometryH g, GEOSGeometry **geom);
  * validity (*deferred 1): the caller snaps it and checks it then (rr_areaset_snap). */
 rr_status rr_area_geometry(rr_ctx *ctx, OGRGeometryH og, int geographic, const char *where,
                            int defer, GEOSGeometry **out, int *deferred);
-/* GEOS → OGR by WKB. NULL on failure. */
-OGRGeometryH rr_geos_to_gdal(rr_ctx *ctx, const GEOSGeometry *g);
 /* An SRS from user text (EPSG:3006, WKT, PROJ string); NULL if it cannot be parsed. */
 OGRSpatialReferenceH rr_gdal_srs_from_user(const char *text);
 /* WKT2 of an SRS (caller frees with free()). */

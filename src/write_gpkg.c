@@ -1,24 +1,51 @@
-/* write_gpkg.c: review.gpkg for GIS users: layers old, new, pieces, changes and QGIS styles. */
+/* write_gpkg.c: review.gpkg for GIS users: layers old, new, pieces, changes and QGIS styles.
+ *
+ * Written with SQLite directly, as the GeoPackage 1.2 standard lays the file out (the tables
+ * gpkg_spatial_ref_sys, gpkg_contents, gpkg_geometry_columns and gpkg_extensions, one table per
+ * layer with GeoPackage geometry blobs, an R-tree per layer with the standard's triggers) and as
+ * GDAL writes it (gpkg_ogr_contents with its feature counts, 64 KiB pages). Through GDAL every
+ * geometry was converted twice (GEOS → OGR, OGR → WKB) and GDAL built the R-tree of every layer
+ * but the first by reading each blob back: on the 6 × 6 bench pair this writer takes 0.47-0.53 s
+ * where GDAL's took 0.67-0.72 s (2 × 2 pair: 474 against 805 million instructions). The blob is
+ * written from the coordinate arrays and its envelope, kept for the R-tree, comes from the same
+ * pass. The tests read the file back with GDAL (layers, fields, geometry, CRS, styles, R-tree
+ * boxes against the features' envelopes, spatial filters); GDAL's validate_gpkg.py finds
+ * nothing to report on the Dalarna and bench outputs. */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <cpl_string.h>
+#include <cpl_conv.h>
+#include <sqlite3.h>
 
 #include "io_gdal.h"
 #include "review/review.h"
 
-/* One writer run: the dataset, its CRS and where GDAL's messages go. */
+/* One feature's R-tree entry. */
+typedef struct rtree_entry {
+    int64_t fid;
+    double box[4]; /* minx, maxx, miny, maxy */
+} rtree_entry;
+
+/* One writer run: the database, the CRS's srs_id, the blob being built and the layer's R-tree. */
 typedef struct gpkg_writer {
     rr_ctx *ctx;
     const rr_revision *rev;
     const char *path;
-    GDALDatasetH ds;
-    OGRSpatialReferenceH srs;
-    rr_gdal_err err;
+    sqlite3 *db;
+    int srs_id;
+    unsigned char *b; /* the current geometry blob: GeoPackage header, then WKB */
+    size_t n, cap;
+    double *xy;       /* one ring's coordinates, aligned (WKB puts doubles at odd offsets) */
+    size_t xycap;
+    int nomem;
+    double env[4];   /* the blob's envelope: minx, maxx, miny, maxy */
+    rtree_entry *rt; /* the layer's features with geometry */
+    size_t nrt, caprt;
 } gpkg_writer;
 
 static const char *old_code(const rr_revision *rev, size_t i)
@@ -31,131 +58,451 @@ static const char *new_code(const rr_revision *rev, size_t i)
     return i == RR_NONE ? "" : rev->new_set->areas[i].code;
 }
 
-static rr_status gdal_fail(gpkg_writer *w, rr_status st, const char *what, const char *layer)
+static rr_status db_fail(gpkg_writer *w, const char *what, const char *layer)
 {
+    const char *msg = w->db ? sqlite3_errmsg(w->db) : "out of memory";
     if (layer)
-        return rr_error(w->ctx, st, "%s: %s (%s, layer %s)", what, rr_gdal_msg(&w->err), w->path,
-                        layer);
-    return rr_error(w->ctx, st, "%s: %s (%s)", what, rr_gdal_msg(&w->err), w->path);
+        return rr_error(w->ctx, RR_ERR_IO, "%s: %s (%s, layer %s)", what, msg, w->path, layer);
+    return rr_error(w->ctx, RR_ERR_IO, "%s: %s (%s)", what, msg, w->path);
 }
+
+/* Run sql, a statement made by sqlite3_mprintf (freed here; NULL: out of memory). */
+static rr_status exec_own(gpkg_writer *w, char *sql, const char *layer)
+{
+    if (!sql)
+        return rr_error(w->ctx, RR_ERR_NOMEM, "out of memory (%s)", w->path);
+    int rc = sqlite3_exec(w->db, sql, NULL, NULL, NULL);
+    sqlite3_free(sql);
+    return rc == SQLITE_OK ? RR_OK : db_fail(w, "cannot write", layer);
+}
+
+/* ---- geometry blobs: GeoPackage header (little-endian, xy envelope), then 2D ISO WKB ------- */
+
+#define BLOB_HEADER 40 /* "GP", version, flags, srs_id, four doubles */
+
+static unsigned char *blob_room(gpkg_writer *w, size_t more)
+{
+    if (w->nomem)
+        return NULL;
+    if (w->n + more > w->cap) {
+        size_t cap = w->cap ? w->cap : 4096;
+        while (cap < w->n + more)
+            cap *= 2;
+        unsigned char *bigger = realloc(w->b, cap);
+        if (!bigger) {
+            w->nomem = 1;
+            return NULL;
+        }
+        w->b = bigger;
+        w->cap = cap;
+    }
+    unsigned char *at = w->b + w->n;
+    w->n += more;
+    return at;
+}
+
+static void put_u32(unsigned char *at, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        at[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put_f64(unsigned char *at, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    for (int i = 0; i < 8; i++)
+        at[i] = (unsigned char)(u >> (8 * i));
+}
+
+static void blob_u32(gpkg_writer *w, uint32_t v)
+{
+    unsigned char *at = blob_room(w, 4);
+    if (at)
+        put_u32(at, v);
+}
+
+/* One polygon's WKB; 0 when GEOS fails. */
+static int blob_polygon(gpkg_writer *w, GEOSContextHandle_t h, const GEOSGeometry *g)
+{
+    int holes = GEOSGetNumInteriorRings_r(h, g);
+    if (holes < 0)
+        return 0;
+    unsigned char *at = blob_room(w, 1);
+    if (at)
+        *at = 1; /* little-endian (NDR) */
+    blob_u32(w, 3);
+    blob_u32(w, (uint32_t)holes + 1);
+    for (int r = -1; r < holes && !w->nomem; r++) {
+        const GEOSGeometry *ring =
+            r < 0 ? GEOSGetExteriorRing_r(h, g) : GEOSGetInteriorRingN_r(h, g, r);
+        const GEOSCoordSequence *cs = ring ? GEOSGeom_getCoordSeq_r(h, ring) : NULL;
+        unsigned n = 0;
+        if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &n))
+            return 0;
+        double *xy = rr_grow(w->xy, &w->xycap, 2 * (size_t)n, sizeof *xy, 1024);
+        if (!xy) {
+            w->nomem = 1;
+            break;
+        }
+        w->xy = xy;
+        if (n && !GEOSCoordSeq_copyToBuffer_r(h, cs, xy, 0, 0))
+            return 0;
+        blob_u32(w, n);
+        unsigned char *dst = blob_room(w, 16 * (size_t)n);
+        if (!dst)
+            break;
+        static const uint16_t probe = 1;
+        if (*(const unsigned char *)&probe == 1) {
+            memcpy(dst, xy, 16 * (size_t)n);
+        } else {
+            for (size_t k = 0; k < 2 * (size_t)n; k++)
+                put_f64(dst + 8 * k, xy[k]);
+        }
+        for (size_t k = 0; r < 0 && k < n; k++) { /* holes lie inside the shell */
+            double x = xy[2 * k], y = xy[2 * k + 1];
+            w->env[0] = x < w->env[0] ? x : w->env[0];
+            w->env[1] = x > w->env[1] ? x : w->env[1];
+            w->env[2] = y < w->env[2] ? y : w->env[2];
+            w->env[3] = y > w->env[3] ? y : w->env[3];
+        }
+    }
+    return 1;
+}
+
+/* The non-empty polygons of g (a Polygon, MultiPolygon or collection; other parts are left out,
+ * as OGR's ForceToMultiPolygon did), counted into *count; 0 when GEOS fails. */
+static int blob_polygons(gpkg_writer *w, GEOSContextHandle_t h, const GEOSGeometry *g,
+                         uint32_t *count)
+{
+    int type = GEOSGeomTypeId_r(h, g);
+    if (type == GEOS_POLYGON) {
+        if (GEOSisEmpty_r(h, g) != 0)
+            return 1;
+        ++*count;
+        return blob_polygon(w, h, g);
+    }
+    if (type != GEOS_MULTIPOLYGON && type != GEOS_GEOMETRYCOLLECTION)
+        return type >= 0;
+    int n = GEOSGetNumGeometries_r(h, g);
+    for (int i = 0; i < n && !w->nomem; i++) {
+        const GEOSGeometry *part = GEOSGetGeometryN_r(h, g, i);
+        if (!part || !blob_polygons(w, h, part, count))
+            return 0;
+    }
+    return n >= 0;
+}
+
+/* g as a MultiPolygon blob in w->b[0 .. w->n), with its envelope in w->env: RR_OK; *empty when g
+ * has no polygon (the feature gets a NULL geometry). */
+static rr_status blob_of(gpkg_writer *w, const GEOSGeometry *g, int *empty)
+{
+    GEOSContextHandle_t h = w->ctx->geos;
+    w->n = 0;
+    w->env[0] = w->env[2] = INFINITY;
+    w->env[1] = w->env[3] = -INFINITY;
+    unsigned char *at = blob_room(w, BLOB_HEADER + 9);
+    if (at) {
+        at[BLOB_HEADER] = 1;
+        put_u32(at + BLOB_HEADER + 1, 6); /* MultiPolygon */
+    }
+    uint32_t count = 0;
+    int ok = blob_polygons(w, h, g, &count);
+    if (w->nomem)
+        return rr_error(w->ctx, RR_ERR_NOMEM, "out of memory (%s)", w->path);
+    if (!ok)
+        return rr_error(w->ctx, RR_ERR_GEOMETRY, "cannot read the geometry: %s",
+                        rr_geos_msg(w->ctx));
+    *empty = count == 0;
+    at = w->b;
+    at[0] = 'G';
+    at[1] = 'P';
+    at[2] = 0;    /* version 1 */
+    at[3] = 0x03; /* little-endian, envelope [minx, maxx, miny, maxy] */
+    put_u32(at + 4, (uint32_t)w->srs_id);
+    for (int k = 0; k < 4; k++)
+        put_f64(at + 8 + 8 * k, w->env[k]);
+    put_u32(at + BLOB_HEADER + 5, count);
+    return RR_OK;
+}
+
+unsigned char *rr_gpkg_blob(rr_ctx *ctx, const GEOSGeometry *g, int srs_id, size_t *size,
+                            rr_status *st)
+{
+    gpkg_writer w = {.ctx = ctx, .path = "geometry blob", .srs_id = srs_id};
+    int empty = 1;
+    *size = 0;
+    *st = blob_of(&w, g, &empty);
+    free(w.xy);
+    if (*st != RR_OK || empty) {
+        free(w.b);
+        return NULL;
+    }
+    *size = w.n;
+    return w.b;
+}
+
+/* ---- layers --------------------------------------------------------------------------------- */
 
 typedef struct field_spec {
     const char *name;
-    OGRFieldType type;
-    OGRFieldSubType subtype;
+    const char *type; /* TEXT, REAL, INTEGER, BOOLEAN, DATETIME */
 } field_spec;
 
-static rr_status create_layer(gpkg_writer *w, const char *name, OGRwkbGeometryType gtype,
-                              const char *description, const field_spec *fields, size_t nfields,
-                              OGRLayerH *out)
+/* One layer being written: its insert statement and extent. */
+typedef struct layer {
+    const char *name;
+    int geometric;
+    sqlite3_stmt *insert; /* fid, [geom,] fields in order */
+    double ext[4];        /* minx, maxx, miny, maxy of the features */
+    int64_t count;
+} layer;
+
+static rr_status layer_begin(gpkg_writer *w, layer *l, const char *name, int geometric,
+                             const char *description, const field_spec *fields, size_t nfields)
 {
-    char *desc = rr_sprintf("DESCRIPTION=%s", description);
-    const char *opts[] = {"GEOMETRY_NAME=geom", "FID=fid", desc, NULL};
-    OGRLayerH lyr = desc ? GDALDatasetCreateLayer(w->ds, name, gtype == wkbNone ? NULL : w->srs,
-                                                  gtype, (char **)opts)
-                         : NULL;
-    free(desc);
-    if (!lyr)
-        return gdal_fail(w, RR_ERR_IO, "cannot create layer", name);
-    for (size_t i = 0; i < nfields; i++) {
-        OGRFieldDefnH fd = OGR_Fld_Create(fields[i].name, fields[i].type);
-        OGR_Fld_SetSubType(fd, fields[i].subtype);
-        OGRErr e = OGR_L_CreateField(lyr, fd, 1);
-        OGR_Fld_Destroy(fd);
-        if (e != OGRERR_NONE)
-            return gdal_fail(w, RR_ERR_IO, "cannot create field", name);
+    *l = (layer){
+        .name = name, .geometric = geometric, .ext = {INFINITY, -INFINITY, INFINITY, -INFINITY}};
+    w->nrt = 0;
+    rr_buf cols = {0}, marks = {0};
+    rr_buf_addf(&cols, "\"fid\"%s", geometric ? ", \"geom\"" : "");
+    rr_buf_add(&marks, geometric ? "?, ?" : "?");
+    char *create = sqlite3_mprintf("CREATE TABLE \"%w\" (\"fid\" INTEGER PRIMARY KEY AUTOINCREMENT "
+                                   "NOT NULL%s",
+                                   name, geometric ? ", \"geom\" MULTIPOLYGON" : "");
+    for (size_t i = 0; i < nfields && create; i++) {
+        char *more = sqlite3_mprintf("%s, \"%w\" %s", create, fields[i].name, fields[i].type);
+        sqlite3_free(create);
+        create = more;
+        rr_buf_addf(&cols, ", \"%s\"", fields[i].name);
+        rr_buf_add(&marks, ", ?");
     }
-    *out = lyr;
+    char *closed = create ? sqlite3_mprintf("%s)", create) : NULL;
+    sqlite3_free(create);
+    rr_status st = cols.failed || marks.failed
+                       ? rr_error(w->ctx, RR_ERR_NOMEM, "out of memory (%s)", w->path)
+                       : exec_own(w, closed, name);
+    if (st == RR_OK)
+        st = exec_own(w,
+                      sqlite3_mprintf("INSERT INTO gpkg_contents (table_name, data_type, "
+                                      "identifier, description, srs_id) VALUES ('%q', '%s', '%q', "
+                                      "'%q', %d)",
+                                      name, geometric ? "features" : "attributes", name,
+                                      description, geometric ? w->srs_id : 0),
+                      name);
+    if (st == RR_OK && geometric)
+        st = exec_own(w,
+                      sqlite3_mprintf("INSERT INTO gpkg_geometry_columns VALUES ('%q', 'geom', "
+                                      "'MULTIPOLYGON', %d, 0, 0)",
+                                      name, w->srs_id),
+                      name);
+    if (st == RR_OK) {
+        char *ins = sqlite3_mprintf("INSERT INTO \"%w\" (%s) VALUES (%s)", name, cols.s, marks.s);
+        if (!ins)
+            st = rr_error(w->ctx, RR_ERR_NOMEM, "out of memory (%s)", w->path);
+        else if (sqlite3_prepare_v2(w->db, ins, -1, &l->insert, NULL) != SQLITE_OK)
+            st = db_fail(w, "cannot write", name);
+        sqlite3_free(ins);
+    }
+    rr_buf_free(&cols);
+    rr_buf_free(&marks);
+    return st;
+}
+
+/* Insert the feature bound to l->insert (fields from column 3 on, or 2 without geometry) with
+ * geometry g (NULL: none); `what` names it in a message ("feature 3 (code 2080C1010)"). */
+static rr_status layer_put(gpkg_writer *w, layer *l, const GEOSGeometry *g, const char *what)
+{
+    int64_t fid = l->count + 1;
+    sqlite3_bind_int64(l->insert, 1, fid);
+    int empty = 1;
+    if (l->geometric && g) {
+        rr_status st = blob_of(w, g, &empty);
+        if (st != RR_OK)
+            return rr_error_prefix(w->ctx, st, "%s, layer %s, %s", w->path, l->name, what);
+    }
+    if (l->geometric && !empty)
+        sqlite3_bind_blob(l->insert, 2, w->b, (int)w->n, SQLITE_STATIC);
+    else if (l->geometric)
+        sqlite3_bind_null(l->insert, 2);
+    int rc = sqlite3_step(l->insert);
+    sqlite3_reset(l->insert);
+    sqlite3_clear_bindings(l->insert);
+    if (rc != SQLITE_DONE)
+        return rr_error(w->ctx, RR_ERR_IO, "cannot write %s: %s (%s, layer %s)", what,
+                        sqlite3_errmsg(w->db), w->path, l->name);
+    l->count++;
+    if (l->geometric && !empty) {
+        rtree_entry *room = rr_grow(w->rt, &w->caprt, w->nrt + 1, sizeof *room, 1024);
+        if (!room)
+            return rr_error(w->ctx, RR_ERR_NOMEM, "out of memory (%s)", w->path);
+        w->rt = room;
+        rtree_entry *e = &w->rt[w->nrt++];
+        e->fid = fid;
+        memcpy(e->box, w->env, sizeof e->box);
+        l->ext[0] = fmin(l->ext[0], w->env[0]);
+        l->ext[1] = fmax(l->ext[1], w->env[1]);
+        l->ext[2] = fmin(l->ext[2], w->env[2]);
+        l->ext[3] = fmax(l->ext[3], w->env[3]);
+    }
     return RR_OK;
 }
 
-/* GEOS polygons → an OGR MultiPolygon (layers are typed MultiPolygon so QGIS sees one type). */
-static OGRGeometryH to_multipolygon(gpkg_writer *w, const GEOSGeometry *g)
+static void bind_text(layer *l, int col, const char *s)
 {
-    OGRGeometryH og = rr_geos_to_gdal(w->ctx, g);
-    return og ? OGR_G_ForceToMultiPolygon(og) : NULL;
+    sqlite3_bind_text(l->insert, col, s ? s : "", -1, SQLITE_STATIC);
 }
 
-static void set_real_or_null(OGRFeatureH f, int i, double v)
+static void bind_real_or_null(layer *l, int col, double v)
 {
     if (isnan(v))
-        OGR_F_SetFieldNull(f, i);
+        sqlite3_bind_null(l->insert, col);
     else
-        OGR_F_SetFieldDouble(f, i, v);
+        sqlite3_bind_double(l->insert, col, v);
 }
 
-/* Write and free feature f; `what` names it in a message ("feature 3 (code 2080C1010)"). */
-static rr_status put_feature(gpkg_writer *w, OGRLayerH lyr, OGRFeatureH f, OGRGeometryH geom,
-                             const char *what)
+/* Run the statement sql (made by sqlite3_mprintf, freed here) with doubles v[0 .. n) bound. */
+static rr_status exec_doubles(gpkg_writer *w, char *sql, const double *v, int n, const char *name)
 {
-    if (geom)
-        OGR_F_SetGeometryDirectly(f, geom);
-    OGRErr e = OGR_L_CreateFeature(lyr, f);
-    OGR_F_Destroy(f);
-    if (e == OGRERR_NONE)
-        return RR_OK;
-    return rr_error(w->ctx, RR_ERR_IO, "cannot write %s: %s (%s, layer %s)", what,
-                    rr_gdal_msg(&w->err), w->path, OGR_L_GetName(lyr));
+    sqlite3_stmt *stmt = NULL;
+    rr_status st = RR_OK;
+    if (!sql)
+        st = rr_error(w->ctx, RR_ERR_NOMEM, "out of memory (%s)", w->path);
+    else if (sqlite3_prepare_v2(w->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+        st = db_fail(w, "cannot write", name);
+    for (int i = 0; st == RR_OK && i < n; i++)
+        sqlite3_bind_double(stmt, i + 1, v[i]);
+    if (st == RR_OK && sqlite3_step(stmt) != SQLITE_DONE)
+        st = db_fail(w, "cannot write", name);
+    sqlite3_finalize(stmt);
+    sqlite3_free(sql);
+    return st;
 }
 
-static rr_status begin(gpkg_writer *w, const char *layer)
+/* The layer's extent, feature count and (with geometry) R-tree with the triggers of the
+ * GeoPackage R-tree extension, which keep it up to date when another program edits the layer. st:
+ * how writing the features went; when it failed, only the statement is let go. */
+static rr_status layer_end(gpkg_writer *w, layer *l, rr_status st)
 {
-    if (GDALDatasetStartTransaction(w->ds, FALSE) != OGRERR_NONE)
-        return gdal_fail(w, RR_ERR_IO, "cannot start a transaction", layer);
-    return RR_OK;
-}
-
-static rr_status end(gpkg_writer *w, const char *layer, rr_status st)
-{
-    if (st != RR_OK) {
-        GDALDatasetRollbackTransaction(w->ds);
+    sqlite3_finalize(l->insert);
+    l->insert = NULL;
+    if (st != RR_OK)
         return st;
+    const char *t = l->name;
+    if (l->geometric && l->ext[0] <= l->ext[1]) {
+        double ext[4] = {l->ext[0], l->ext[2], l->ext[1], l->ext[3]};
+        st = exec_doubles(w,
+                          sqlite3_mprintf("UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = "
+                                          "?, max_y = ? WHERE table_name = '%q'",
+                                          t),
+                          ext, 4, t);
     }
-    if (GDALDatasetCommitTransaction(w->ds) != OGRERR_NONE)
-        return gdal_fail(w, RR_ERR_IO, "cannot commit", layer);
-    return RR_OK;
+    if (st == RR_OK)
+        st = exec_own(
+            w,
+            sqlite3_mprintf("INSERT INTO gpkg_ogr_contents VALUES ('%q', %lld);CREATE TRIGGER "
+                            "\"trigger_insert_feature_count_%w\" AFTER INSERT ON \"%w\" BEGIN "
+                            "UPDATE gpkg_ogr_contents SET feature_count = feature_count + 1 WHERE "
+                            "lower(table_name) = lower('%q'); END;CREATE TRIGGER "
+                            "\"trigger_delete_feature_count_%w\" AFTER DELETE ON \"%w\" BEGIN "
+                            "UPDATE gpkg_ogr_contents SET feature_count = feature_count - 1 WHERE "
+                            "lower(table_name) = lower('%q'); END;",
+                            t, (long long)l->count, t, t, t, t, t, t),
+            t);
+    if (st != RR_OK || !l->geometric)
+        return st;
+    /* the R-tree from the envelopes of the blobs (SQLite rounds them outwards to floats) */
+    st = exec_own(w,
+                  sqlite3_mprintf("CREATE VIRTUAL TABLE \"rtree_%w_geom\" USING rtree(id, minx, "
+                                  "maxx, miny, maxy)",
+                                  t),
+                  t);
+    sqlite3_stmt *ins = NULL;
+    if (st == RR_OK) {
+        char *sql = sqlite3_mprintf("INSERT INTO \"rtree_%w_geom\" VALUES (?, ?, ?, ?, ?)", t);
+        if (!sql || sqlite3_prepare_v2(w->db, sql, -1, &ins, NULL) != SQLITE_OK)
+            st = db_fail(w, "cannot write", t);
+        sqlite3_free(sql);
+    }
+    for (size_t k = 0; st == RR_OK && k < w->nrt; k++) {
+        sqlite3_bind_int64(ins, 1, w->rt[k].fid);
+        for (int c = 0; c < 4; c++)
+            sqlite3_bind_double(ins, 2 + c, w->rt[k].box[c]);
+        if (sqlite3_step(ins) != SQLITE_DONE)
+            st = db_fail(w, "cannot write the spatial index", t);
+        sqlite3_reset(ins);
+    }
+    sqlite3_finalize(ins);
+    if (st != RR_OK)
+        return st;
+    /* the extension's triggers (GeoPackage 1.2, F.3), then its registration */
+    static const char *const triggers =
+        "CREATE TRIGGER \"rtree_%w_geom_insert\" AFTER INSERT ON \"%w\" "
+        "WHEN (new.\"geom\" NOT NULL AND NOT ST_IsEmpty(NEW.\"geom\")) "
+        "BEGIN INSERT OR REPLACE INTO \"rtree_%w_geom\" VALUES (NEW.\"fid\", "
+        "ST_MinX(NEW.\"geom\"), ST_MaxX(NEW.\"geom\"), "
+        "ST_MinY(NEW.\"geom\"), ST_MaxY(NEW.\"geom\")); "
+        "END;"
+        "CREATE TRIGGER \"rtree_%w_geom_update1\" AFTER UPDATE OF \"geom\" ON \"%w\" "
+        "WHEN OLD.\"fid\" = NEW.\"fid\" "
+        "AND (NEW.\"geom\" NOTNULL AND NOT ST_IsEmpty(NEW.\"geom\")) "
+        "BEGIN INSERT OR REPLACE INTO \"rtree_%w_geom\" VALUES (NEW.\"fid\", "
+        "ST_MinX(NEW.\"geom\"), ST_MaxX(NEW.\"geom\"), "
+        "ST_MinY(NEW.\"geom\"), ST_MaxY(NEW.\"geom\")); "
+        "END;"
+        "CREATE TRIGGER \"rtree_%w_geom_update2\" AFTER UPDATE OF \"geom\" ON \"%w\" "
+        "WHEN OLD.\"fid\" = NEW.\"fid\" AND (NEW.\"geom\" ISNULL OR ST_IsEmpty(NEW.\"geom\")) "
+        "BEGIN DELETE FROM \"rtree_%w_geom\" WHERE id = OLD.\"fid\"; END;"
+        "CREATE TRIGGER \"rtree_%w_geom_update3\" AFTER UPDATE ON \"%w\" "
+        "WHEN OLD.\"fid\" != NEW.\"fid\" "
+        "AND (NEW.\"geom\" NOTNULL AND NOT ST_IsEmpty(NEW.\"geom\")) "
+        "BEGIN DELETE FROM \"rtree_%w_geom\" WHERE id = OLD.\"fid\"; "
+        "INSERT OR REPLACE INTO \"rtree_%w_geom\" VALUES (NEW.\"fid\", "
+        "ST_MinX(NEW.\"geom\"), ST_MaxX(NEW.\"geom\"), "
+        "ST_MinY(NEW.\"geom\"), ST_MaxY(NEW.\"geom\")); "
+        "END;"
+        "CREATE TRIGGER \"rtree_%w_geom_update4\" AFTER UPDATE ON \"%w\" "
+        "WHEN OLD.\"fid\" != NEW.\"fid\" AND (NEW.\"geom\" ISNULL OR ST_IsEmpty(NEW.\"geom\")) "
+        "BEGIN DELETE FROM \"rtree_%w_geom\" WHERE id IN (OLD.\"fid\", NEW.\"fid\"); END;"
+        "CREATE TRIGGER \"rtree_%w_geom_delete\" AFTER DELETE ON \"%w\" "
+        "WHEN old.\"geom\" NOT NULL "
+        "BEGIN DELETE FROM \"rtree_%w_geom\" WHERE id = OLD.\"fid\"; END;"
+        "INSERT INTO gpkg_extensions VALUES ('%q', 'geom', 'gpkg_rtree_index', "
+        "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');";
+    /* every %w and %q above is the table's name */
+    return exec_own(w, sqlite3_mprintf(triggers, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t,
+                                       t, t, t), t);
 }
+
+/* ---- the review layers ---------------------------------------------------------------------- */
 
 static rr_status write_areas(gpkg_writer *w, int side)
 {
     static const field_spec fields[] = {
-        {"code", OFTString, OFSTNone},  {"class", OFTString, OFSTNone},
-        {"kommun", OFTString, OFSTNone}, {"area_m2", OFTReal, OFSTNone},
-        {"pop", OFTReal, OFSTNone},     {"related", OFTString, OFSTNone},
+        {"code", "TEXT"},    {"class", "TEXT"}, {"kommun", "TEXT"},
+        {"area_m2", "REAL"}, {"pop", "REAL"},   {"related", "TEXT"},
     };
     const rr_revision *rev = w->rev;
     const rr_areaset *set = side ? rev->new_set : rev->old_set;
     const rr_area_info *info = side ? rev->new_info : rev->old_info;
-    const char *name = side ? "new" : "old";
-    OGRLayerH lyr;
-    rr_status st = create_layer(w, name, wkbMultiPolygon,
-                                side ? "Areas of the new version, classified by their change"
-                                     : "Areas of the old version, classified by their change",
-                                fields, sizeof fields / sizeof *fields, &lyr);
-    if (st != RR_OK || (st = begin(w, name)) != RR_OK)
-        return st;
-    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
+    layer l;
+    rr_status st = layer_begin(w, &l, side ? "new" : "old", 1,
+                               side ? "Areas of the new version, classified by their change"
+                                    : "Areas of the old version, classified by their change",
+                               fields, sizeof fields / sizeof *fields);
     for (size_t i = 0; i < set->n && st == RR_OK; i++) {
         const rr_area *a = &set->areas[i];
-        OGRFeatureH f = OGR_F_Create(defn);
-        OGR_F_SetFieldString(f, 0, a->code);
-        OGR_F_SetFieldString(f, 1, info ? rr_area_class_name(info[i].cls) : "");
-        OGR_F_SetFieldString(f, 2, a->kommun ? a->kommun : "");
-        OGR_F_SetFieldDouble(f, 3, a->area);
-        set_real_or_null(f, 4, rev->has_pop && info ? info[i].pop : NAN);
-        OGR_F_SetFieldString(f, 5, info && info[i].related ? info[i].related : "");
-        OGRGeometryH g = to_multipolygon(w, a->geom);
-        if (!g) {
-            OGR_F_Destroy(f);
-            st = rr_error_prefix(w->ctx, RR_ERR_GEOMETRY, "%s, layer %s, feature %zu (code %s)",
-                                 w->path, name, i + 1, a->code);
-            break;
-        }
+        bind_text(&l, 3, a->code);
+        bind_text(&l, 4, info ? rr_area_class_name(info[i].cls) : "");
+        bind_text(&l, 5, a->kommun);
+        sqlite3_bind_double(l.insert, 6, a->area);
+        bind_real_or_null(&l, 7, rev->has_pop && info ? info[i].pop : NAN);
+        bind_text(&l, 8, info ? info[i].related : "");
         char what[160];
         snprintf(what, sizeof what, "feature %zu (code %s)", i + 1, a->code);
-        st = put_feature(w, lyr, f, g, what);
+        st = layer_put(w, &l, a->geom, what);
     }
-    return end(w, name, st);
+    return layer_end(w, &l, st);
 }
 
 static _Thread_local const rr_revision *sort_rev;
@@ -174,9 +521,8 @@ static int cmp_piece_q(const void *a, const void *b)
 static rr_status write_pieces(gpkg_writer *w)
 {
     static const field_spec fields[] = {
-        {"old_code", OFTString, OFSTNone}, {"new_code", OFTString, OFSTNone},
-        {"area_m2", OFTReal, OFSTNone},    {"pop", OFTReal, OFSTNone},
-        {"transfer", OFTInteger, OFSTBoolean},
+        {"old_code", "TEXT"}, {"new_code", "TEXT"},    {"area_m2", "REAL"},
+        {"pop", "REAL"},      {"transfer", "BOOLEAN"},
     };
     const rr_revision *rev = w->rev;
     const rr_piece **order = malloc((rev->npieces ? rev->npieces : 1) * sizeof *order);
@@ -186,91 +532,68 @@ static rr_status write_pieces(gpkg_writer *w)
         order[k] = &rev->pieces[k];
     sort_rev = rev;
     qsort(order, rev->npieces, sizeof *order, cmp_piece_q);
-    OGRLayerH lyr;
-    rr_status st = create_layer(w, "pieces", wkbMultiPolygon,
-                                "Intersections of old and new areas (pieces.csv), exact geometry",
-                                fields, sizeof fields / sizeof *fields, &lyr);
-    if (st == RR_OK && (st = begin(w, "pieces")) == RR_OK) {
-        OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
-        for (size_t k = 0; k < rev->npieces && st == RR_OK; k++) {
-            const rr_piece *p = order[k];
-            const char *oc = old_code(rev, p->old_idx), *nc = new_code(rev, p->new_idx);
-            OGRFeatureH f = OGR_F_Create(defn);
-            OGR_F_SetFieldString(f, 0, oc);
-            OGR_F_SetFieldString(f, 1, nc);
-            OGR_F_SetFieldDouble(f, 2, p->area);
-            set_real_or_null(f, 3, rev->has_pop ? p->pop : NAN);
-            OGR_F_SetFieldInteger(f, 4, p->transfer ? 1 : 0);
-            OGRGeometryH g = p->shape ? to_multipolygon(w, p->shape) : NULL;
-            if (!g) {
-                OGR_F_Destroy(f);
-                st = rr_error_prefix(w->ctx, RR_ERR_GEOMETRY,
-                                     "%s, layer pieces, feature %zu (old %s, new %s)", w->path,
-                                     k + 1, oc, nc);
-                break;
-            }
-            char what[200];
-            snprintf(what, sizeof what, "feature %zu (old %s, new %s)", k + 1, oc, nc);
-            st = put_feature(w, lyr, f, g, what);
-        }
-        st = end(w, "pieces", st);
+    layer l;
+    rr_status st = layer_begin(w, &l, "pieces", 1,
+                               "Intersections of old and new areas (pieces.csv), exact geometry",
+                               fields, sizeof fields / sizeof *fields);
+    for (size_t k = 0; k < rev->npieces && st == RR_OK; k++) {
+        const rr_piece *p = order[k];
+        const char *oc = old_code(rev, p->old_idx), *nc = new_code(rev, p->new_idx);
+        bind_text(&l, 3, oc);
+        bind_text(&l, 4, nc);
+        sqlite3_bind_double(l.insert, 5, p->area);
+        bind_real_or_null(&l, 6, rev->has_pop ? p->pop : NAN);
+        sqlite3_bind_int(l.insert, 7, p->transfer ? 1 : 0);
+        char what[200];
+        snprintf(what, sizeof what, "feature %zu (old %s, new %s)", k + 1, oc, nc);
+        if (!p->shape)
+            st = rr_error(w->ctx, RR_ERR_GEOMETRY, "piece without geometry (%s, layer pieces, %s)",
+                          w->path, what);
+        else
+            st = layer_put(w, &l, p->shape, what);
     }
     free(order);
-    return st;
+    return layer_end(w, &l, st);
 }
 
 static rr_status write_changes(gpkg_writer *w)
 {
     static const field_spec fields[] = {
-        {"old_code", OFTString, OFSTNone},    {"new_code", OFTString, OFSTNone},
-        {"change_type", OFTString, OFSTNone}, {"area_m2", OFTReal, OFSTNone},
-        {"pop", OFTReal, OFSTNone},
+        {"old_code", "TEXT"}, {"new_code", "TEXT"}, {"change_type", "TEXT"},
+        {"area_m2", "REAL"},  {"pop", "REAL"},
     };
     const rr_revision *rev = w->rev;
-    OGRLayerH lyr;
-    rr_status st = create_layer(w, "changes", wkbMultiPolygon,
-                                "SCB's change list regenerated from the geometry (changes.csv); "
-                                "geometry: the pieces that moved",
-                                fields, sizeof fields / sizeof *fields, &lyr);
-    if (st != RR_OK || (st = begin(w, "changes")) != RR_OK)
-        return st;
-    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
+    layer l;
+    rr_status st = layer_begin(w, &l, "changes", 1,
+                               "SCB's change list regenerated from the geometry (changes.csv); "
+                               "geometry: the pieces that moved",
+                               fields, sizeof fields / sizeof *fields);
     rr_piece_index ix;
-    if (!rr_piece_index_build(rev, &ix))
-        return end(w, "changes", rr_error(w->ctx, RR_ERR_NOMEM, "out of memory (%s)", w->path));
+    int have_ix = st == RR_OK && rr_piece_index_build(rev, &ix);
+    if (st == RR_OK && !have_ix)
+        st = rr_error(w->ctx, RR_ERR_NOMEM, "out of memory (%s)", w->path);
     for (size_t k = 0; k < rev->nchanges && st == RR_OK; k++) {
         const rr_change *c = &rev->changes[k];
         const char *oc = old_code(rev, c->old_idx), *nc = new_code(rev, c->new_idx);
-        GEOSGeometry *shape = rr_review_change_shape(w->ctx, rev, c, &ix, &st);
-        if (st != RR_OK) {
-            st = rr_error_prefix(w->ctx, st, "%s, layer changes, feature %zu (old %s, new %s)",
-                                 w->path, k + 1, oc, nc);
-            break;
-        }
-        OGRGeometryH g = NULL;
-        if (shape) {
-            g = GEOSisEmpty_r(w->ctx->geos, shape) == 1 ? NULL : to_multipolygon(w, shape);
-            int failed = !g && GEOSisEmpty_r(w->ctx->geos, shape) != 1;
-            GEOSGeom_destroy_r(w->ctx->geos, shape);
-            if (failed) {
-                st = rr_error_prefix(w->ctx, RR_ERR_GEOMETRY,
-                                     "%s, layer changes, feature %zu (old %s, new %s)", w->path,
-                                     k + 1, oc, nc);
-                break;
-            }
-        }
-        OGRFeatureH f = OGR_F_Create(defn);
-        OGR_F_SetFieldString(f, 0, oc);
-        OGR_F_SetFieldString(f, 1, nc);
-        OGR_F_SetFieldString(f, 2, rr_change_type_name(c->type));
-        OGR_F_SetFieldDouble(f, 3, c->area);
-        set_real_or_null(f, 4, rev->has_pop ? c->pop : NAN);
         char what[200];
         snprintf(what, sizeof what, "feature %zu (old %s, new %s)", k + 1, oc, nc);
-        st = put_feature(w, lyr, f, g, what);
+        GEOSGeometry *shape = rr_review_change_shape(w->ctx, rev, c, &ix, &st);
+        if (st != RR_OK) {
+            st = rr_error_prefix(w->ctx, st, "%s, layer changes, %s", w->path, what);
+            break;
+        }
+        bind_text(&l, 3, oc);
+        bind_text(&l, 4, nc);
+        bind_text(&l, 5, rr_change_type_name(c->type));
+        sqlite3_bind_double(l.insert, 6, c->area);
+        bind_real_or_null(&l, 7, rev->has_pop ? c->pop : NAN);
+        st = layer_put(w, &l, shape, what);
+        if (shape)
+            GEOSGeom_destroy_r(w->ctx->geos, shape);
     }
-    rr_piece_index_free(&ix);
-    return end(w, "changes", st);
+    if (have_ix)
+        rr_piece_index_free(&ix);
+    return layer_end(w, &l, st);
 }
 
 /* ---- QGIS styles: QGIS loads the row of layer_styles marked useAsDefault with the layer ---- */
@@ -339,20 +662,23 @@ static char *qml_single(const char *rgba, const char *outline, const char *width
 static rr_status write_styles(gpkg_writer *w)
 {
     static const field_spec fields[] = {
-        {"f_table_catalog", OFTString, OFSTNone}, {"f_table_schema", OFTString, OFSTNone},
-        {"f_table_name", OFTString, OFSTNone},    {"f_geometry_column", OFTString, OFSTNone},
-        {"styleName", OFTString, OFSTNone},       {"styleQML", OFTString, OFSTNone},
-        {"styleSLD", OFTString, OFSTNone},        {"useAsDefault", OFTInteger, OFSTBoolean},
-        {"description", OFTString, OFSTNone},     {"owner", OFTString, OFSTNone},
-        {"ui", OFTString, OFSTNone},              {"update_time", OFTDateTime, OFSTNone},
+        {"f_table_catalog", "TEXT"},
+        {"f_table_schema", "TEXT"},
+        {"f_table_name", "TEXT"},
+        {"f_geometry_column", "TEXT"},
+        {"styleName", "TEXT"},
+        {"styleQML", "TEXT"},
+        {"styleSLD", "TEXT"},
+        {"useAsDefault", "BOOLEAN"},
+        {"description", "TEXT"},
+        {"owner", "TEXT"},
+        {"ui", "TEXT"},
+        {"update_time", "DATETIME"},
     };
-    OGRLayerH lyr;
-    rr_status st = create_layer(w, "layer_styles", wkbNone, "QGIS layer styles", fields,
-                                sizeof fields / sizeof *fields, &lyr);
-    if (st != RR_OK || (st = begin(w, "layer_styles")) != RR_OK)
-        return st;
     static const char *const tables[] = {"old", "new", "pieces", "changes"};
-    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
+    layer l;
+    rr_status st = layer_begin(w, &l, "layer_styles", 0, "QGIS layer styles", fields,
+                               sizeof fields / sizeof *fields);
     for (int t = 0; t < 4 && st == RR_OK; t++) {
         char *qml = t < 2 ? qml_classes(t)
                   : t == 2 ? qml_single("0,0,0,0", "90,90,90,255", "0.2", "no")
@@ -361,20 +687,146 @@ static rr_status write_styles(gpkg_writer *w)
             st = rr_error(w->ctx, RR_ERR_NOMEM, "out of memory (%s)", w->path);
             break;
         }
-        OGRFeatureH f = OGR_F_Create(defn);
-        OGR_F_SetFieldString(f, 0, "");
-        OGR_F_SetFieldString(f, 1, "");
-        OGR_F_SetFieldString(f, 2, tables[t]);
-        OGR_F_SetFieldString(f, 3, "geom");
-        OGR_F_SetFieldString(f, 4, "regrev");
-        OGR_F_SetFieldString(f, 5, qml);
-        OGR_F_SetFieldString(f, 6, "");
-        OGR_F_SetFieldInteger(f, 7, 1);
-        OGR_F_SetFieldString(f, 8, "regrev review style");
+        bind_text(&l, 2, "");
+        bind_text(&l, 3, "");
+        bind_text(&l, 4, tables[t]);
+        bind_text(&l, 5, "geom");
+        bind_text(&l, 6, "regrev");
+        bind_text(&l, 7, qml);
+        bind_text(&l, 8, "");
+        sqlite3_bind_int(l.insert, 9, 1);
+        bind_text(&l, 10, "regrev review style");
+        st = layer_put(w, &l, NULL, tables[t]);
         free(qml);
-        st = put_feature(w, lyr, f, NULL, tables[t]);
     }
-    return end(w, "layer_styles", st);
+    return layer_end(w, &l, st);
+}
+
+/* The CRS's row of gpkg_spatial_ref_sys (srs_id: its EPSG code, or 100000 when
+ * it has none; definition: WKT 1 as the standard asks, WKT 2 for a CRS that WKT
+ * 1 cannot express) and the rows the standard requires. */
+static rr_status write_srs(gpkg_writer *w)
+{
+    rr_status st = exec_own(
+        w,
+        sqlite3_mprintf("CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER "
+                        "NOT NULL PRIMARY KEY, organization TEXT NOT NULL, "
+                        "organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, "
+                        "description TEXT);INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined "
+                        "Cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined Cartesian "
+                        "coordinate reference system');INSERT INTO gpkg_spatial_ref_sys VALUES "
+                        "('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined "
+                        "geographic coordinate reference system')"),
+        NULL);
+    /* EPSG's WKT 1 of WGS 84 (asking PROJ for it took as long as writing a small layer) */
+    static const char wgs84[] =
+        "GEOGCS[\"WGS 84\",DATUM[\"WGS_1984\",SPHEROID[\"WGS 84\",6378137,298.257223563,"
+        "AUTHORITY[\"EPSG\",\"7030\"]],AUTHORITY[\"EPSG\",\"6326\"]],PRIMEM[\"Greenwich\",0,"
+        "AUTHORITY[\"EPSG\",\"8901\"]],UNIT[\"degree\",0.0174532925199433,"
+        "AUTHORITY[\"EPSG\",\"9122\"]],AXIS[\"Latitude\",NORTH],AXIS[\"Longitude\",EAST],"
+        "AUTHORITY[\"EPSG\",\"4326\"]]";
+    if (st == RR_OK)
+        st = exec_own(w,
+                      sqlite3_mprintf("INSERT INTO gpkg_spatial_ref_sys VALUES ('WGS 84 geodetic', "
+                                      "4326, 'EPSG', 4326, '%q', 'longitude/latitude coordinates in "
+                                      "decimal degrees on the WGS 84 spheroid')",
+                                      wgs84),
+                      NULL);
+    OGRSpatialReferenceH srs = NULL;
+    char *wkt = NULL;
+    w->srs_id = -1;
+    const char *crs = w->rev->old_set->crs;
+    if (st == RR_OK && crs) {
+        srs = rr_gdal_srs_from_user(crs);
+        if (!srs)
+            st = rr_error(w->ctx, RR_ERR_CRS, "cannot use the input CRS %s for review.gpkg (%s)",
+                          w->rev->old_set->crs_name ? w->rev->old_set->crs_name : "", w->path);
+    }
+    if (st == RR_OK && srs) {
+        const char *auth = OSRGetAuthorityName(srs, NULL), *code = OSRGetAuthorityCode(srs, NULL);
+        int epsg = auth && code && strcmp(auth, "EPSG") == 0 ? atoi(code) : 0;
+        w->srs_id = epsg > 0 ? epsg : 100000;
+        /* EPSG's own definition for an EPSG code (from the WKT 2 of the input, PROJ looks names
+         * up in its database first: 15 ms) */
+        OGRSpatialReferenceH own = epsg > 0 ? OSRNewSpatialReference(NULL) : NULL;
+        if (own && OSRImportFromEPSG(own, epsg) == OGRERR_NONE) {
+            OSRDestroySpatialReference(srs);
+            srs = own;
+        } else if (own) {
+            OSRDestroySpatialReference(own);
+        }
+        if (OSRExportToWkt(srs, &wkt) != OGRERR_NONE) {
+            CPLFree(wkt);
+            wkt = NULL;
+            const char *opts[] = {"FORMAT=WKT2_2018", NULL};
+            if (OSRExportToWktEx(srs, &wkt, opts) != OGRERR_NONE)
+                st = rr_error(w->ctx, RR_ERR_CRS, "cannot write the input CRS %s (%s)",
+                              w->rev->old_set->crs_name ? w->rev->old_set->crs_name : "", w->path);
+        }
+        const char *name = OSRGetName(srs);
+        if (st == RR_OK && w->srs_id != 4326)
+            st = exec_own(w,
+                          sqlite3_mprintf("INSERT INTO gpkg_spatial_ref_sys VALUES ('%q', %d, "
+                                          "'%s', %d, '%q', NULL)",
+                                          name ? name : "unnamed", w->srs_id,
+                                          epsg > 0 ? "EPSG" : "NONE", w->srs_id, wkt),
+                          NULL);
+    }
+    CPLFree(wkt);
+    if (srs)
+        OSRDestroySpatialReference(srs);
+    return st;
+}
+
+static rr_status write_all(gpkg_writer *w)
+{
+    /* 64 KiB pages (SQLite's default is 4 KiB): an area's geometry is a blob of
+     * up to a few MB, kept in chains of overflow pages. No journal: the file is a
+     * temporary one until the whole run has succeeded (outfile.c), and is removed
+     * when anything fails. */
+    rr_status st = exec_own(w,
+                            sqlite3_mprintf("PRAGMA page_size = 65536; PRAGMA journal_mode = OFF; "
+                                            "PRAGMA synchronous = OFF;PRAGMA application_id = "
+                                            "1196444487; PRAGMA user_version = 10200; BEGIN"),
+                            NULL);
+    if (st == RR_OK)
+        st = write_srs(w);
+    if (st == RR_OK)
+        st = exec_own(
+            w,
+            sqlite3_mprintf("CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, "
+                            "data_type TEXT NOT NULL, identifier TEXT UNIQUE, description TEXT "
+                            "DEFAULT '', last_change DATETIME NOT NULL DEFAULT "
+                            "(strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ','now')), min_x DOUBLE, min_y "
+                            "DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER, CONSTRAINT "
+                            "fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES "
+                            "gpkg_spatial_ref_sys(srs_id));CREATE TABLE gpkg_geometry_columns "
+                            "(table_name TEXT NOT NULL, column_name TEXT NOT NULL, "
+                            "geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT "
+                            "NOT NULL, m TINYINT NOT NULL, CONSTRAINT pk_geom_cols PRIMARY KEY "
+                            "(table_name, column_name), CONSTRAINT uk_gc_table_name UNIQUE "
+                            "(table_name), CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES "
+                            "gpkg_contents(table_name), CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) "
+                            "REFERENCES gpkg_spatial_ref_sys (srs_id));CREATE TABLE "
+                            "gpkg_extensions (table_name TEXT, column_name TEXT, extension_name "
+                            "TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL, "
+                            "CONSTRAINT ge_tce UNIQUE (table_name, column_name, "
+                            "extension_name));CREATE TABLE gpkg_ogr_contents (table_name TEXT NOT "
+                            "NULL PRIMARY KEY, feature_count INTEGER DEFAULT NULL)"),
+            NULL);
+    if (st == RR_OK)
+        st = write_areas(w, 0);
+    if (st == RR_OK)
+        st = write_areas(w, 1);
+    if (st == RR_OK)
+        st = write_pieces(w);
+    if (st == RR_OK)
+        st = write_changes(w);
+    if (st == RR_OK)
+        st = write_styles(w);
+    if (st == RR_OK)
+        st = exec_own(w, sqlite3_mprintf("COMMIT"), NULL);
+    return st;
 }
 
 rr_status rr_write_review_gpkg(rr_ctx *ctx, const rr_revision *rev, const char *path)
@@ -385,58 +837,19 @@ rr_status rr_write_review_gpkg(rr_ctx *ctx, const rr_revision *rev, const char *
     rr_gdal_init();
     gpkg_writer w = {.ctx = ctx, .rev = rev, .path = path};
     rr_status st = RR_OK;
-    rr_gdal_push(&w.err);
-    GDALDriverH drv = GDALGetDriverByName("GPKG");
-    if (!drv) {
-        st = rr_error(ctx, RR_ERR_INTERNAL, "GDAL has no GPKG driver (%s)", path);
-        goto out;
+    if (unlink(path) != 0 && errno != ENOENT)
+        return rr_error(ctx, RR_ERR_IO, "cannot replace: %s (%s)", strerror(errno), path);
+    if (sqlite3_open_v2(path, &w.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        st = db_fail(&w, "cannot create", NULL);
+    } else {
+        st = write_all(&w);
     }
-    /* The GPKG driver refuses to create over an existing file; the other writers overwrite. */
-    if (unlink(path) != 0 && errno != ENOENT) {
-        st = rr_error(ctx, RR_ERR_IO, "cannot replace: %s (%s)", strerror(errno), path);
-        goto out;
-    }
-    if (rev->old_set->crs) {
-        w.srs = rr_gdal_srs_from_user(rev->old_set->crs);
-        if (!w.srs) {
-            st = rr_error(ctx, RR_ERR_CRS, "cannot use the input CRS %s for review.gpkg (%s)",
-                          rev->old_set->crs_name ? rev->old_set->crs_name : "", path);
-            goto out;
-        }
-        /* Our coordinates are x = east (STYLE.md): keep them so for geographic CRSs too. */
-        OSRSetAxisMappingStrategy(w.srs, OAMS_TRADITIONAL_GIS_ORDER);
-    }
-    /* 64 KiB SQLite pages (default 4 KiB): an area's geometry is a blob of up to a few MB, which
-     * SQLite keeps in chains of overflow pages; larger pages write it 15-25 % faster on the 6 x 6
-     * pair (file 10 % larger). Set for this thread only, unless the user set pragmas. */
-    int own_pragma = CPLGetConfigOption("OGR_SQLITE_PRAGMA", NULL) == NULL;
-    if (own_pragma)
-        CPLSetThreadLocalConfigOption("OGR_SQLITE_PRAGMA", "page_size=65536");
-    w.ds = GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL);
-    if (own_pragma)
-        CPLSetThreadLocalConfigOption("OGR_SQLITE_PRAGMA", NULL);
-    if (!w.ds) {
-        st = gdal_fail(&w, RR_ERR_IO, "cannot create", NULL);
-        goto out;
-    }
-    if ((st = write_areas(&w, 0)) != RR_OK || (st = write_areas(&w, 1)) != RR_OK ||
-        (st = write_pieces(&w)) != RR_OK || (st = write_changes(&w)) != RR_OK ||
-        (st = write_styles(&w)) != RR_OK)
-        goto out;
-    /* GDAL 3.6's GDALClose returns nothing: a failed final flush shows as a captured error. */
-    w.err.count = 0;
-    GDALClose(w.ds);
-    w.ds = NULL;
-    if (w.err.count) {
-        st = gdal_fail(&w, RR_ERR_IO, "cannot finish writing", NULL);
-        goto out;
-    }
-out:
-    if (w.ds)
-        GDALClose(w.ds);
-    if (w.srs)
-        OSRDestroySpatialReference(w.srs);
-    rr_gdal_pop();
+    if (w.db && sqlite3_close(w.db) != SQLITE_OK && st == RR_OK)
+        st = db_fail(&w, "cannot finish writing", NULL);
+    free(w.b);
+    free(w.xy);
+    free(w.rt);
     if (st != RR_OK)
         unlink(path);
     return st;

@@ -184,6 +184,94 @@ static void test_review_gpkg_layers(void **state)
         OGR_F_Destroy(f);
     }
 
+    /* Each layer's spatial index (written from the blobs' envelopes) and extent: GDAL's spatial
+     * filter, which goes through the R-tree, finds what a test of every feature finds, and the
+     * extent in gpkg_contents is the union of the features' envelopes. */
+    static const char *const indexed[] = {"old", "new", "pieces", "changes"};
+    for (size_t i = 0; i < 4; i++) {
+        OGRLayerH lyr = GDALDatasetGetLayerByName(ds, indexed[i]);
+        assert_true(OGR_L_TestCapability(lyr, OLCFastSpatialFilter));
+        OGREnvelope all = {INFINITY, -INFINITY, INFINITY, -INFINITY}, stored;
+        OGR_L_ResetReading(lyr);
+        while ((f = OGR_L_GetNextFeature(lyr))) {
+            OGREnvelope e;
+            OGR_G_GetEnvelope(OGR_F_GetGeometryRef(f), &e);
+            all.MinX = fmin(all.MinX, e.MinX);
+            all.MaxX = fmax(all.MaxX, e.MaxX);
+            all.MinY = fmin(all.MinY, e.MinY);
+            all.MaxY = fmax(all.MaxY, e.MaxY);
+            OGR_F_Destroy(f);
+        }
+        /* every feature's R-tree box holds its envelope, rounded outwards to floats at most */
+        char sql[128];
+        snprintf(sql, sizeof sql, "SELECT id, minx, maxx, miny, maxy FROM rtree_%s_geom",
+                 indexed[i]);
+        OGRLayerH rt = GDALDatasetExecuteSQL(ds, sql, NULL, "SQLITE");
+        assert_non_null(rt);
+        GIntBig boxes = 0;
+        while ((f = OGR_L_GetNextFeature(rt))) {
+            OGRFeatureH g = OGR_L_GetFeature(lyr, OGR_F_GetFieldAsInteger64(f, 0));
+            assert_non_null(g);
+            OGREnvelope e;
+            OGR_G_GetEnvelope(OGR_F_GetGeometryRef(g), &e);
+            double box[4] = {OGR_F_GetFieldAsDouble(f, 1), OGR_F_GetFieldAsDouble(f, 2),
+                             OGR_F_GetFieldAsDouble(f, 3), OGR_F_GetFieldAsDouble(f, 4)};
+            double tol = 1e-6 * fmax(fabs(e.MaxX), fabs(e.MaxY)) + 1e-6;
+            if (!(box[0] <= e.MinX && box[0] > e.MinX - tol && box[1] >= e.MaxX &&
+                  box[1] < e.MaxX + tol && box[2] <= e.MinY && box[2] > e.MinY - tol &&
+                  box[3] >= e.MaxY && box[3] < e.MaxY + tol))
+                fail_msg("layer %s, feature %lld: R-tree box %.3f %.3f %.3f %.3f, envelope "
+                         "%.3f %.3f %.3f %.3f", indexed[i], (long long)OGR_F_GetFID(g), box[0],
+                         box[1], box[2], box[3], e.MinX, e.MaxX, e.MinY, e.MaxY);
+            boxes++;
+            OGR_F_Destroy(g);
+            OGR_F_Destroy(f);
+        }
+        GDALDatasetReleaseResultSet(ds, rt);
+        assert_int_equal(boxes, OGR_L_GetFeatureCount(lyr, 1));
+        assert_int_equal(OGR_L_GetExtent(lyr, &stored, 0), OGRERR_NONE);
+        assert_true(stored.MinX == all.MinX && stored.MaxX == all.MaxX &&
+                    stored.MinY == all.MinY && stored.MaxY == all.MaxY);
+        double w = all.MaxX - all.MinX, h = all.MaxY - all.MinY;
+        double rects[][4] = {
+            {all.MinX, all.MinY, all.MaxX, all.MaxY},
+            {all.MinX, all.MinY, all.MinX + 0.4 * w, all.MaxY},
+            {all.MinX + 0.45 * w, all.MinY + 0.45 * h, all.MinX + 0.55 * w, all.MinY + 0.55 * h},
+            {all.MaxX - 0.1 * w, all.MaxY - 0.1 * h, all.MaxX, all.MaxY},
+            {all.MaxX + w, all.MaxY + h, all.MaxX + 2 * w, all.MaxY + 2 * h},
+        };
+        for (size_t r = 0; r < sizeof rects / sizeof *rects; r++) {
+            OGRGeometryH box = OGR_G_CreateGeometry(wkbPolygon);
+            OGRGeometryH ring = OGR_G_CreateGeometry(wkbLinearRing);
+            OGR_G_AddPoint_2D(ring, rects[r][0], rects[r][1]);
+            OGR_G_AddPoint_2D(ring, rects[r][2], rects[r][1]);
+            OGR_G_AddPoint_2D(ring, rects[r][2], rects[r][3]);
+            OGR_G_AddPoint_2D(ring, rects[r][0], rects[r][3]);
+            OGR_G_AddPoint_2D(ring, rects[r][0], rects[r][1]);
+            OGR_G_AddGeometryDirectly(box, ring);
+            GIntBig brute = 0;
+            OGR_L_SetSpatialFilter(lyr, NULL);
+            OGR_L_ResetReading(lyr);
+            while ((f = OGR_L_GetNextFeature(lyr))) {
+                brute += OGR_G_Intersects(OGR_F_GetGeometryRef(f), box) != 0;
+                OGR_F_Destroy(f);
+            }
+            OGR_L_SetSpatialFilter(lyr, box);
+            GIntBig filtered = 0;
+            OGR_L_ResetReading(lyr);
+            while ((f = OGR_L_GetNextFeature(lyr))) {
+                filtered++;
+                OGR_F_Destroy(f);
+            }
+            OGR_L_SetSpatialFilter(lyr, NULL);
+            OGR_G_DestroyGeometry(box);
+            if (filtered != brute)
+                fail_msg("layer %s, rectangle %zu: the spatial filter finds %lld, every feature "
+                         "tested %lld", indexed[i], r, (long long)filtered, (long long)brute);
+            assert_true(r > 0 || brute == OGR_L_GetFeatureCount(lyr, 1));
+        }
+    }
+
     /* QGIS styles: one default style per layer. */
     OGRLayerH styles = GDALDatasetGetLayerByName(ds, "layer_styles");
     assert_non_null(styles);
