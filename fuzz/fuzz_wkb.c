@@ -1,6 +1,7 @@
 /* fuzz_wkb.c: a feature's geometry as the area reader takes it: WKB bytes -> OGR geometry ->
  * rr_area_geometry (WKB to GEOS, coordinate check, validity, make-valid, polygonal part) -> the
  * GeoPackage writer's blob -> its WKB read back by OGR. */
+#include <math.h>
 #include <stdlib.h>
 
 #include <cpl_error.h>
@@ -34,8 +35,13 @@ int rr_fuzz_wkb(const uint8_t *data, size_t size)
         rr_status st;
         unsigned char *blob = rr_gpkg_blob(ctx, g, 3006, &n, &st);
         OGRGeometryH back = NULL;
-        if (blob && n > 40 && OGR_G_CreateFromWkbEx(blob + 40, NULL, &back, n - 40) == OGRERR_NONE)
+        if (blob && n > 40 && OGR_G_CreateFromWkbEx(blob + 40, NULL, &back, n - 40) == OGRERR_NONE) {
+            /* the blob holds the same polygons: the same area */
+            double again = OGR_G_Area(back);
+            if (fabs(again - area) > 1e-9 * fabs(area) + 1e-9)
+                abort();
             OGR_G_DestroyGeometry(back);
+        }
         free(blob);
         GEOSGeom_destroy_r(ctx->geos, g);
     }

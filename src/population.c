@@ -39,7 +39,7 @@ static void cell_grid_free(cell_grid *g)
 static size_t bucket_of(double v, double origin, double step, size_t n)
 {
     double b = floor((v - origin) / step);
-    return b <= 0 ? 0 : b >= (double)(n - 1) ? n - 1 : (size_t)b;
+    return !(b > 0) ? 0 : b >= (double)(n - 1) ? n - 1 : (size_t)b; /* NaN: 0 */
 }
 
 /* 0 when out of memory. box: n cells of x0, y0, x1, y1 (n >= 1). */
@@ -54,15 +54,21 @@ static int cell_grid_build(cell_grid *g, const double *box, size_t n)
         y1 = fmax(y1, b[1]);
         step = fmax(step, fmax(b[2] - b[0], b[3] - b[1]));
     }
-    /* at most about four buckets a cell: coarser where the cells are sparse */
-    double cols = floor((x1 - x0) / step) + 1, rows = floor((y1 - y0) / step) + 1;
-    double limit = 4.0 * (double)n + 1024;
-    if (cols * rows > limit) {
-        double f = sqrt(cols * rows / limit);
-        step *= f;
-        cols = floor((x1 - x0) / step) + 1;
-        rows = floor((y1 - y0) / step) + 1;
+    /* at most about four buckets a cell: coarser where the cells are sparse, along each axis
+     * first (one cell far out along a line), then over both */
+    double limit = 4.0 * (double)n + 1024, wx = x1 - x0, wy = y1 - y0, cols = 1, rows = 1;
+    if (step > 0 && isfinite(step) && isfinite(wx) && isfinite(wy)) {
+        step = fmax(step, fmax(wx, wy) / limit);
+        cols = floor(wx / step) + 1;
+        rows = floor(wy / step) + 1;
+        if (cols * rows > limit) {
+            step *= sqrt(cols * rows / limit);
+            cols = floor(wx / step) + 1;
+            rows = floor(wy / step) + 1;
+        }
     }
+    if (!(cols * rows <= 4 * limit)) /* no extent or cell size to go by: one bucket */
+        cols = rows = 1;
     *g = (cell_grid){.x0 = x0, .y0 = y0, .step = step, .nx = (size_t)cols, .ny = (size_t)rows};
     size_t nb = g->nx * g->ny;
     g->start = calloc(nb + 1, sizeof *g->start);
@@ -371,7 +377,8 @@ static rr_status collect(rr_ctx *ctx, const pop_job *job, const GEOSGeometry *ge
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory querying population cells");
     }
     /* in cell order, whichever index found them: the sums do not depend on the index */
-    qsort(hits.idx, hits.n, sizeof *hits.idx, rr_cmp_size);
+    if (hits.n > 1)
+        qsort(hits.idx, hits.n, sizeof *hits.idx, rr_cmp_size);
     rr_status st = RR_OK;
     ring_set rings = {0};
     /* rectangular cells are clipped directly (a cell the piece misses clips to nothing, one

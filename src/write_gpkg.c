@@ -60,7 +60,9 @@ static const char *new_code(const rr_revision *rev, size_t i)
 
 static rr_status db_fail(gpkg_writer *w, const char *what, const char *layer)
 {
-    const char *msg = w->db ? sqlite3_errmsg(w->db) : "out of memory";
+    if (!w->db || sqlite3_errcode(w->db) == SQLITE_NOMEM)
+        return rr_error(w->ctx, RR_ERR_NOMEM, "out of memory (%s)", w->path);
+    const char *msg = sqlite3_errmsg(w->db);
     if (layer)
         return rr_error(w->ctx, RR_ERR_IO, "%s: %s (%s, layer %s)", what, msg, w->path, layer);
     return rr_error(w->ctx, RR_ERR_IO, "%s: %s (%s)", what, msg, w->path);
@@ -279,9 +281,13 @@ static rr_status layer_begin(gpkg_writer *w, layer *l, const char *name, int geo
     }
     char *closed = create ? sqlite3_mprintf("%s)", create) : NULL;
     sqlite3_free(create);
-    rr_status st = cols.failed || marks.failed
-                       ? rr_error(w->ctx, RR_ERR_NOMEM, "out of memory (%s)", w->path)
-                       : exec_own(w, closed, name);
+    rr_status st = RR_OK;
+    if (cols.failed || marks.failed) {
+        sqlite3_free(closed);
+        st = rr_error(w->ctx, RR_ERR_NOMEM, "out of memory (%s)", w->path);
+    } else {
+        st = exec_own(w, closed, name);
+    }
     if (st == RR_OK)
         st = exec_own(w,
                       sqlite3_mprintf("INSERT INTO gpkg_contents (table_name, data_type, "
@@ -322,7 +328,7 @@ static rr_status layer_put(gpkg_writer *w, layer *l, const GEOSGeometry *g, cons
             return rr_error_prefix(w->ctx, st, "%s, layer %s, %s", w->path, l->name, what);
     }
     if (l->geometric && !empty)
-        sqlite3_bind_blob(l->insert, 2, w->b, (int)w->n, SQLITE_STATIC);
+        sqlite3_bind_blob64(l->insert, 2, w->b, (sqlite3_uint64)w->n, SQLITE_STATIC);
     else if (l->geometric)
         sqlite3_bind_null(l->insert, 2);
     int rc = sqlite3_step(l->insert);
@@ -420,7 +426,9 @@ static rr_status layer_end(gpkg_writer *w, layer *l, rr_status st)
     sqlite3_stmt *ins = NULL;
     if (st == RR_OK) {
         char *sql = sqlite3_mprintf("INSERT INTO \"rtree_%w_geom\" VALUES (?, ?, ?, ?, ?)", t);
-        if (!sql || sqlite3_prepare_v2(w->db, sql, -1, &ins, NULL) != SQLITE_OK)
+        if (!sql)
+            st = rr_error(w->ctx, RR_ERR_NOMEM, "out of memory (%s)", w->path);
+        else if (sqlite3_prepare_v2(w->db, sql, -1, &ins, NULL) != SQLITE_OK)
             st = db_fail(w, "cannot write", t);
         sqlite3_free(sql);
     }
@@ -743,9 +751,17 @@ static rr_status write_srs(gpkg_writer *w)
                           w->rev->old_set->crs_name ? w->rev->old_set->crs_name : "", w->path);
     }
     if (st == RR_OK && srs) {
+        /* srs_id: the EPSG code, or another authority's (ESRI:54009) as GDAL writes it unless
+         * it is WGS 84's, or 100000 for a CRS without one */
         const char *auth = OSRGetAuthorityName(srs, NULL), *code = OSRGetAuthorityCode(srs, NULL);
-        int epsg = auth && code && strcmp(auth, "EPSG") == 0 ? atoi(code) : 0;
-        w->srs_id = epsg > 0 ? epsg : 100000;
+        int num = code ? atoi(code) : 0;
+        int epsg = auth && strcmp(auth, "EPSG") == 0 && num > 0 ? num : 0;
+        char org[64] = "NONE";
+        w->srs_id = 100000;
+        if (epsg || (auth && num > 0 && num != 4326)) {
+            w->srs_id = num;
+            snprintf(org, sizeof org, "%s", auth);
+        }
         /* EPSG's own definition for an EPSG code (from the WKT 2 of the input, PROJ looks names
          * up in its database first: 15 ms) */
         OGRSpatialReferenceH own = epsg > 0 ? OSRNewSpatialReference(NULL) : NULL;
@@ -767,9 +783,8 @@ static rr_status write_srs(gpkg_writer *w)
         if (st == RR_OK && w->srs_id != 4326)
             st = exec_own(w,
                           sqlite3_mprintf("INSERT INTO gpkg_spatial_ref_sys VALUES ('%q', %d, "
-                                          "'%s', %d, '%q', NULL)",
-                                          name ? name : "unnamed", w->srs_id,
-                                          epsg > 0 ? "EPSG" : "NONE", w->srs_id, wkt),
+                                          "'%q', %d, '%q', NULL)",
+                                          name ? name : "unnamed", w->srs_id, org, w->srs_id, wkt),
                           NULL);
     }
     CPLFree(wkt);

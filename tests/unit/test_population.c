@@ -378,6 +378,35 @@ static void test_population_grid_far_apart(void **state)
     run_free(rev, os, ns);
 }
 
+/* Cells at absurd distances (1e20 and 1e300 m, where a cell's box has no width left) do not
+ * blow up the cell index (it once asked for 20 GB, or wrote past its buckets): the row of forty
+ * cells is shared out as in test_population_grid_far_apart and the far cells' 10 people are
+ * lost. */
+static void test_population_grid_outliers(void **state)
+{
+    rr_ctx *ctx = *state;
+    char csv[4096] = "x,y,pop\n";
+    for (int k = 0; k < 40; k++)
+        snprintf(csv + strlen(csv), sizeof csv - strlen(csv), "%d,500,%d\n", 1000 * k + 500,
+                 k + 1);
+    strcat(csv, "1e20,500,7\n1e300,500,3\n");
+    const char *path = write_tmp("outliers.csv", csv);
+    const char *oc[] = {"0001A"}, *ow[] = {SQ(0, 0, 40000, 1000)};
+    const char *nc[] = {"0001B", "0001C"};
+    const char *nw[] = {SQ(0, 0, 8300, 1000), SQ(8300, 0, 40000, 1000)};
+    rr_areaset *os = NULL, *ns = NULL;
+    rr_popsource *pop = NULL;
+    assert_ok(ctx, rr_areaset_from_wkt(ctx, 1, oc, ow, NULL, &os));
+    assert_ok(ctx, rr_areaset_from_wkt(ctx, 2, nc, nw, NULL, &ns));
+    rr_pop_opts po = {.path = path, .cell_size = 1000};
+    assert_ok(ctx, rr_popsource_read(ctx, &po, os, &pop));
+    unlink(path);
+    rr_revision *rev = overlay_with(ctx, os, ns, pop);
+    assert_near(piece_pop(rev, "0001A", "0001B"), 38.7, 1e-9);
+    assert_near(piece_pop(rev, "0001A", "0001C"), 781.3, 1e-9);
+    run_free(rev, os, ns);
+}
+
 /* Cells held as boxes and cells as GEOS polygons (the same 5 × 5 grid of 100 m cells, one given
  * by centres, one as WKT) give the same population to pieces cut by a slanted boundary: the
  * clipping and the box index of the first against GEOS's intersections and STRtree. */
@@ -472,6 +501,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_population_ipf_2x2),
         cmocka_unit_test(test_population_raster_with_nodata),
         cmocka_unit_test(test_population_grid_far_apart),
+        cmocka_unit_test(test_population_grid_outliers),
         cmocka_unit_test(test_population_boxes_match_polygons),
     };
     return RUN_TESTS(tests);
