@@ -5,9 +5,13 @@
  * only: every figure on the page comes from the exact overlay. */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -894,11 +898,22 @@ typedef struct jb {
     int failed;
     char **path; /* the paths in order of their markers */
     size_t npath, cap;
+    char mark[32];        /* a path's marker: mark, then its number */
+    char mark_dumped[48]; /* the same as jansson dumps it, with the opening quote */
 } jb;
 
-/* A path's marker: "\u0001\u0002P<n>" once dumped (control characters no code holds). */
-#define PATH_MARK "\x01\x02P"
-#define PATH_MARK_DUMPED "\"\\u0001\\u0002P"
+/* Markers of this run: control characters and a random number, so that no string of the input
+ * (a code, a name, a path) can pass for one and be replaced by a path in the page. */
+static void jb_init(jb *j)
+{
+    uint64_t nonce = 0;
+    if (getrandom(&nonce, sizeof nonce, GRND_NONBLOCK) != (ssize_t)sizeof nonce)
+        nonce = ((uint64_t)time(NULL) * UINT64_C(0x9e3779b97f4a7c15)) ^ (uint64_t)getpid() ^
+                (uint64_t)(uintptr_t)j;
+    snprintf(j->mark, sizeof j->mark, "\x01\x02P%016llx:", (unsigned long long)nonce);
+    snprintf(j->mark_dumped, sizeof j->mark_dumped, "\"\\u0001\\u0002P%016llx:",
+             (unsigned long long)nonce);
+}
 
 static void jb_free(jb *j)
 {
@@ -927,7 +942,7 @@ static void jset(jb *j, json_t *obj, const char *key, json_t *v)
 static json_t *jpath(jb *j, GEOSContextHandle_t h, const GEOSGeometry *g, const quant *t)
 {
     rr_buf b = {0};
-    char mark[32];
+    char mark[64];
     rr_buf_add(&b, "");
     if (g)
         path_geom(h, &b, g, t);
@@ -938,7 +953,7 @@ static json_t *jpath(jb *j, GEOSContextHandle_t h, const GEOSGeometry *g, const 
         return NULL;
     }
     j->path = room;
-    snprintf(mark, sizeof mark, PATH_MARK "%zu", j->npath);
+    snprintf(mark, sizeof mark, "%s%zu", j->mark, j->npath);
     json_t *s = json_string(mark);
     if (!s) {
         rr_buf_free(&b);
@@ -1201,14 +1216,14 @@ static json_t *params_json(const rr_params *p)
  * no "</script>" in a name can end the script. */
 static void put_json_escaped(FILE *f, const char *s, const jb *j)
 {
-    const size_t mark_len = strlen(PATH_MARK_DUMPED);
-    const char *lt = strchr(s, '<'), *mk = strstr(s, PATH_MARK_DUMPED);
+    const size_t mark_len = strlen(j->mark_dumped);
+    const char *lt = strchr(s, '<'), *mk = strstr(s, j->mark_dumped);
     for (const char *p = s; *p;) {
         /* each looked for again only once passed: the text is long, markers are many */
         if (lt && lt < p)
             lt = strchr(p, '<');
         if (mk && mk < p)
-            mk = strstr(p, PATH_MARK_DUMPED);
+            mk = strstr(p, j->mark_dumped);
         const char *next = lt && (!mk || lt < mk) ? lt : mk;
         if (!next) {
             fputs(p, f);
@@ -1247,6 +1262,7 @@ rr_status rr_write_review_html(rr_ctx *ctx, const rr_revision *rev, const char *
     char *text = NULL;
     FILE *f = NULL;
     jb j = {0};
+    jb_init(&j);
 
     /* Extent of both versions. The display tolerance is 1/20000 of it: a twentieth of a pixel
      * on a screen-wide map, a few pixels at street level (Dalarna: 14 m, a 0.5 MB page), and

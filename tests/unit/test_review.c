@@ -353,13 +353,16 @@ static void test_review_html_content(void **state)
 static void test_review_html_escapes(void **state)
 {
     fixture *fx = *state;
-    const char *codes[] = {"0001</script><b>"}, *wkt[] = {SQ(0, 0, 10, 10)};
+    /* the second code is a path marker as the writer once made them (a number that is a path's
+     * index in the page): it must stay a code, not become the path's SVG data */
+    const char *codes[] = {"0001</script><b>", "\x01\x02P0"};
+    const char *wkt[] = {SQ(0, 0, 10, 10), SQ(10, 0, 20, 10)};
     rr_areaset *a = NULL, *b = NULL;
     rr_revision *rev = NULL;
     rr_params p;
     rr_params_default(&p);
-    assert_ok(fx->ctx, rr_areaset_from_wkt(fx->ctx, 1, codes, wkt, NULL, &a));
-    assert_ok(fx->ctx, rr_areaset_from_wkt(fx->ctx, 1, codes, wkt, NULL, &b));
+    assert_ok(fx->ctx, rr_areaset_from_wkt(fx->ctx, 2, codes, wkt, NULL, &a));
+    assert_ok(fx->ctx, rr_areaset_from_wkt(fx->ctx, 2, codes, wkt, NULL, &b));
     assert_ok(fx->ctx, rr_revision_overlay(fx->ctx, a, b, &p, &rev));
     assert_ok(fx->ctx, rr_revision_analyse(fx->ctx, rev));
     char path[512];
@@ -369,6 +372,7 @@ static void test_review_html_escapes(void **state)
     assert_non_null(html);
     assert_null(strstr(html, "0001</script>"));
     assert_non_null(strstr(html, "0001\\u003c/script>"));
+    assert_non_null(strstr(html, "\"\\u0001\\u0002P0\""));
     free(html);
     rr_revision_free(rev);
     rr_areaset_free(a);
