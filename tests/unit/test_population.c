@@ -343,24 +343,18 @@ static void test_population_ipf_2x2(void **state)
     run_free(rev, os, ns);
 }
 
-/* A raster (ESRI ASCII grid, 500 m cells) with a nodata cell: the 2×2 raster covers one area;
- * the cells with 10 (top left), 20 and 30 (bottom row) give 60 people; -9999 is no data. The new
- * version splits the area at x = 250: the left piece gets half of the 10 and half of the 20. */
-/* A row of forty 1 km cells holding 1 … 40 people and two cells 2,000 km north of them: the cell
- * index's buckets become coarse (about 8.2 km), so cells straddle bucket boundaries. Old area A
- * covers the row, new area B its first 8.3 km and C the rest: B gets 1 + … + 8 + 0.3 × 9 = 38.7
- * (the cell 8–9 km lies across the boundary and across a bucket boundary), C 820 − 38.7 = 781.3
- * (as points the centres would give B 36); the far cells' 10 people lie outside every area and
- * are not counted. */
-static void test_population_grid_far_apart(void **state)
+/* A row of forty 1 km cells holding 1 … 40 people (and the cells of `far`, CSV lines far from
+ * it) under old area A; new area B takes its first 8.3 km and C the rest: B gets 1 + … + 8 +
+ * 0.3 × 9 = 38.7 (the cell 8–9 km lies across the boundary), C 820 − 38.7 = 781.3 (as points
+ * the centres would give B 36); the far cells lie outside every area and are not counted. */
+static void check_row_of_forty(rr_ctx *ctx, const char *far, double cell_size, double total)
 {
-    rr_ctx *ctx = *state;
     char csv[4096] = "x,y,pop\n";
     for (int k = 0; k < 40; k++)
         snprintf(csv + strlen(csv), sizeof csv - strlen(csv), "%d,500,%d\n", 1000 * k + 500,
                  k + 1);
-    strcat(csv, "500,2000500,7\n500,2001500,3\n");
-    const char *path = write_tmp("far.csv", csv);
+    strcat(csv, far);
+    const char *path = write_tmp("row.csv", csv);
     const char *oc[] = {"0001A"}, *ow[] = {SQ(0, 0, 40000, 1000)};
     const char *nc[] = {"0001B", "0001C"};
     const char *nw[] = {SQ(0, 0, 8300, 1000), SQ(8300, 0, 40000, 1000)};
@@ -368,43 +362,28 @@ static void test_population_grid_far_apart(void **state)
     rr_popsource *pop = NULL;
     assert_ok(ctx, rr_areaset_from_wkt(ctx, 1, oc, ow, NULL, &os));
     assert_ok(ctx, rr_areaset_from_wkt(ctx, 2, nc, nw, NULL, &ns));
-    rr_pop_opts po = {.path = path};
+    rr_pop_opts po = {.path = path, .cell_size = cell_size};
     assert_ok(ctx, rr_popsource_read(ctx, &po, os, &pop));
     unlink(path);
-    assert_near(rr_popsource_total(pop), 830, 1e-9);
+    assert_near(rr_popsource_total(pop), total, 1e-9);
     rr_revision *rev = overlay_with(ctx, os, ns, pop);
     assert_near(piece_pop(rev, "0001A", "0001B"), 38.7, 1e-9);
     assert_near(piece_pop(rev, "0001A", "0001C"), 781.3, 1e-9);
     run_free(rev, os, ns);
 }
 
+/* Two cells 2,000 km north of the row: the cell index's buckets become coarse (about 8.2 km), so
+ * cells straddle bucket boundaries (the cell 8–9 km too). */
+static void test_population_grid_far_apart(void **state)
+{
+    check_row_of_forty(*state, "500,2000500,7\n500,2001500,3\n", 0, 830);
+}
+
 /* Cells at absurd distances (1e20 and 1e300 m, where a cell's box has no width left) do not
- * blow up the cell index (it once asked for 20 GB, or wrote past its buckets): the row of forty
- * cells is shared out as in test_population_grid_far_apart and the far cells' 10 people are
- * lost. */
+ * blow up the cell index (it once asked for 20 GB, or wrote past its buckets). */
 static void test_population_grid_outliers(void **state)
 {
-    rr_ctx *ctx = *state;
-    char csv[4096] = "x,y,pop\n";
-    for (int k = 0; k < 40; k++)
-        snprintf(csv + strlen(csv), sizeof csv - strlen(csv), "%d,500,%d\n", 1000 * k + 500,
-                 k + 1);
-    strcat(csv, "1e20,500,7\n1e300,500,3\n");
-    const char *path = write_tmp("outliers.csv", csv);
-    const char *oc[] = {"0001A"}, *ow[] = {SQ(0, 0, 40000, 1000)};
-    const char *nc[] = {"0001B", "0001C"};
-    const char *nw[] = {SQ(0, 0, 8300, 1000), SQ(8300, 0, 40000, 1000)};
-    rr_areaset *os = NULL, *ns = NULL;
-    rr_popsource *pop = NULL;
-    assert_ok(ctx, rr_areaset_from_wkt(ctx, 1, oc, ow, NULL, &os));
-    assert_ok(ctx, rr_areaset_from_wkt(ctx, 2, nc, nw, NULL, &ns));
-    rr_pop_opts po = {.path = path, .cell_size = 1000};
-    assert_ok(ctx, rr_popsource_read(ctx, &po, os, &pop));
-    unlink(path);
-    rr_revision *rev = overlay_with(ctx, os, ns, pop);
-    assert_near(piece_pop(rev, "0001A", "0001B"), 38.7, 1e-9);
-    assert_near(piece_pop(rev, "0001A", "0001C"), 781.3, 1e-9);
-    run_free(rev, os, ns);
+    check_row_of_forty(*state, "1e20,500,7\n1e300,500,3\n", 1000, 830);
 }
 
 /* Cells held as boxes and cells as GEOS polygons (the same 5 × 5 grid of 100 m cells, one given
@@ -460,6 +439,9 @@ static void test_population_boxes_match_polygons(void **state)
     assert_true(got[0][0] > 0.3 * total && got[0][0] < 0.7 * total);
 }
 
+/* A raster (ESRI ASCII grid, 500 m cells) with a nodata cell: the 2×2 raster covers one area;
+ * the cells with 10 (top left), 20 and 30 (bottom row) give 60 people; -9999 is no data. The new
+ * version splits the area at x = 250: the left piece gets half of the 10 and half of the 20. */
 static void test_population_raster_with_nodata(void **state)
 {
     rr_ctx *ctx = *state;
