@@ -14,19 +14,9 @@ static const char *const code_candidates[] = {
     "regso", "regso_kod", "regsokod_2025", "regsokod_2020", "kod", "code", NULL};
 static const char *const kommun_candidates[] = {"kommunkod", "kommun", "kn_kod", "knkod", NULL};
 
-static int find_field(OGRFeatureDefnH defn, const char *const *names)
-{
-    int n = OGR_FD_GetFieldCount(defn);
-    for (const char *const *c = names; *c; c++)
-        for (int i = 0; i < n; i++)
-            if (strcasecmp(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)), *c) == 0)
-                return i;
-    return -1;
-}
-
 static int detect_code_field(OGRFeatureDefnH defn)
 {
-    int i = find_field(defn, code_candidates);
+    int i = rr_gdal_field_named(defn, code_candidates);
     if (i >= 0)
         return i;
     int n = OGR_FD_GetFieldCount(defn);
@@ -150,7 +140,7 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
         free(fields);
         goto out;
     }
-    int kommun_i = find_field(defn, kommun_candidates);
+    int kommun_i = rr_gdal_field_named(defn, kommun_candidates);
     int group_i = -1;
     if (opts->group_field && (group_i = OGR_FD_GetFieldIndex(defn, opts->group_field)) < 0) {
         char *fields = field_list(defn);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -261,6 +262,16 @@ out:
     return st;
 }
 
+
+int rr_gdal_field_named(OGRFeatureDefnH defn, const char *const *names)
+{
+    int n = OGR_FD_GetFieldCount(defn);
+    for (const char *const *c = names; *c; c++)
+        for (int i = 0; i < n; i++)
+            if (strcasecmp(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)), *c) == 0)
+                return i;
+    return -1;
+}
 
 OGRSpatialReferenceH rr_gdal_srs_from_user(const char *text)
 {

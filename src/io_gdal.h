@@ -38,6 +38,9 @@ rr_status rr_gdal_geometry(rr_ctx *ctx, OGRGeometryH g, GEOSGeometry **geom);
  * validity (*deferred 1): the caller snaps it and checks it then (rr_areaset_snap). */
 rr_status rr_area_geometry(rr_ctx *ctx, OGRGeometryH og, int geographic, const char *where,
                            int defer, GEOSGeometry **out, int *deferred);
+/* The index of the first field named one of names (NULL-terminated, tried in order,
+ * case-insensitive), or -1. */
+int rr_gdal_field_named(OGRFeatureDefnH defn, const char *const *names);
 /* An SRS from user text (EPSG:3006, WKT, PROJ string); NULL if it cannot be parsed. */
 OGRSpatialReferenceH rr_gdal_srs_from_user(const char *text);
 /* WKT2 of an SRS (caller frees with free()). */

@@ -15,16 +15,6 @@ static const char *const value_names[] = {"total", "totalt", "befolkning", "folk
 static const char *const total_markers[] = {"totalt", "total", "tot", "1+2", "totalt ålder",
                                             "samtliga", NULL};
 
-static int find_named(OGRFeatureDefnH defn, const char *const *names)
-{
-    int n = OGR_FD_GetFieldCount(defn);
-    for (const char *const *c = names; *c; c++)
-        for (int i = 0; i < n; i++)
-            if (strcasecmp(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)), *c) == 0)
-                return i;
-    return -1;
-}
-
 static int is_total_marker(const char *v)
 {
     for (const char *const *m = total_markers; *m; m++)
@@ -108,7 +98,7 @@ rr_status rr_areatotals_read(rr_ctx *ctx, const char *path, const char *code_fie
     }
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
     int nf = OGR_FD_GetFieldCount(defn);
-    int ci = code_field ? OGR_FD_GetFieldIndex(defn, code_field) : find_named(defn, code_names);
+    int ci = code_field ? OGR_FD_GetFieldIndex(defn, code_field) : rr_gdal_field_named(defn, code_names);
     if (ci < 0 && !code_field && nf > 0)
         ci = 0; /* the first column, as SCB's tables have it */
     if (ci < 0) {
@@ -116,7 +106,7 @@ rr_status rr_areatotals_read(rr_ctx *ctx, const char *path, const char *code_fie
                       path);
         goto out;
     }
-    int vi = value_field ? OGR_FD_GetFieldIndex(defn, value_field) : find_named(defn, value_names);
+    int vi = value_field ? OGR_FD_GetFieldIndex(defn, value_field) : rr_gdal_field_named(defn, value_names);
     if (vi < 0 && value_field) {
         st = rr_error(ctx, RR_ERR_FORMAT, "no value column '%s' (%s)", value_field, path);
         goto out;
