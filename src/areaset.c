@@ -120,7 +120,8 @@ rr_status rr_areaset_finish(rr_ctx *ctx, rr_areaset *set, const char *source, in
             memset(&set->areas[i], 0, sizeof set->areas[i]);
         }
         rr_area *a = &set->areas[w];
-        if (GEOSArea_r(ctx->geos, a->geom, &a->area) != 1)
+        /* the area of a single feature is known once snapped (snap_one) */
+        if ((j - i > 1 || !(a->area > 0)) && GEOSArea_r(ctx->geos, a->geom, &a->area) != 1)
             return rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the area of code %s (%s)",
                             a->code, source);
         w++;
