@@ -79,6 +79,8 @@ static void free_results(rr_revision *rev)
     free(rev->rel_first_old);
     free(rev->rel_first_new);
     free(rev->folded_into);
+    rr_shape_memo_free(rev->shape_memo);
+    rev->shape_memo = NULL;
     rev->rel_by_old = NULL;
     rev->folded_into = NULL;
     rev->rel = NULL;
@@ -555,6 +557,7 @@ rr_status rr_revision_analyse(rr_ctx *ctx, rr_revision *rev)
         (st = find_units(ctx, rev)) != RR_OK || (st = classify(ctx, rev)) != RR_OK ||
         (st = list_changes(ctx, rev)) != RR_OK)
         goto out;
+    rev->shape_memo = rr_shape_memo_new(rev->nchanges); /* NULL: each writer makes its own */
 out:
     free(dom_old);
     free(dom_new);

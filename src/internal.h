@@ -216,7 +216,12 @@ struct rr_revision {
     size_t *rel_by_old, *rel_by_new, *rel_first_old, *rel_first_new;
     size_t nrel_real;
     double *folded_into;     /* per old area: area of its pieces folded by the sliver rule */
+    struct rr_shape_memo *shape_memo; /* the changes' shapes, made once for the review writers */
 };
+/* The memo of the changes' shapes (write_html.c): NULL when out of memory (the writers then make
+ * their own); freed with the analysis. */
+struct rr_shape_memo *rr_shape_memo_new(size_t nchanges);
+void rr_shape_memo_free(struct rr_shape_memo *m);
 
 /* ctx.c */
 rr_status rr_error(rr_ctx *ctx, rr_status status, const char *fmt, ...)

@@ -585,7 +585,8 @@ static rr_status write_changes(gpkg_writer *w)
         const char *oc = old_code(rev, c->old_idx), *nc = new_code(rev, c->new_idx);
         char what[200];
         snprintf(what, sizeof what, "feature %zu (old %s, new %s)", k + 1, oc, nc);
-        GEOSGeometry *shape = rr_review_change_shape(w->ctx, rev, c, &ix, &st);
+        GEOSGeometry *own = NULL;
+        const GEOSGeometry *shape = rr_review_change_shape_shared(w->ctx, rev, k, &ix, &own, &st);
         if (st != RR_OK) {
             st = rr_error_prefix(w->ctx, st, "%s, layer changes, %s", w->path, what);
             break;
@@ -596,8 +597,8 @@ static rr_status write_changes(gpkg_writer *w)
         sqlite3_bind_double(l.insert, 6, c->area);
         bind_real_or_null(&l, 7, rev->has_pop ? c->pop : NAN);
         st = layer_put(w, &l, shape, what);
-        if (shape)
-            GEOSGeom_destroy_r(w->ctx->geos, shape);
+        if (own)
+            GEOSGeom_destroy_r(w->ctx->geos, own);
     }
     if (have_ix)
         rr_piece_index_free(&ix);

@@ -5,6 +5,7 @@
  * only: every figure on the page comes from the exact overlay. */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,6 +219,86 @@ GEOSGeometry *rr_review_change_shape(rr_ctx *ctx, const rr_revision *rev, const 
         return coll;
     GEOSGeom_destroy_r(h, coll);
     return u;
+}
+
+/* The changes' shapes, each made by the first writer that asks while the others wait for it. */
+struct rr_shape_memo {
+    pthread_mutex_t lock;
+    pthread_cond_t done;
+    size_t n;
+    GEOSGeometry **shape;
+    unsigned char *state; /* 0 not made, 1 being made, 2 made */
+};
+
+struct rr_shape_memo *rr_shape_memo_new(size_t nchanges)
+{
+    struct rr_shape_memo *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->n = nchanges;
+    m->shape = calloc(nchanges ? nchanges : 1, sizeof *m->shape);
+    m->state = calloc(nchanges ? nchanges : 1, 1);
+    if (!m->shape || !m->state || pthread_mutex_init(&m->lock, NULL) != 0) {
+        free(m->shape);
+        free(m->state);
+        free(m);
+        return NULL;
+    }
+    if (pthread_cond_init(&m->done, NULL) != 0) {
+        pthread_mutex_destroy(&m->lock);
+        free(m->shape);
+        free(m->state);
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void rr_shape_memo_free(struct rr_shape_memo *m)
+{
+    if (!m)
+        return;
+    GEOSContextHandle_t h = GEOS_init_r();
+    for (size_t k = 0; k < m->n; k++)
+        if (m->shape[k])
+            GEOSGeom_destroy_r(h, m->shape[k]);
+    GEOS_finish_r(h);
+    pthread_cond_destroy(&m->done);
+    pthread_mutex_destroy(&m->lock);
+    free(m->shape);
+    free(m->state);
+    free(m);
+}
+
+const GEOSGeometry *rr_review_change_shape_shared(rr_ctx *ctx, const rr_revision *rev, size_t k,
+                                                  const rr_piece_index *ix, GEOSGeometry **own,
+                                                  rr_status *st)
+{
+    struct rr_shape_memo *m = rev->shape_memo;
+    *own = NULL;
+    if (!m || k >= m->n)
+        return *own = rr_review_change_shape(ctx, rev, &rev->changes[k], ix, st);
+    pthread_mutex_lock(&m->lock);
+    while (m->state[k] == 1)
+        pthread_cond_wait(&m->done, &m->lock);
+    if (m->state[k] == 2) {
+        GEOSGeometry *g = m->shape[k];
+        pthread_mutex_unlock(&m->lock);
+        *st = RR_OK;
+        return g;
+    }
+    m->state[k] = 1;
+    pthread_mutex_unlock(&m->lock);
+    GEOSGeometry *g = rr_review_change_shape(ctx, rev, &rev->changes[k], ix, st);
+    double x0, y0, x1, y1;
+    if (g) /* GEOS caches the envelope when first asked: now, before others share it */
+        GEOSGeom_getExtent_r(ctx->geos, g, &x0, &y0, &x1, &y1);
+    pthread_mutex_lock(&m->lock);
+    m->shape[k] = g;
+    m->state[k] = *st == RR_OK ? 2 : 0; /* failed: the next to ask tries again */
+    pthread_cond_broadcast(&m->done);
+    pthread_mutex_unlock(&m->lock);
+    return g;
 }
 
 /* ---- display geometry ------------------------------------------------------------------------ */
@@ -1178,7 +1259,8 @@ static json_t *changes_json(jb *j, rr_ctx *ctx, const rr_revision *rev, double t
         j->failed = 1;
     for (size_t k = 0; arr && k < rev->nchanges && !j->failed; k++) {
         const rr_change *c = &rev->changes[k];
-        GEOSGeometry *shape = rr_review_change_shape(ctx, rev, c, &ix, st);
+        GEOSGeometry *own = NULL;
+        const GEOSGeometry *shape = rr_review_change_shape_shared(ctx, rev, k, &ix, &own, st);
         if (*st != RR_OK)
             break;
         /* Only the X → Y rows and the sea are drawn: the X → X rows are their sums. */
@@ -1196,8 +1278,8 @@ static json_t *changes_json(jb *j, rr_ctx *ctx, const rr_revision *rev, double t
         jpush(j, arr, row);
         if (simple)
             GEOSGeom_destroy_r(h, simple);
-        if (shape)
-            GEOSGeom_destroy_r(h, shape);
+        if (own)
+            GEOSGeom_destroy_r(h, own);
     }
     rr_piece_index_free(&ix);
     return arr;

@@ -29,6 +29,15 @@ void rr_piece_index_free(rr_piece_index *ix);
 GEOSGeometry *rr_review_change_shape(rr_ctx *ctx, const rr_revision *rev, const rr_change *c,
                                      const rr_piece_index *ix, rr_status *st);
 
+/* Change k's shape (rr_review_change_shape) made once for all the writers that ask, side by
+ * side (review.gpkg and review.html both need every change's: two GEOS unions each): borrowed,
+ * valid while the revision's analysis is. Without the revision's memo (out of memory when it was
+ * made) the shape is made here and left in *own for the caller to destroy. NULL: no moved piece,
+ * or the failure in *st. */
+const GEOSGeometry *rr_review_change_shape_shared(rr_ctx *ctx, const rr_revision *rev, size_t k,
+                                                  const rr_piece_index *ix, GEOSGeometry **own,
+                                                  rr_status *st);
+
 /* Fill colours per class, "#rrggbb" (review.html's legend and review.gpkg's QGIS style). */
 extern const char *const rr_review_class_colour[RR_CLASS_COUNT];
 
