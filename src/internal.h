@@ -295,6 +295,9 @@ void rr_piece_clear(rr_ctx *ctx, rr_piece *p);
 /* The polygons of an overlay's result (edges and points dropped) as a Polygon or MultiPolygon;
  * takes g; NULL when no area is left or on failure. */
 GEOSGeometry *rr_polygons_only(rr_ctx *ctx, GEOSGeometry *g);
+/* Destroy the geometries g[0..n) (NULL entries skipped) with a GEOS handle of its own: for owners
+ * that outlive any context (a population source, the review memo). */
+void rr_geoms_destroy(GEOSGeometry **g, size_t n);
 /* The polygon of shell and holes[0..nh), taking them all: when one is missing (NULL: a ring that
  * could not be made) the others are destroyed and NULL returned; otherwise GEOS owns them, also
  * when it fails (NULL, with GEOS's message). */

@@ -54,11 +54,7 @@ void rr_popsource_free(rr_popsource *pop)
 {
     if (!pop)
         return;
-    GEOSContextHandle_t h = GEOS_init_r();
-    for (size_t i = 0; i < pop->n; i++)
-        if (pop->cells[i])
-            GEOSGeom_destroy_r(h, pop->cells[i]);
-    GEOS_finish_r(h);
+    rr_geoms_destroy(pop->cells, pop->n);
     free(pop->cells);
     free(pop->box);
     free(pop->value);
@@ -71,7 +67,8 @@ void rr_popsource_free(rr_popsource *pop)
 
 double rr_popsource_total(const rr_popsource *pop) { return pop->total; }
 
-static rr_status pop_reserve(rr_ctx *ctx, rr_popsource *pop, size_t *cap)
+/* Room for one more cell (with its box when `boxes`: raster cells are rectangles). */
+static rr_status pop_reserve(rr_ctx *ctx, rr_popsource *pop, size_t *cap, int boxes)
 {
     if (pop->n < *cap)
         return RR_OK;
@@ -85,10 +82,10 @@ static rr_status pop_reserve(rr_ctx *ctx, rr_popsource *pop, size_t *cap)
     double *a = realloc(pop->cell_area, c * sizeof *a);
     if (a)
         pop->cell_area = a;
-    double *b = realloc(pop->box, 4 * c * sizeof *b);
+    double *b = boxes ? realloc(pop->box, 4 * c * sizeof *b) : NULL;
     if (b)
         pop->box = b;
-    if (!cells || !v || !a || !b)
+    if (!cells || !v || !a || (boxes && !b))
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory reading population (%s)", pop->path);
     *cap = c;
     return RR_OK;
@@ -180,7 +177,7 @@ static rr_status read_raster(rr_ctx *ctx, GDALDatasetH ds, const rr_pop_opts *op
                               v, x, y, opts->path);
                 break;
             }
-            if ((st = pop_reserve(ctx, pop, &cap)) != RR_OK)
+            if ((st = pop_reserve(ctx, pop, &cap, 1)) != RR_OK)
                 break;
             double x0 = gt[0] + x * gt[1], x1 = x0 + gt[1];
             double y0 = gt[3] + y * gt[5], y1 = y0 + gt[5];
@@ -370,7 +367,7 @@ static rr_status read_vector(rr_ctx *ctx, GDALDatasetH ds, const rr_pop_opts *op
             OGR_F_Destroy(f);
             continue;
         }
-        if ((st = pop_reserve(ctx, pop, &cap)) != RR_OK) {
+        if ((st = pop_reserve(ctx, pop, &cap, 0)) != RR_OK) {
             OGR_F_Destroy(f);
             break;
         }

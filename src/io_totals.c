@@ -98,7 +98,8 @@ rr_status rr_areatotals_read(rr_ctx *ctx, const char *path, const char *code_fie
     }
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
     int nf = OGR_FD_GetFieldCount(defn);
-    int ci = code_field ? OGR_FD_GetFieldIndex(defn, code_field) : rr_gdal_field_named(defn, code_names);
+    int ci = code_field ? OGR_FD_GetFieldIndex(defn, code_field)
+                        : rr_gdal_field_named(defn, code_names);
     if (ci < 0 && !code_field && nf > 0)
         ci = 0; /* the first column, as SCB's tables have it */
     if (ci < 0) {
@@ -106,7 +107,8 @@ rr_status rr_areatotals_read(rr_ctx *ctx, const char *path, const char *code_fie
                       path);
         goto out;
     }
-    int vi = value_field ? OGR_FD_GetFieldIndex(defn, value_field) : rr_gdal_field_named(defn, value_names);
+    int vi = value_field ? OGR_FD_GetFieldIndex(defn, value_field)
+                         : rr_gdal_field_named(defn, value_names);
     if (vi < 0 && value_field) {
         st = rr_error(ctx, RR_ERR_FORMAT, "no value column '%s' (%s)", value_field, path);
         goto out;

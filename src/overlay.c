@@ -206,6 +206,15 @@ static int polygon_count(rr_ctx *ctx, const GEOSGeometry *sub)
     return t == GEOS_MULTIPOLYGON ? GEOSGetNumGeometries_r(ctx->geos, sub) : 0;
 }
 
+void rr_geoms_destroy(GEOSGeometry **g, size_t n)
+{
+    GEOSContextHandle_t h = GEOS_init_r();
+    for (size_t i = 0; g && i < n; i++)
+        if (g[i])
+            GEOSGeom_destroy_r(h, g[i]);
+    GEOS_finish_r(h);
+}
+
 GEOSGeometry *rr_polygon_of_rings(rr_ctx *ctx, GEOSGeometry *shell, GEOSGeometry **holes,
                                   unsigned nh)
 {

@@ -119,7 +119,6 @@ static void cell_grid_query(const cell_grid *g, const double *box, const double 
 typedef struct pop_job {
     rr_revision *rev;
     const rr_popsource *pop;
-    const double *box;     /* each cell's extent: x0, y0, x1, y1 */
     const cell_grid *grid; /* rectangles: their index (else an STRtree per worker) */
     contrib_list *lists;   /* one per piece */
 } pop_job;
@@ -363,7 +362,7 @@ static rr_status collect(rr_ctx *ctx, const pop_job *job, const GEOSGeometry *ge
                          contrib_list *list)
 {
     const rr_popsource *pop = job->pop;
-    const double *box = job->box;
+    const double *box = pop->box; /* rectangles only */
     rr_hits hits = {0};
     if (job->grid) {
         double q[4];
@@ -469,25 +468,20 @@ rr_status rr_revision_set_population(rr_ctx *ctx, rr_revision *rev, const rr_pop
     rr_status st = RR_OK;
     contrib_list *lists = calloc(rev->npieces ? rev->npieces : 1, sizeof *lists);
     double *covered = calloc(pop->n ? pop->n : 1, sizeof *covered);
-    /* rectangles are their boxes; of other cells GEOS caches an envelope on first use: compute
-     * them now, before workers share the cells (two workers inserting the same cell into their
-     * indexes raced on it), and keep them (a cell is clipped against by several pieces) */
-    double *own_box = pop->rectangles ? NULL : malloc(4 * (pop->n ? pop->n : 1) * sizeof *own_box);
-    const double *box = pop->rectangles ? pop->box : own_box;
     cell_grid grid = {0};
-    if (!lists || !covered || !box || (pop->rectangles && !cell_grid_build(&grid, box, pop->n))) {
+    if (!lists || !covered || (pop->rectangles && !cell_grid_build(&grid, pop->box, pop->n))) {
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory estimating population");
         goto out;
     }
-    for (size_t c = 0; own_box && c < pop->n; c++)
-        GEOSGeom_getExtent_r(ctx->geos, pop->cells[c], &own_box[4 * c], &own_box[4 * c + 1],
-                             &own_box[4 * c + 2], &own_box[4 * c + 3]);
-    for (size_t k = 0; k < rev->npieces; k++) {
-        double x0, y0, x1, y1;
+    /* GEOS caches an envelope on first use: compute those of other cells and of the pieces now,
+     * before workers share them (two workers inserting the same cell into their indexes raced) */
+    double x0, y0, x1, y1;
+    for (size_t c = 0; !pop->rectangles && c < pop->n; c++)
+        GEOSGeom_getExtent_r(ctx->geos, pop->cells[c], &x0, &y0, &x1, &y1);
+    for (size_t k = 0; k < rev->npieces; k++)
         if (rev->pieces[k].shape)
             GEOSGeom_getExtent_r(ctx->geos, rev->pieces[k].shape, &x0, &y0, &x1, &y1);
-    }
-    pop_job job = {rev, pop, box, pop->rectangles ? &grid : NULL, lists};
+    pop_job job = {rev, pop, pop->rectangles ? &grid : NULL, lists};
     st = rr_parallel_for(ctx, rev->npieces, rev->params.threads, "estimating population", pop_one,
                          cells_release, &job);
     if (st != RR_OK)
@@ -526,7 +520,6 @@ out:
         free(lists[i].c);
     free(lists);
     free(covered);
-    free(own_box);
     cell_grid_free(&grid);
     return st;
 }

@@ -238,31 +238,22 @@ struct rr_shape_memo *rr_shape_memo_new(size_t nchanges)
     m->n = nchanges;
     m->shape = calloc(nchanges ? nchanges : 1, sizeof *m->shape);
     m->state = calloc(nchanges ? nchanges : 1, 1);
-    if (!m->shape || !m->state || pthread_mutex_init(&m->lock, NULL) != 0) {
-        free(m->shape);
-        free(m->state);
-        free(m);
-        return NULL;
-    }
-    if (pthread_cond_init(&m->done, NULL) != 0) {
+    int locked = m->shape && m->state && pthread_mutex_init(&m->lock, NULL) == 0;
+    if (locked && pthread_cond_init(&m->done, NULL) == 0)
+        return m;
+    if (locked)
         pthread_mutex_destroy(&m->lock);
-        free(m->shape);
-        free(m->state);
-        free(m);
-        return NULL;
-    }
-    return m;
+    free(m->shape);
+    free(m->state);
+    free(m);
+    return NULL;
 }
 
 void rr_shape_memo_free(struct rr_shape_memo *m)
 {
     if (!m)
         return;
-    GEOSContextHandle_t h = GEOS_init_r();
-    for (size_t k = 0; k < m->n; k++)
-        if (m->shape[k])
-            GEOSGeom_destroy_r(h, m->shape[k]);
-    GEOS_finish_r(h);
+    rr_geoms_destroy(m->shape, m->n);
     pthread_cond_destroy(&m->done);
     pthread_mutex_destroy(&m->lock);
     free(m->shape);
