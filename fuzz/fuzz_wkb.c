@@ -1,5 +1,6 @@
 /* fuzz_wkb.c: a feature's geometry as the area reader takes it: WKB bytes -> OGR geometry ->
- * rr_area_geometry (WKB to GEOS, coordinate check, validity, make-valid, polygonal part) -> the
+ * rr_area_geometry (WKB to GEOS, coordinate check, validity, make-valid, polygonal part; or,
+ * with a snapping grid, the fast way in, whose "certainly valid" GEOS must confirm) -> the
  * GeoPackage writer's blob -> its WKB read back by OGR. */
 #include <math.h>
 #include <stdlib.h>
@@ -24,11 +25,19 @@ int rr_fuzz_wkb(const uint8_t *data, size_t size)
             OGR_G_DestroyGeometry(og);
         return 0;
     }
-    for (int geographic = 0; geographic < 2; geographic++) {
+    for (int run = 0; run < 4; run++) {
+        int geographic = run & 1;
+        double precision = run < 2 ? 0 : geographic ? 1e-9 : 1e-4;
         GEOSGeometry *g = NULL;
-        int deferred = 0;
-        if (rr_area_geometry(ctx, og, geographic, "fuzz", 0, &g, &deferred) != RR_OK || !g)
+        rr_geom_check check = RR_GEOM_CHECKED;
+        if (rr_area_geometry(ctx, og, geographic, precision, "fuzz", &g, &check) != RR_OK || !g)
             continue;
+        if (check == RR_GEOM_SNAPPED && GEOSisValid_r(ctx->geos, g) != 1)
+            abort(); /* the fast way in called it valid */
+        if (check == RR_GEOM_UNCHECKED) { /* the reader snaps and checks it later */
+            GEOSGeom_destroy_r(ctx->geos, g);
+            continue;
+        }
         double area = 0;
         GEOSArea_r(ctx->geos, g, &area);
         size_t n = 0;

@@ -273,6 +273,10 @@ static rr_status snap_one(rr_ctx *ctx, const rr_areaset *set, rr_area *a, double
                           int *skip)
 {
     *skip = 0;
+    if (a->check == RR_GEOM_SNAPPED) { /* snapped and checked as read */
+        GEOSArea_r(ctx->geos, a->geom, &a->area);
+        return RR_OK;
+    }
     char where[512]; /* as the reader names a feature */
     snprintf(where, sizeof where, "%s, layer %s, feature %lld, code %s", set->path,
              set->layer ? set->layer : "?", a->fid, a->code);
@@ -281,7 +285,7 @@ static rr_status snap_one(rr_ctx *ctx, const rr_areaset *set, rr_area *a, double
         return rr_error(ctx, RR_ERR_GEOMETRY, "%s: cannot snap to a %g grid: %s", where,
                         precision, rr_geos_msg(ctx));
     char valid = GEOSisValid_r(ctx->geos, g);
-    if (valid != 1 && a->unchecked && GEOSisValid_r(ctx->geos, a->geom) != 1) {
+    if (valid != 1 && a->check == RR_GEOM_UNCHECKED && GEOSisValid_r(ctx->geos, a->geom) != 1) {
         /* invalid as read, not only once snapped: repaired as the reader does, then snapped */
         GEOSGeom_destroy_r(ctx->geos, g);
         GEOSGeometry *as_read = a->geom;
@@ -299,7 +303,7 @@ static rr_status snap_one(rr_ctx *ctx, const rr_areaset *set, rr_area *a, double
                             precision, rr_geos_msg(ctx));
         valid = GEOSisValid_r(ctx->geos, g);
     }
-    a->unchecked = 0;
+    a->check = RR_GEOM_CHECKED;
     if (valid != 1) {
         GEOSGeometry *fixed = GEOSMakeValid_r(ctx->geos, g);
         GEOSGeom_destroy_r(ctx->geos, g);

@@ -63,8 +63,15 @@ typedef struct rr_area {
     double area;
     size_t features;   /* how many features were gathered */
     long long fid;     /* the feature it was read from (for messages) */
-    unsigned char unchecked; /* validity not checked yet: rr_areaset_snap checks it */
+    unsigned char check; /* rr_geom_check: what rr_areaset_snap has left to do */
 } rr_area;
+
+/* How far an area's geometry is checked as read (rr_areaset_snap does the rest). */
+typedef enum rr_geom_check {
+    RR_GEOM_CHECKED = 0, /* valid (repaired if need be), not snapped */
+    RR_GEOM_UNCHECKED,   /* as read: validity is checked once snapped */
+    RR_GEOM_SNAPPED      /* snapped, as read, to the grid rr_areaset_snap is given, and valid */
+} rr_geom_check;
 
 struct rr_areaset {
     rr_area *areas;    /* sorted by code */

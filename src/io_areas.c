@@ -50,6 +50,12 @@ static char *kommun_from_code(const char *code)
     return rr_strndup(code, 4);
 }
 
+/* Beyond any real extent, in degrees or projected units. */
+static double extent_limit(int geographic)
+{
+    return geographic ? 400.0 : 1e8;
+}
+
 static int coords_ok(rr_ctx *ctx, const GEOSGeometry *g, int geographic)
 {
     double xmin, ymin, xmax, ymax;
@@ -58,14 +64,14 @@ static int coords_ok(rr_ctx *ctx, const GEOSGeometry *g, int geographic)
         return 0;
     if (!isfinite(xmin) || !isfinite(ymin) || !isfinite(xmax) || !isfinite(ymax))
         return 0;
-    double limit = geographic ? 400.0 : 1e8; /* beyond any real projected extent */
+    double limit = extent_limit(geographic);
     return fabs(xmin) <= limit && fabs(xmax) <= limit && fabs(ymin) <= limit && fabs(ymax) <= limit;
 }
 
-rr_status rr_area_geometry(rr_ctx *ctx, OGRGeometryH og, int geographic, const char *where,
-                           int defer, GEOSGeometry **out, int *deferred)
+rr_status rr_area_geometry(rr_ctx *ctx, OGRGeometryH og, int geographic, double precision,
+                           const char *where, GEOSGeometry **out, rr_geom_check *check)
 {
-    *deferred = 0;
+    *check = RR_GEOM_CHECKED;
     if (!og || OGR_G_IsEmpty(og)) {
         rr_warn(ctx, "%s: %s geometry; feature skipped", where, og ? "empty" : "no (NULL)");
         *out = NULL;
@@ -80,7 +86,15 @@ rr_status rr_area_geometry(rr_ctx *ctx, OGRGeometryH og, int geographic, const c
         return RR_OK;
     }
     GEOSGeometry *g = NULL;
-    rr_status st = rr_gdal_geometry(ctx, og, &g);
+    rr_status st = rr_gdal_polygons_snapped(ctx, og, precision, extent_limit(geographic), &g);
+    if (st != RR_OK)
+        return rr_error_prefix(ctx, st, "%s", where);
+    if (g) { /* most areas: snapped as copied to GEOS, and valid */
+        *check = RR_GEOM_SNAPPED;
+        *out = g;
+        return RR_OK;
+    }
+    st = rr_gdal_geometry(ctx, og, &g);
     if (st != RR_OK)
         return rr_error_prefix(ctx, st, "%s", where);
     if (!coords_ok(ctx, g, geographic)) {
@@ -91,8 +105,8 @@ rr_status rr_area_geometry(rr_ctx *ctx, OGRGeometryH og, int geographic, const c
                         geographic ? "±400 degrees" : "±100,000 km");
     }
     int t = GEOSGeomTypeId_r(ctx->geos, g);
-    if (defer && (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON)) {
-        *deferred = 1; /* checked once snapped (rr_areaset_snap) */
+    if (precision > 0 && (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON)) {
+        *check = RR_GEOM_UNCHECKED; /* checked once snapped (rr_areaset_snap) */
         *out = g;
         return RR_OK;
     }
@@ -238,9 +252,9 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
             continue;
         }
         GEOSGeometry *g = NULL;
-        int deferred = 0;
-        st = rr_area_geometry(ctx, OGR_F_GetGeometryRef(feat), set->geographic, where,
-                              precision > 0, &g, &deferred);
+        rr_geom_check check = RR_GEOM_CHECKED;
+        st = rr_area_geometry(ctx, OGR_F_GetGeometryRef(feat), set->geographic, precision, where,
+                              &g, &check);
         if (st != RR_OK) {
             free(code);
             break;
@@ -292,7 +306,7 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
         a->geom = g;
         a->features = 1;
         a->fid = fidn;
-        a->unchecked = (unsigned char)deferred;
+        a->check = (unsigned char)check;
         if (kommun_i >= 0 && OGR_F_IsFieldSetAndNotNull(feat, kommun_i))
             a->kommun = rr_strdup(OGR_F_GetFieldAsString(feat, kommun_i));
         else

@@ -1,4 +1,5 @@
 /* io_gdal.c: GDAL plumbing shared by the readers and writers: init, error capture, layers, WKB. */
+#include <math.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -211,6 +212,153 @@ static int polygons_direct(rr_ctx *ctx, OGRGeometryH g, GEOSGeometry **out, rr_s
                       : rr_error(ctx, RR_ERR_GEOMETRY, "GEOS cannot read the geometry: %s",
                                  rr_geos_msg(ctx));
     return 1;
+}
+
+/* One ring of snapped_rings: n points from xy. */
+typedef struct ring_view {
+    const double *xy;
+    size_t n;
+} ring_view;
+
+/* The rings of a polygonal OGR geometry in one array, snapped (see rr_gdal_polygons_snapped). */
+typedef struct snapped_rings {
+    double *xy;        /* x and y side by side, npoints of them */
+    size_t npoints;
+    ring_view *ring;
+    size_t *first; /* polygon p: rings first[p] .. first[p + 1] - 1, its shell first */
+    size_t npolys;
+} snapped_rings;
+
+static void snapped_rings_free(snapped_rings *r)
+{
+    free(r->xy);
+    free(r->ring);
+    free(r->first);
+}
+
+/* 1 when the rings of g (a Polygon or MultiPolygon, no curves, no empty polygon) are in r,
+ * snapped; 0 when g is not such a geometry; -1 out of memory. */
+static int snapped_rings_read(OGRGeometryH g, double p, snapped_rings *r)
+{
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if ((t != wkbPolygon && t != wkbMultiPolygon) || OGR_G_HasCurveGeometry(g, 1))
+        return 0;
+    int multi = t == wkbMultiPolygon, np = multi ? OGR_G_GetGeometryCount(g) : 1;
+    size_t nrings = 0, npoints = 0;
+    for (int i = 0; i < np; i++) {
+        OGRGeometryH poly = multi ? OGR_G_GetGeometryRef(g, i) : g;
+        if (!poly || wkbFlatten(OGR_G_GetGeometryType(poly)) != wkbPolygon)
+            return 0;
+        int nr = OGR_G_GetGeometryCount(poly);
+        if (nr <= 0)
+            return 0;
+        for (int k = 0; k < nr; k++) {
+            int n = OGR_G_GetPointCount(OGR_G_GetGeometryRef(poly, k));
+            npoints += n > 0 ? (size_t)n : 0;
+        }
+        nrings += (size_t)nr;
+    }
+    if (np <= 0)
+        return 0;
+    r->npolys = (size_t)np;
+    r->npoints = npoints;
+    r->xy = malloc(2 * (npoints ? npoints : 1) * sizeof *r->xy);
+    r->ring = malloc(nrings * sizeof *r->ring);
+    r->first = malloc(((size_t)np + 1) * sizeof *r->first);
+    if (!r->xy || !r->ring || !r->first)
+        return -1;
+    size_t at = 0, ri = 0;
+    for (int i = 0; i < np; i++) {
+        OGRGeometryH poly = multi ? OGR_G_GetGeometryRef(g, i) : g;
+        int nr = OGR_G_GetGeometryCount(poly);
+        r->first[i] = ri;
+        for (int k = 0; k < nr; k++) {
+            OGRGeometryH ring = OGR_G_GetGeometryRef(poly, k);
+            int n = OGR_G_GetPointCount(ring);
+            double *xy = r->xy + 2 * at;
+            if (n > 0)
+                OGR_G_GetPoints(ring, xy, 2 * sizeof *xy, xy + 1, 2 * sizeof *xy, NULL, 0);
+            size_t m = n > 0 ? (size_t)n : 0;
+            for (size_t j = 0; j < 2 * m; j++) /* as rr_areaset_snap rounds */
+                xy[j] = round(xy[j] / p) * p;
+            r->ring[ri++] = (ring_view){xy, m};
+            at += m;
+        }
+    }
+    r->first[np] = ri;
+    return 1;
+}
+
+/* The GEOS geometry of snapped rings: a MultiPolygon when `multi`, else a Polygon. */
+static GEOSGeometry *snapped_rings_geos(rr_ctx *ctx, const snapped_rings *r, int multi)
+{
+    GEOSContextHandle_t h = ctx->geos;
+    GEOSGeometry **polys = malloc(r->npolys * sizeof *polys);
+    size_t done = 0;
+    for (; polys && done < r->npolys; done++) {
+        size_t a = r->first[done], b = r->first[done + 1];
+        GEOSGeometry *rings[2] = {NULL, NULL}, **holes = b - a > 2 ? malloc((b - a - 1) *
+                                                                        sizeof *holes) : rings;
+        unsigned nh = 0;
+        GEOSGeometry *shell = NULL;
+        int ok = holes != NULL;
+        for (size_t k = a; ok && k < b; k++) {
+            GEOSCoordSequence *cs =
+                GEOSCoordSeq_copyFromBuffer_r(h, r->ring[k].xy, (unsigned)r->ring[k].n, 0, 0);
+            GEOSGeometry *ring = cs ? GEOSGeom_createLinearRing_r(h, cs) : NULL;
+            ok = ring != NULL;
+            if (ring && k == a)
+                shell = ring;
+            else if (ring)
+                holes[nh++] = ring;
+        }
+        if (ok)
+            polys[done] = rr_polygon_of_rings(ctx, shell, holes, nh);
+        else if (holes)
+            rr_polygon_of_rings(ctx, shell, holes, nh); /* frees what was made */
+        else if (shell)
+            GEOSGeom_destroy_r(h, shell);
+        if (holes != rings)
+            free(holes);
+        if (!ok || !polys[done])
+            break;
+    }
+    GEOSGeometry *out = NULL;
+    if (polys && done == r->npolys)
+        out = multi ? GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, polys,
+                                                  (unsigned)r->npolys)
+                    : polys[0];
+    else if (polys)
+        rr_geoms_destroy(polys, done);
+    free(polys);
+    return out;
+}
+
+rr_status rr_gdal_polygons_snapped(rr_ctx *ctx, OGRGeometryH g, double precision, double limit,
+                                   GEOSGeometry **out)
+{
+    *out = NULL;
+    snapped_rings r = {0};
+    int got = precision > 0 ? snapped_rings_read(g, precision, &r) : 0;
+    rr_status st = RR_OK;
+    if (got > 0) {
+        /* not finite or far outside any real extent: the general way says so */
+        for (size_t i = 0; got > 0 && i < 2 * r.npoints; i++)
+            if (!(fabs(r.xy[i]) <= limit))
+                got = 0;
+    }
+    if (got > 0 && !(*out = snapped_rings_geos(ctx, &r,
+                                               wkbFlatten(OGR_G_GetGeometryType(g)) ==
+                                                   wkbMultiPolygon)))
+        got = -1;
+    if (got > 0 && GEOSisValid_r(ctx->geos, *out) != 1) {
+        GEOSGeom_destroy_r(ctx->geos, *out); /* the general way repairs it, and says so */
+        *out = NULL;
+    }
+    if (got < 0)
+        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory converting a geometry");
+    snapped_rings_free(&r);
+    return st;
 }
 
 rr_status rr_gdal_geometry(rr_ctx *ctx, OGRGeometryH g, GEOSGeometry **geom)

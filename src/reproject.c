@@ -138,6 +138,7 @@ rr_status rr_areaset_match_crs(rr_ctx *ctx, rr_areaset *set, const rr_areaset *l
     }
     for (size_t i = 0; i < set->n; i++) {
         set->areas[i].geom = geoms[i];
+        set->areas[i].check = RR_GEOM_CHECKED; /* off the grid it was snapped to: snapped again */
         GEOSArea_r(ctx->geos, geoms[i], &set->areas[i].area);
     }
     if ((st = rr_areaset_snap(ctx, set, like->precision)) != RR_OK)

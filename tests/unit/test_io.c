@@ -1,6 +1,8 @@
 /* test_io.c: loaders: code field detection, suffixes, repairs, skips and clear errors. */
 #include "test_support.h"
 
+#include "internal.h"
+
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -25,6 +27,30 @@ static char *write_file(const char *name, const char *content)
 #define SQUARE "[[0,0],[1000,0],[1000,1000],[0,1000],[0,0]]"
 #define SQUARE2 "[[1000,0],[2000,0],[2000,1000],[1000,1000],[1000,0]]"
 #define BOWTIE "[[0,0],[1000,1000],[1000,0],[0,1000],[0,0]]"
+
+/* 1 when every coordinate of g's rings lies on the grid of step p, to a thousandth of a step
+ * (x / p near 7e10 is itself only good to 1e-5; a coordinate off the grid is a random fraction
+ * of a step away). */
+static int on_grid(GEOSContextHandle_t h, const GEOSGeometry *g, double p)
+{
+    int np = GEOSGetNumGeometries_r(h, g);
+    for (int i = 0; i < np; i++) {
+        const GEOSGeometry *poly = GEOSGetGeometryN_r(h, g, i);
+        for (int r = -1; r < GEOSGetNumInteriorRings_r(h, poly); r++) {
+            const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(
+                h, r < 0 ? GEOSGetExteriorRing_r(h, poly) : GEOSGetInteriorRingN_r(h, poly, r));
+            unsigned n = 0;
+            GEOSCoordSeq_getSize_r(h, cs, &n);
+            for (unsigned k = 0; k < n; k++) {
+                double x, y;
+                GEOSCoordSeq_getXY_r(h, cs, k, &x, &y);
+                if (fabs(x / p - round(x / p)) > 1e-3 || fabs(y / p - round(y / p)) > 1e-3)
+                    return 0;
+            }
+        }
+    }
+    return 1;
+}
 
 static void test_io_detects_code_field_and_strips_suffix(void **state)
 {
@@ -192,6 +218,52 @@ static void test_io_skips_empty_and_gathers_duplicates(void **state)
     unlink(path);
 }
 
+/* Coordinates are snapped to the 0.1 mm grid as they are read: by hand, 0.00004 -> 0,
+ * 0.00006 -> 0.0001, 1000.00004 -> 1000, 1000.00006 -> 1000.0001. */
+static void test_io_snaps_as_read(void **state)
+{
+    rr_ctx *ctx = *state;
+    const char *path = write_file("snap.geojson", COLL(FEATURE("{\"deso\":\"A\"}",
+        "[[0.00004,0.00006],[1000.00004,0],[1000,1000.00006],[0,1000],[0.00004,0.00006]]")));
+    rr_read_opts o = {.path = path};
+    rr_areaset *set = NULL;
+    assert_ok(ctx, rr_areaset_read(ctx, &o, &set));
+    const GEOSGeometry *ring = GEOSGetExteriorRing_r(ctx->geos, set->areas[0].geom);
+    const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(ctx->geos, ring);
+    const double want[5][2] = {{0, 0.0001}, {1000, 0}, {1000, 1000.0001}, {0, 1000}, {0, 0.0001}};
+    for (unsigned k = 0; k < 5; k++) {
+        double x, y;
+        assert_true(GEOSCoordSeq_getXY_r(ctx->geos, cs, k, &x, &y));
+        assert_near(x, want[k][0], 1e-9);
+        assert_near(y, want[k][1], 1e-9);
+    }
+    rr_areaset_free(set);
+    unlink(path);
+}
+
+/* A notch 0.04 mm wide is valid as read and a spike once snapped to the 0.1 mm grid (both its
+ * sides on x = 500): repaired with a warning that names the feature, leaving the square. */
+static void test_io_repairs_what_snapping_breaks(void **state)
+{
+    rr_ctx *ctx = *state;
+    diag_log log = {0};
+    rr_ctx_set_diag(ctx, diag_collect, &log);
+    const char *path = write_file("notch.geojson", COLL(FEATURE("{\"deso\":\"2081C1100\"}",
+        "[[0,0],[1000,0],[1000,1000],[500.00004,1000],[500.00002,500],[500,1000],[0,1000],"
+        "[0,0]]")));
+    rr_read_opts o = {.path = path};
+    rr_areaset *set = NULL;
+    assert_ok(ctx, rr_areaset_read(ctx, &o, &set));
+    assert_int_equal(log.warnings, 1);
+    assert_non_null(strstr(log.text, "feature 0, code 2081C1100: invalid once snapped"));
+    /* as read: 1e6 less the notch's 0.5 * 0.00004 * 500 = 0.01 m² */
+    assert_near(rr_areaset_area(set, 0), 1e6, 1e-6);
+    assert_true(on_grid(ctx->geos, set->areas[0].geom, 1e-4));
+    rr_areaset_free(set);
+    rr_ctx_set_diag(ctx, NULL, NULL);
+    unlink(path);
+}
+
 static void test_io_reprojects_to_old_crs(void **state)
 {
     rr_ctx *ctx = *state;
@@ -210,6 +282,8 @@ static void test_io_reprojects_to_old_crs(void **state)
     /* 0.02° × 0.01° at 60.6°N: about 1,094 m × 1,113 m (spherical estimate ≈ 1.217 km²) */
     double area = rr_areaset_area(new_set, 0);
     assert_true(area > 1.19e6 && area < 1.24e6);
+    /* snapped as read in degrees, then again on the old set's grid once transformed */
+    assert_true(on_grid(ctx->geos, new_set->areas[0].geom, 1e-4));
     rr_areaset_free(old_set);
     rr_areaset_free(new_set);
     unlink(a);
@@ -273,6 +347,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_io_skips_collapsed_polygon),
         cmocka_unit_test(test_io_polygon_kinds),
         cmocka_unit_test(test_io_skips_empty_and_gathers_duplicates),
+        cmocka_unit_test(test_io_snaps_as_read),
+        cmocka_unit_test(test_io_repairs_what_snapping_breaks),
         cmocka_unit_test(test_io_reprojects_to_old_crs),
         cmocka_unit_test(test_io_nan_coordinates_refused),
         cmocka_unit_test(test_io_dissolve_by_field_and_link),
