@@ -292,8 +292,9 @@ typedef struct rr_hits {
 void rr_hits_cb(void *item, void *user);
 /* qsort comparison of size_t values, ascending. */
 int rr_cmp_size(const void *a, const void *b);
-/* Run fn(ctx_of_worker, i, user) for i in [0, n) on `threads` workers, each with its own GEOS
- * handle. Stops at the first failure; the failing worker's message is copied into ctx. */
+/* Run fn(ctx_of_worker, i, user) for i in [0, n) on `threads` workers (the calling thread one of
+ * them), each with its own GEOS handle. Stops at the first failure; the failing worker's message
+ * is copied into ctx. */
 typedef rr_status (*rr_work_fn)(rr_ctx *wctx, size_t i, void *user);
 typedef void (*rr_worker_done_fn)(rr_ctx *wctx); /* per worker, before its context goes */
 rr_status rr_parallel_for(rr_ctx *ctx, size_t n, int threads, const char *stage, rr_work_fn fn,

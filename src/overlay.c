@@ -71,7 +71,7 @@ static void *worker_main(void *arg)
         }
         size_t done = (size_t)atomic_fetch_add(&pool->done, 1) + 1;
         if ((done & 31) == 0 && pool->ctx->progress) {
-            /* progress from the workers, one at a time (the caller waits in pthread_join), and
+            /* progress from the workers, one at a time (under the lock), and
              * never backwards (a worker may get here after another reported more) */
             pthread_mutex_lock(&pool->lock);
             if (done > pool->reported) {
@@ -119,17 +119,16 @@ rr_status rr_parallel_for(rr_ctx *ctx, size_t n, int threads, const char *stage,
     pthread_t *tids = calloc((size_t)threads, sizeof *tids);
     if (!tids)
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory starting %d workers", threads);
+    /* The calling thread is one of the workers: its allocator's memory, warm from the stages
+     * before, is used again rather than a new thread's taking fresh pages (on the 6 x 6 bench
+     * pair, 2 threads: ~60 MB less peak memory, and first touches of memory are costly). */
     int started = 0;
-    for (int t = 0; t < threads; t++) {
+    for (int t = 0; t < threads - 1; t++) {
         if (pthread_create(&tids[t], NULL, worker_main, &pool) != 0)
             break;
         started++;
     }
-    if (started == 0) {
-        free(tids);
-        pthread_mutex_destroy(&pool.lock);
-        return rr_error(ctx, RR_ERR_INTERNAL, "cannot start worker threads");
-    }
+    worker_main(&pool);
     for (int t = 0; t < started; t++)
         pthread_join(tids[t], NULL);
     free(tids);
