@@ -159,7 +159,11 @@ static int add_ring(rr_ctx *ctx, const GEOSGeometry *ring, int hole, seg_set *se
     if (n < 2)
         return 1;
     double *xy = malloc(2 * (size_t)n * sizeof *xy);
-    if (!xy || !GEOSCoordSeq_copyToBuffer_r(ctx->geos, cs, xy, 0, 0)) {
+    /* room for all of them at once (growing one by one copied the array again and again) */
+    seg *room = rr_grow(set->s, &set->cap, set->n + n, sizeof *room, 256);
+    if (room)
+        set->s = room;
+    if (!xy || !room || !GEOSCoordSeq_copyToBuffer_r(ctx->geos, cs, xy, 0, 0)) {
         free(xy);
         return 0;
     }
@@ -168,8 +172,8 @@ static int add_ring(rr_ctx *ctx, const GEOSGeometry *ring, int hole, seg_set *se
         area2 += xy[2 * i] * xy[2 * i + 3] - xy[2 * i + 2] * xy[2 * i + 1];
     int ccw = area2 > 0;
     int reverse = hole ? ccw : !ccw;
-    int ok = 1, first = 1;
-    for (unsigned i = 0; ok && i + 1 < n; i++) {
+    int first = 1;
+    for (unsigned i = 0; i + 1 < n; i++) {
         seg s = {xy[2 * i], xy[2 * i + 1], xy[2 * i + 2], xy[2 * i + 3], 0, 0, 0};
         if (s.x0 == s.x1 && s.y0 == s.y1)
             continue;
@@ -177,10 +181,10 @@ static int add_ring(rr_ctx *ctx, const GEOSGeometry *ring, int hole, seg_set *se
             s = (seg){s.x1, s.y1, s.x0, s.y0, 1, 0, 0};
         s.ring_start = (unsigned char)first;
         first = 0;
-        ok = seg_push(set, s);
+        set->s[set->n++] = s;
     }
     free(xy);
-    return ok;
+    return 1;
 }
 
 static int add_polygons(rr_ctx *ctx, const GEOSGeometry *g, seg_set *set)
@@ -935,6 +939,13 @@ rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry
     size_t changed = 0, common = 0;
     rr_status st = RR_OK;
     *a_only = *b_only = *both = NULL;
+    /* each version's segments in one array, sized once */
+    int na = GEOSGetNumCoordinates_r(ctx->geos, a), nb = GEOSGetNumCoordinates_r(ctx->geos, b);
+    if ((na > 0 && !(sa.s = rr_grow(NULL, &sa.cap, (size_t)na, sizeof *sa.s, 256))) ||
+        (nb > 0 && !(sb.s = rr_grow(NULL, &sb.cap, (size_t)nb, sizeof *sb.s, 256)))) {
+        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory comparing two versions of an area");
+        goto out;
+    }
     if (!add_polygons(ctx, a, &sa) || !add_polygons(ctx, b, &sb) ||
         (changed = mark_shared(&sa, &sb)) == SIZE_MAX) {
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory comparing two versions of an area");
