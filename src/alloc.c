@@ -45,7 +45,7 @@ void *rr_realloc(void *ptr, size_t size)
     return fail_now() ? NULL : realloc(ptr, size);
 }
 
-void *rr_grow(void *array, size_t *cap, size_t need, size_t elem, size_t first)
+void *rr_grow_to(void *array, size_t *cap, size_t need, size_t elem, size_t first)
 {
     size_t n = *cap ? *cap : first;
     while (n < need)

@@ -20,7 +20,12 @@ void *rr_realloc(void *ptr, size_t size);
 /* A growable array with room for at least `need` elements of `elem` bytes (first allocation:
  * `first`, then doubling): the array, perhaps moved, with *cap updated; NULL when out of memory
  * (the array is then unchanged and still owned by the caller). */
-void *rr_grow(void *array, size_t *cap, size_t need, size_t elem, size_t first);
+void *rr_grow_to(void *array, size_t *cap, size_t need, size_t elem, size_t first);
+/* Inline when there is room already: the overlay pushes millions of elements one at a time. */
+static inline void *rr_grow(void *array, size_t *cap, size_t need, size_t elem, size_t first)
+{
+    return array && need <= *cap ? array : rr_grow_to(array, cap, need, elem, first);
+}
 #define malloc(size) rr_malloc(size)
 #define calloc(n, size) rr_calloc(n, size)
 #define realloc(ptr, size) rr_realloc(ptr, size)
