@@ -6,17 +6,24 @@
  * meeting anywhere, what is left of the OGC rules is where each ring lies: a hole inside its
  * shell, no hole inside another, no shell inside another polygon unless inside one of its holes.
  * So the test is:
- *   1. each ring on its own: finite coordinates, closed, at least 4 points, no repeated point,
- *      and at each vertex the ring turns or goes straight on (its two segments meet only there);
- *   2. no two segments of the whole geometry have a point in common, neighbours in a ring apart
- *      (their shared vertex is 1.). Candidate pairs: the geometry's box is cut into rows about
- *      two segment lengths high; each segment is listed in the rows its box reaches, and in a
- *      row, sorted by the left of their boxes, a segment is paired with those that start before
- *      its box ends (a sweep; each pair in one row only; up to 24 segments, simply every
- *      pair). A pair is settled when one segment
- *      lies strictly on one side of the other's line;
+ *   1. each ring on its own: finite coordinates, closed, at least 4 points, no repeated point;
+ *      it is cut into monotone chains, maximal runs of segments that never go back in x nor in
+ *      y. Two segments of one chain meet only where they are neighbours, at their shared vertex
+ *      (the boxes of segments p-q and q-r of a chain have only q in common; segments further
+ *      apart are separated by a strict step in x or y). Where two chains join (and at the
+ *      ring's first vertex), the ring turns or goes straight on: its two segments meet only
+ *      there;
+ *   2. no two segments of different chains have a point in common, neighbours in a ring apart
+ *      (1. settled them). The chains, sorted by the left of their boxes, are swept: a chain
+ *      meets only those still open (box not yet ended) whose boxes overlap its own. For such a
+ *      pair, only the segments of each that reach the common box are looked at (a range of the
+ *      chain, found by bisection since the chain is monotone), walked in x order like a merge.
+ *      A pair of segments is settled when their boxes are apart or one segment lies strictly
+ *      on one side of the other's line;
  *   3. one vertex of a ring decides on which side of another ring all of it lies (they do not
- *      meet): a crossing count, only for rings whose boxes nest.
+ *      meet): a crossing count, only for rings whose boxes nest; a chain whose box the ray's
+ *      line misses, or that lies wholly on one side of the point, counts without a look at its
+ *      segments, so a count costs about the ring's number of chains.
  * Every sign comes from Shewchuk's orient2d filter: the determinant in double with its error
  * bound; within the bound the answer is "don't know", never a guess.
  *
@@ -24,7 +31,7 @@
  *   - a polygon has no ring, or a ring fewer than 4 points, is not closed, has a coordinate that
  *     is not finite or exceeds 1e100 in magnitude (no overflow in products), or two equal
  *     consecutive points (GEOS accepts repeated points; we do not bother);
- *   - at a vertex the ring turns back (a spike) or the turn is too flat to tell in double;
+ *   - where two chains join the ring turns back (a spike) or the turn is too flat to tell;
  *   - two segments (not neighbours in a ring) cross, touch, overlap or come too close to tell:
  *     so also for a hole touching its shell at a point and for parts of a multipolygon
  *     touching at a corner, which GEOS calls valid;
@@ -32,13 +39,17 @@
  *     lies inside another polygon's shell and not in one of its holes (all invalid), or a vertex
  *     is too close to a ring's edge to tell which side it is on;
  *   - the geometry's box is flat (zero width or height), or it has 2^31 segments or more;
- *   - the work is too much: more than 50 N + 10000 candidate pairs for N segments, or more
- *     than 8 N + 10000 vertex steps and ring pairs in the containment tests (many holes in a
- *     large shell).
- * Ring orientation plays no part, as in GEOS. */
+ *   - the work is too much: more than 50 N + 10000 chain pairs and segment pairs looked at for
+ *     N segments, or more than 8 N + 10000 chain steps and ring pairs in the containment tests
+ *     (many holes in a large shell).
+ * Ring orientation plays no part, as in GEOS.
+ *
+ * Nothing is allocated per call once a scratch (rr_valid_scratch) has grown to the largest
+ * geometry seen: on this kind of machine, fresh pages cost more than the test itself. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 #include "valid.h"
@@ -52,28 +63,86 @@
 /* not fmin/fmax: those are calls into libm (NaN rules), and no NaN gets this far */
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
-#define CLAMP01(t) MIN(MAX(t, 0.0), 1.0)
 
 typedef struct box {
     double xlo, ylo, xhi, yhi;
 } box;
 
+/* Segments k0 .. k0 + m - 1 of a ring (segment k: point k to point k + 1), never going back in
+ * x (sx = 1: x never falls; -1: never rises) nor in y (sy); its box is that of its two ends. */
+typedef struct chain {
+    box b;
+    uint32_t ring, k0, m;
+    int8_t sx, sy;
+} chain;
+
+typedef struct ring_key {
+    double xlo;
+    size_t ring;
+} ring_key;
+
+struct rr_valid_scratch {
+    chain *ch;          /* every ring's chains, ring by ring */
+    uint64_t *key;      /* sort keys, then as many for the sort's merging room */
+    uint64_t *active;   /* open chains in the sweep: x step of the box's right << 32 | chain */
+    uint32_t *rchain;   /* ring r's chains: rchain[r] .. rchain[r + 1] - 1 */
+    box *rb;            /* rings' boxes */
+    ring_key *rkey;
+    size_t ch_cap, key_cap, active_cap, rchain_cap, rb_cap, rkey_cap;
+    /* rr_geos_surely_valid_s's copy of the coordinates */
+    rr_ringv *rings;
+    size_t *first;
+    double *xy;
+    size_t rings_cap, first_cap, xy_cap;
+};
+
 typedef struct checker {
     const rr_ringv *rings; /* rings[0 .. nrings) */
     const size_t *first;   /* polygon p: rings first[p] - first[0] .. first[p + 1] - first[0] - 1 */
-    size_t npolys, nrings, nseg;
-    uint32_t *rfirst; /* ring r's segments: rfirst[r] .. rfirst[r + 1] - 1 */
-    uint32_t *sring;  /* each segment's ring */
-    box *sb, *rb;     /* segments' and rings' boxes */
+    size_t npolys, nrings, nseg, nch;
+    rr_valid_scratch *s;
     box all;
-    /* rows of height 1 / inv from all.ylo; row r's keys (x_step << 32 | segment) end at
-     * key[row_start[r]] once listed */
-    double inv, xscale;
-    size_t nrows;
-    size_t *row_start;
-    uint64_t *key;
-    size_t work, work_cap;   /* containment tests */
+    double xscale;         /* x step: (x - all.xlo) * xscale */
+    size_t work, work_cap; /* containment tests */
 } checker;
+
+/* Room for need elements of size elem at *p (capacity *cap): 1, or 0 when out of memory (*p
+ * unchanged). Grows by half again at least, so that a scratch settles after a few geometries. */
+static int reserve(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 1;
+    size_t n = MAX(need, *cap + *cap / 2);
+    if (n > SIZE_MAX / elem)
+        return 0;
+    void *q = realloc(*p, n * elem);
+    if (!q)
+        return 0;
+    *p = q;
+    *cap = n;
+    return 1;
+}
+
+rr_valid_scratch *rr_valid_scratch_new(void)
+{
+    return calloc(1, sizeof(rr_valid_scratch));
+}
+
+void rr_valid_scratch_free(rr_valid_scratch *s)
+{
+    if (!s)
+        return;
+    free(s->xy);
+    free(s->first);
+    free(s->rings);
+    free(s->rkey);
+    free(s->rb);
+    free(s->rchain);
+    free(s->active);
+    free(s->key);
+    free(s->ch);
+    free(s);
+}
 
 /* Sign of the turn a -> b -> c: 1 left, -1 right, 0 when too close to zero to tell. */
 static int orient(double ax, double ay, double bx, double by, double cx, double cy)
@@ -110,133 +179,212 @@ static int apart(const double *s, const double *t)
     return o && o == orient(s[0], s[1], s[2], s[3], t[2], t[3]);
 }
 
-static const double *seg_xy(const checker *c, uint32_t s)
-{
-    uint32_t r = c->sring[s];
-    return c->rings[r].xy + 2 * (size_t)(s - c->rfirst[r]);
-}
-
 static int box_in(const box *a, const box *b)
 {
     return a->xlo >= b->xlo && a->xhi <= b->xhi && a->ylo >= b->ylo && a->yhi <= b->yhi;
 }
 
-/* ---- 1. rings on their own ------------------------------------------------------------- */
+static int boxes_meet(const box *a, const box *b)
+{
+    return a->xlo <= b->xhi && b->xlo <= a->xhi && a->ylo <= b->yhi && b->ylo <= a->yhi;
+}
 
-/* Checks one ring and notes its box and its segments' boxes from segment number s0 on. */
-static int ring_ok(checker *c, uint32_t r, uint32_t s0)
+/* ---- 1. rings on their own, cut into chains --------------------------------------------- */
+
+/* Notes segments k0 .. k1 - 1 of ring r as a chain. 1, or -1 when out of memory. */
+static int add_chain(checker *c, uint32_t r, const double *xy, size_t k0, size_t k1, int sx,
+                     int sy)
+{
+    rr_valid_scratch *s = c->s;
+    if (c->nch == s->ch_cap && !reserve((void **)&s->ch, &s->ch_cap, c->nch + 1, sizeof *s->ch))
+        return -1;
+    const double *p = xy + 2 * k0, *q = xy + 2 * k1;
+    chain *ch = &s->ch[c->nch++];
+    ch->b.xlo = MIN(p[0], q[0]);
+    ch->b.xhi = MAX(p[0], q[0]);
+    ch->b.ylo = MIN(p[1], q[1]);
+    ch->b.yhi = MAX(p[1], q[1]);
+    ch->ring = r;
+    ch->k0 = (uint32_t)k0;
+    ch->m = (uint32_t)(k1 - k0);
+    ch->sx = (int8_t)(sx ? sx : 1);
+    ch->sy = (int8_t)(sy ? sy : 1);
+    return 1;
+}
+
+/* Checks one ring, cuts it into chains and notes its box. 1 ok, 0 not (see above), -1 no
+ * memory. */
+static int ring_ok(checker *c, uint32_t r)
 {
     const double *xy = c->rings[r].xy;
     size_t n = c->rings[r].n, m = n - 1; /* m segments */
     if (n < 4 || !xy || xy[0] != xy[2 * m] || xy[1] != xy[2 * m + 1])
         return 0;
-    box rb = {xy[0], xy[1], xy[0], xy[1]};
-    for (size_t i = 0; i < m; i++) {
-        const double *p = xy + 2 * i;
-        if (!(fabs(p[0]) <= COORD_MAX && fabs(p[1]) <= COORD_MAX))
-            return 0; /* also NaN and infinities */
-        if (p[0] == p[2] && p[1] == p[3])
-            return 0;
-        /* the previous segment of the ring ends at p; for the first point, the last one */
-        if (!turn_ok(i ? p - 2 : xy + 2 * (m - 1), p, p + 2))
-            return 0;
-        box *b = &c->sb[s0 + i];
-        b->xlo = MIN(p[0], p[2]);
-        b->xhi = MAX(p[0], p[2]);
-        b->ylo = MIN(p[1], p[3]);
-        b->yhi = MAX(p[1], p[3]);
-        c->sring[s0 + i] = r;
-        rb.xlo = MIN(rb.xlo, p[0]);
-        rb.xhi = MAX(rb.xhi, p[0]);
-        rb.ylo = MIN(rb.ylo, p[1]);
-        rb.yhi = MAX(rb.yhi, p[1]);
+    int bad = 0; /* a loop without exits, which the compiler can run several at a time */
+    for (size_t i = 0; i < 2 * m; i++)
+        bad |= !(fabs(xy[i]) <= COORD_MAX); /* also NaN and infinities */
+    if (bad)
+        return 0;
+    size_t k0 = 0;
+    int sx = 0, sy = 0;
+    for (size_t k = 0; k < m; k++) {
+        const double *p = xy + 2 * k;
+        double dx = p[2] - p[0], dy = p[3] - p[1];
+        int nx = (dx > 0) - (dx < 0), ny = (dy > 0) - (dy < 0);
+        if (!nx && !ny)
+            return 0; /* a repeated point */
+        if ((nx && sx && nx != sx) || (ny && sy && ny != sy)) {
+            if (!turn_ok(p - 2, p, p + 2))
+                return 0; /* a spike, or too flat to tell */
+            if (add_chain(c, r, xy, k0, k, sx, sy) < 0)
+                return -1;
+            k0 = k;
+            sx = nx;
+            sy = ny;
+        } else {
+            sx = sx ? sx : nx;
+            sy = sy ? sy : ny;
+        }
     }
-    c->rb[r] = rb;
+    if (add_chain(c, r, xy, k0, m, sx, sy) < 0)
+        return -1;
+    /* the first vertex: the last segment, then the first */
+    if (!turn_ok(xy + 2 * (m - 1), xy, xy + 2))
+        return 0;
     return 1;
 }
 
-/* ---- 2. no two segments meet ----------------------------------------------------------- */
+/* ---- 2. no two chains meet --------------------------------------------------------------- */
 
-/* Up to this many segments, every pair is looked at: cheaper than sorting. */
-#define FEW_SEGMENTS 24
-
-/* The row of a y, or the step of an x on the sort key's scale: monotone in v, which is all that
- * the listing relies on (rounding moves a boundary, never breaks the order). */
-static size_t row_of(const checker *c, double y)
+/* A chain's point j (0 .. m). */
+static const double *chain_pt(const checker *c, const chain *ch, size_t j)
 {
-    double f = (y - c->all.ylo) * c->inv; /* >= 0; nrows < 2^34: int64_t converts in one step */
-    return f < (double)c->nrows ? (size_t)(int64_t)f : c->nrows - 1;
+    return c->rings[ch->ring].xy + 2 * ((size_t)ch->k0 + j);
 }
 
+/* Of the chain's segments 0 .. m - 1 along coordinate a (0 x, 1 y) with sign s (the chain's sx
+ * or sy: s * coordinate never falls along the chain), those that reach [lo, hi] are *from ..
+ * *to - 1 (bisection). */
+static void reach(const checker *c, const chain *ch, int a, int s, double lo, double hi,
+                  size_t *from, size_t *to)
+{
+    const double *p = chain_pt(c, ch, 0) + a;
+    double u0 = s > 0 ? lo : -hi, u1 = s > 0 ? hi : -lo; /* negation is exact */
+    /* first segment whose end is at u0 or beyond */
+    size_t l = 0, h = ch->m;
+    while (l < h) {
+        size_t mid = l + (h - l) / 2;
+        if (s * p[2 * (mid + 1)] >= u0)
+            h = mid;
+        else
+            l = mid + 1;
+    }
+    *from = MAX(*from, l);
+    /* segments whose start is at u1 or before */
+    l = 0, h = ch->m;
+    while (l < h) {
+        size_t mid = l + (h - l) / 2;
+        if (s * p[2 * mid] <= u1)
+            l = mid + 1;
+        else
+            h = mid;
+    }
+    *to = MIN(*to, l);
+}
+
+/* Segments ka and kb of ring r (which has m segments) are neighbours. */
+static int neighbours(size_t ka, size_t kb, size_t m)
+{
+    size_t lo = MIN(ka, kb), hi = MAX(ka, kb);
+    return hi == lo + 1 || (lo == 0 && hi == m - 1);
+}
+
+/* Chains a and b, whose boxes meet: 1 when no segment of one meets one of the other (but
+ * neighbours in a ring at their vertex), 0 when some may or the work is over its cap. */
+static int chains_apart(checker *c, const chain *a, const chain *b)
+{
+    box common = {MAX(a->b.xlo, b->b.xlo), MAX(a->b.ylo, b->b.ylo), MIN(a->b.xhi, b->b.xhi),
+                  MIN(a->b.yhi, b->b.yhi)};
+    size_t afrom = 0, ato = a->m, bfrom = 0, bto = b->m;
+    reach(c, a, 0, a->sx, common.xlo, common.xhi, &afrom, &ato);
+    reach(c, a, 1, a->sy, common.ylo, common.yhi, &afrom, &ato);
+    if (afrom >= ato)
+        return 1;
+    reach(c, b, 0, b->sx, common.xlo, common.xhi, &bfrom, &bto);
+    reach(c, b, 1, b->sy, common.ylo, common.yhi, &bfrom, &bto);
+    if (bfrom >= bto)
+        return 1;
+    size_t na = ato - afrom, nb = bto - bfrom, tb = 0;
+    size_t ringm = a->ring == b->ring ? c->rings[a->ring].n - 1 : 0;
+    const double *pa = chain_pt(c, a, 0), *pb = chain_pt(c, b, 0);
+    /* both in the order of rising x; for a segment of a, those of b whose x ranges meet its
+     * own are a run that only moves right as a's segments do */
+    for (size_t ta = 0; ta < na; ta++) {
+        size_t ja = a->sx > 0 ? afrom + ta : ato - 1 - ta;
+        const double *s = pa + 2 * ja;
+        double sxlo = MIN(s[0], s[2]), sxhi = MAX(s[0], s[2]);
+        double sylo = MIN(s[1], s[3]), syhi = MAX(s[1], s[3]);
+        for (; tb < nb; tb++) {
+            const double *t = pb + 2 * (b->sx > 0 ? bfrom + tb : bto - 1 - tb);
+            if (MAX(t[0], t[2]) >= sxlo)
+                break;
+        }
+        for (size_t u = tb; u < nb; u++) {
+            size_t jb = b->sx > 0 ? bfrom + u : bto - 1 - u;
+            const double *t = pb + 2 * jb;
+            if (MIN(t[0], t[2]) > sxhi)
+                break;
+            if (MIN(t[1], t[3]) > syhi || MAX(t[1], t[3]) < sylo)
+                continue;
+            if (++c->work > c->work_cap)
+                return 0;
+            if (ringm && neighbours(a->k0 + ja, b->k0 + jb, ringm))
+                continue;
+            if (!apart(s, t))
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* The step of an x on the sort key's scale: monotone in x, which is all that the sweep relies
+ * on (rounding moves a step boundary, never breaks the order). */
 static uint64_t x_step(const checker *c, double x)
 {
     double f = (x - c->all.xlo) * c->xscale;
     return f < 4294967295.0 ? (uint64_t)(int64_t)f : 4294967295u;
 }
 
-/* Segments a and b: 1 when settled (boxes apart, neighbours in a ring, apart, or met in
- * another row: a pair is tested only in the row of the higher of its two boxes' bottoms,
- * which lists both), 0 when they may meet. row SIZE_MAX: no rows. */
-static int pair_ok(const checker *c, uint32_t a, uint32_t b, size_t row)
-{
-    const box *ba = &c->sb[a], *bb = &c->sb[b];
-    if (bb->xlo > ba->xhi || bb->xhi < ba->xlo || bb->ylo > ba->yhi || bb->yhi < ba->ylo)
-        return 1;
-    uint32_t lo = MIN(a, b), hi = MAX(a, b), r = c->sring[lo];
-    if (c->sring[hi] == r && (hi == lo + 1 || (lo == c->rfirst[r] && hi == c->rfirst[r + 1] - 1)))
-        return 1; /* neighbours: checked at their vertex */
-    if (row != SIZE_MAX && row_of(c, MAX(ba->ylo, bb->ylo)) != row)
-        return 1;
-    return apart(seg_xy(c, a), seg_xy(c, b));
-}
-
-/* The row height: twice a typical segment's extent (the median of a sample), so that a segment
- * lies in one or two rows and a row holds, at any x, a few segments, however large the
- * geometry's box; at least the mean extent over four, so that a few long segments among many
- * short ones cannot be listed more than about 5 n times in all; at most about 4 n rows. */
-static double row_height(const checker *c)
-{
-    size_t n = c->nseg, k = n < 63 ? n : 63;
-    double sample[63], sum = 0;
-    for (size_t i = 0; i < n; i++)
-        sum += MAX(c->sb[i].xhi - c->sb[i].xlo, c->sb[i].yhi - c->sb[i].ylo);
-    for (size_t i = 0; i < k; i++) {
-        const box *b = &c->sb[i * n / k];
-        double e = MAX(b->xhi - b->xlo, b->yhi - b->ylo);
-        size_t j = i;
-        for (; j > 0 && sample[j - 1] > e; j--)
-            sample[j] = sample[j - 1];
-        sample[j] = e;
-    }
-    double h = c->all.yhi - c->all.ylo;
-    return MAX(MAX(2 * sample[k / 2], sum / (4 * (double)n)), h / (4 * (double)n));
-}
-
-/* Sorts keys[0 .. m) (tmp: room for m): insertion for a few, else bottom-up merging, which
- * also copes with the long runs, rising or falling, that a boundary along a row gives. */
+/* Sorts keys[0 .. m) on their high 32 bits (tmp: room for m): insertion for a few, else a
+ * radix sort, a byte at a time, skipping bytes that all keys share. */
 static void sort_keys(uint64_t *keys, uint64_t *tmp, size_t m)
 {
-    if (m <= 16) {
+    if (m <= 32) {
         for (size_t i = 1; i < m; i++) {
             uint64_t k = keys[i];
             size_t j = i;
-            for (; j > 0 && keys[j - 1] > k; j--)
+            for (; j > 0 && keys[j - 1] >> 32 > k >> 32; j--)
                 keys[j] = keys[j - 1];
             keys[j] = k;
         }
         return;
     }
+    size_t count[4][256] = {{0}};
+    for (size_t i = 0; i < m; i++)
+        for (int d = 0; d < 4; d++)
+            count[d][(keys[i] >> (32 + 8 * d)) & 255]++;
     uint64_t *from = keys, *to = tmp;
-    for (size_t w = 1; w < m; w *= 2) {
-        for (size_t lo = 0; lo < m; lo += 2 * w) {
-            size_t mid = MIN(lo + w, m), hi = MIN(lo + 2 * w, m), i = lo, j = mid, k = lo;
-            while (i < mid && j < hi)
-                to[k++] = from[i] <= from[j] ? from[i++] : from[j++];
-            while (i < mid)
-                to[k++] = from[i++];
-            while (j < hi)
-                to[k++] = from[j++];
+    for (int d = 0; d < 4; d++) {
+        size_t *cnt = count[d], sum = 0;
+        if (cnt[(from[0] >> (32 + 8 * d)) & 255] == m)
+            continue;
+        for (int v = 0; v < 256; v++) {
+            size_t k = cnt[v];
+            cnt[v] = sum;
+            sum += k;
         }
+        for (size_t i = 0; i < m; i++)
+            to[cnt[(from[i] >> (32 + 8 * d)) & 255]++] = from[i];
         uint64_t *t = from;
         from = to;
         to = t;
@@ -245,65 +393,40 @@ static void sort_keys(uint64_t *keys, uint64_t *tmp, size_t m)
         memcpy(keys, from, m * sizeof *keys);
 }
 
-/* 1 when no two segments meet (but neighbours at their vertex), 0 when some may, -1 no memory.
- * Each segment is listed in the rows its box reaches; in each row, the segments sorted by the
- * left of their boxes are swept: a segment meets only those that start before its box ends. */
-static int segments_apart(checker *c)
+/* 1 when no two chains meet (but neighbours at their vertex), 0 when some may, -1 no memory.
+ * The chains sorted by the left of their boxes are swept: a chain meets only those still open
+ * at its left. */
+static int chains_sweep(checker *c)
 {
-    size_t n = c->nseg;
-    if (n <= FEW_SEGMENTS) {
-        for (uint32_t a = 0; a < n; a++)
-            for (uint32_t b = a + 1; b < n; b++)
-                if (!pair_ok(c, a, b, SIZE_MAX))
-                    return 0;
-        return 1;
-    }
-    double w = c->all.xhi - c->all.xlo, h = c->all.yhi - c->all.ylo;
-    c->inv = 1 / row_height(c);
-    c->nrows = (size_t)(h * c->inv) + 1;
-    c->xscale = 4294967295.0 / w;
-    if (!(c->row_start = calloc(c->nrows + 1, sizeof *c->row_start)))
+    rr_valid_scratch *s = c->s;
+    size_t n = c->nch;
+    if (!reserve((void **)&s->key, &s->key_cap, 2 * n, sizeof *s->key) ||
+        !reserve((void **)&s->active, &s->active_cap, n, sizeof *s->active))
         return -1;
-    size_t nent = 0;
-    for (uint32_t s = 0; s < n; s++) {
-        size_t r0 = row_of(c, c->sb[s].ylo), r1 = row_of(c, c->sb[s].yhi);
-        c->row_start[r0 + 1]++;
-        for (size_t r = r0 + 1; r <= r1; r++)
-            c->row_start[r + 1]++;
-        nent += r1 - r0 + 1;
-    }
-    size_t widest = 0;
-    for (size_t r = 0; r < c->nrows; r++) {
-        widest = MAX(widest, c->row_start[r + 1]);
-        c->row_start[r + 1] += c->row_start[r];
-    }
-    if (!(c->key = malloc((nent + widest) * sizeof *c->key)))
-        return -1;
-    /* each key: the step of the box's left << 32 | the segment */
-    for (uint32_t s = 0; s < n; s++) {
-        size_t r0 = row_of(c, c->sb[s].ylo), r1 = row_of(c, c->sb[s].yhi);
-        uint64_t k = x_step(c, c->sb[s].xlo) << 32 | s;
-        for (size_t r = r0; r <= r1; r++)
-            c->key[c->row_start[r]++] = k;
-    }
-    /* row_start[r] is now row r's end */
-    size_t work = 0, work_cap = 50 * n + 10000;
-    for (size_t r = 0; r < c->nrows; r++) {
-        size_t start = r ? c->row_start[r - 1] : 0, end = c->row_start[r], m = end - start;
-        uint64_t *row = c->key + start;
-        if (m < 2)
-            continue;
-        sort_keys(row, c->key + nent, m);
-        for (size_t i = 0; i + 1 < m; i++) {
-            uint32_t a = (uint32_t)row[i];
-            uint64_t right = x_step(c, c->sb[a].xhi);
-            for (size_t j = i + 1; j < m && row[j] >> 32 <= right; j++) {
-                if (++work > work_cap)
-                    return 0;
-                if (!pair_ok(c, a, (uint32_t)row[j], r))
-                    return 0;
-            }
+    c->xscale = 4294967295.0 / (c->all.xhi - c->all.xlo);
+    for (size_t i = 0; i < n; i++)
+        s->key[i] = x_step(c, s->ch[i].b.xlo) << 32 | i;
+    sort_keys(s->key, s->key + n, n);
+    size_t nactive = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t ci = (uint32_t)s->key[i];
+        uint64_t left = s->key[i] >> 32;
+        const chain *a = &s->ch[ci];
+        size_t kept = 0;
+        c->work += nactive;
+        if (c->work > c->work_cap)
+            return 0;
+        for (size_t j = 0; j < nactive; j++) {
+            uint64_t e = s->active[j];
+            if (e >> 32 < left)
+                continue; /* ended: every chain still to come starts right of it */
+            s->active[kept++] = e;
+            const chain *b = &s->ch[(uint32_t)e];
+            if (boxes_meet(&a->b, &b->b) && !chains_apart(c, a, b))
+                return 0;
         }
+        s->active[kept++] = x_step(c, a->b.xhi) << 32 | ci;
+        nactive = kept;
     }
     return 1;
 }
@@ -311,21 +434,43 @@ static int segments_apart(checker *c)
 /* ---- 3. where the rings lie ------------------------------------------------------------- */
 
 /* Whether (px, py) is inside ring r: 1 inside, 0 outside, -1 too close to an edge to tell.
- * Crossings of the ray to the right, counted with the half-open rule on y (exact). */
+ * Crossings of the ray to the right, counted with the half-open rule on y (exact): an edge
+ * counts when one end is above py and the other not. A chain has such an edge only when
+ * ylo <= py < yhi, and then exactly one (its y never goes back). */
 static int inside(checker *c, size_t r, double px, double py)
 {
-    const box *b = &c->rb[r];
+    const box *b = &c->s->rb[r];
     if (px < b->xlo || px > b->xhi || py < b->ylo || py > b->yhi)
         return 0;
-    const double *xy = c->rings[r].xy;
-    size_t n = c->rings[r].n;
-    c->work += n;
+    const chain *ch = c->s->ch + c->s->rchain[r], *end = c->s->ch + c->s->rchain[r + 1];
+    c->work += (size_t)(end - ch);
     int in = 0;
-    for (size_t i = 0; i + 1 < n; i++) {
-        double ay = xy[2 * i + 1], by = xy[2 * i + 3];
-        if ((ay > py) == (by > py))
+    for (; ch < end; ch++) {
+        if (!(ch->b.ylo <= py && py < ch->b.yhi) || ch->b.xhi < px)
             continue;
-        int o = orient(xy[2 * i], ay, xy[2 * i + 2], by, px, py);
+        if (ch->b.xlo > px) {
+            in ^= 1;
+            continue;
+        }
+        /* the edge that crosses: the first whose end is on the other side of py (bisection) */
+        const double *p = chain_pt(c, ch, 0);
+        size_t l = 0, h = ch->m - 1;
+        while (l < h) {
+            size_t mid = l + (h - l) / 2;
+            if ((p[2 * mid + 3] > py) == (ch->sy > 0))
+                h = mid;
+            else
+                l = mid + 1;
+        }
+        const double *e = p + 2 * l;
+        double ay = e[1], by = e[3];
+        if (MAX(e[0], e[2]) < px)
+            continue;
+        if (MIN(e[0], e[2]) > px) {
+            in ^= 1;
+            continue;
+        }
+        int o = orient(e[0], ay, e[2], by, px, py);
         if (!o)
             return -1;
         /* upward edge with the point on its left, or downward with it on its right */
@@ -334,11 +479,6 @@ static int inside(checker *c, size_t r, double px, double py)
     }
     return in;
 }
-
-typedef struct ring_key {
-    double xlo;
-    size_t ring;
-} ring_key;
 
 static int by_xlo(const void *a, const void *b)
 {
@@ -350,7 +490,7 @@ static int by_xlo(const void *a, const void *b)
  * within b's (then a cannot be inside b). */
 static int ring_inside(checker *c, size_t a, size_t b)
 {
-    if (!box_in(&c->rb[a], &c->rb[b]))
+    if (!box_in(&c->s->rb[a], &c->s->rb[b]))
         return 0;
     return inside(c, b, c->rings[a].xy[0], c->rings[a].xy[1]);
 }
@@ -369,25 +509,25 @@ static int shell_in_polygon(checker *c, size_t a, size_t q)
 }
 
 /* For every pair of the rings listed in key whose boxes overlap: 1 when none lies in the
- * other (is_shell: as polygons, key[].ring being the polygon), 0 when one does or unsure,
- * -1 when out of memory. */
+ * other (is_shell: as polygons, key[].ring being the polygon), 0 when one does or unsure. */
 static int none_inside(checker *c, ring_key *key, size_t n, int is_shell)
 {
+    const box *rb = c->s->rb;
     for (size_t i = 0; i < n; i++) {
         size_t r = is_shell ? c->first[key[i].ring] - c->first[0] : key[i].ring;
-        key[i].xlo = c->rb[r].xlo;
+        key[i].xlo = rb[r].xlo;
     }
     qsort(key, n, sizeof *key, by_xlo);
     for (size_t i = 0; i < n; i++) {
         size_t pa = key[i].ring, ra = is_shell ? c->first[pa] - c->first[0] : pa;
-        for (size_t j = i + 1; j < n && key[j].xlo <= c->rb[ra].xhi; j++) {
-            size_t pb = key[j].ring, rb = is_shell ? c->first[pb] - c->first[0] : pb;
+        for (size_t j = i + 1; j < n && key[j].xlo <= rb[ra].xhi; j++) {
+            size_t pb = key[j].ring, rb_ = is_shell ? c->first[pb] - c->first[0] : pb;
             if (++c->work > c->work_cap)
                 return 0;
-            if (c->rb[rb].ylo > c->rb[ra].yhi || c->rb[rb].yhi < c->rb[ra].ylo)
+            if (rb[rb_].ylo > rb[ra].yhi || rb[rb_].yhi < rb[ra].ylo)
                 continue;
-            int ab = is_shell ? shell_in_polygon(c, ra, pb) : ring_inside(c, ra, rb);
-            int ba = is_shell ? shell_in_polygon(c, rb, pa) : ring_inside(c, rb, ra);
+            int ab = is_shell ? shell_in_polygon(c, ra, pb) : ring_inside(c, ra, rb_);
+            int ba = is_shell ? shell_in_polygon(c, rb_, pa) : ring_inside(c, rb_, ra);
             if (ab || ba || c->work > c->work_cap)
                 return 0;
         }
@@ -398,44 +538,46 @@ static int none_inside(checker *c, ring_key *key, size_t n, int is_shell)
 static int rings_placed(checker *c)
 {
     size_t maxholes = 0;
+    c->work = 0;
+    c->work_cap = 8 * c->nseg + 10000;
     for (size_t p = 0; p < c->npolys; p++) {
         size_t shell = c->first[p] - c->first[0], end = c->first[p + 1] - c->first[0];
         for (size_t h = shell + 1; h < end; h++)
             if (ring_inside(c, h, shell) != 1 || c->work > c->work_cap)
                 return 0;
-        maxholes = end - shell - 1 > maxholes ? end - shell - 1 : maxholes;
+        maxholes = MAX(maxholes, end - shell - 1);
     }
-    size_t nkey = c->npolys > maxholes ? c->npolys : maxholes;
+    size_t nkey = MAX(c->npolys, maxholes);
     if (nkey < 2)
         return 1;
-    ring_key *key = malloc(nkey * sizeof *key);
-    if (!key)
+    rr_valid_scratch *s = c->s;
+    if (!reserve((void **)&s->rkey, &s->rkey_cap, nkey, sizeof *s->rkey))
         return -1;
-    int ok = 1;
-    for (size_t p = 0; ok == 1 && p < c->npolys; p++) {
+    for (size_t p = 0; p < c->npolys; p++) {
         size_t shell = c->first[p] - c->first[0], end = c->first[p + 1] - c->first[0];
         if (end - shell < 3)
             continue;
         for (size_t h = shell + 1; h < end; h++)
-            key[h - shell - 1].ring = h;
-        ok = none_inside(c, key, end - shell - 1, 0);
+            s->rkey[h - shell - 1].ring = h;
+        if (!none_inside(c, s->rkey, end - shell - 1, 0))
+            return 0;
     }
-    if (ok == 1 && c->npolys > 1) {
+    if (c->npolys > 1) {
         for (size_t p = 0; p < c->npolys; p++)
-            key[p].ring = p;
-        ok = none_inside(c, key, c->npolys, 1);
+            s->rkey[p].ring = p;
+        return none_inside(c, s->rkey, c->npolys, 1);
     }
-    free(key);
-    return ok;
+    return 1;
 }
 
 /* ---- the whole test --------------------------------------------------------------------- */
 
-int rr_polygons_surely_valid(const rr_ringv *rings, const size_t *first, size_t npolys)
+int rr_polygons_surely_valid_s(rr_valid_scratch *s, const rr_ringv *rings, const size_t *first,
+                               size_t npolys)
 {
-    if (!rings || !first || npolys < 1)
+    if (!s || !rings || !first || npolys < 1)
         return 0;
-    checker c = {.rings = rings + first[0], .first = first, .npolys = npolys};
+    checker c = {.rings = rings + first[0], .first = first, .npolys = npolys, .s = s};
     for (size_t p = 0; p < npolys; p++)
         if (first[p + 1] <= first[p])
             return 0;
@@ -449,43 +591,53 @@ int rr_polygons_surely_valid(const rr_ringv *rings, const size_t *first, size_t 
             return 0;
     }
     c.nseg = nseg;
-    c.work_cap = 8 * nseg + 10000;
-    /* one block for the per-segment and per-ring arrays, largest alignment first */
-    size_t bytes = (nseg + c.nrings) * sizeof(box) + (nseg + c.nrings + 1) * sizeof(uint32_t);
-    char *block = malloc(bytes);
-    if (!block)
+    if (!reserve((void **)&s->rb, &s->rb_cap, c.nrings, sizeof *s->rb) ||
+        !reserve((void **)&s->rchain, &s->rchain_cap, c.nrings + 1, sizeof *s->rchain))
         return -1;
-    c.sb = (box *)block;
-    c.rb = c.sb + nseg;
-    c.sring = (uint32_t *)(c.rb + c.nrings);
-    c.rfirst = c.sring + nseg;
-    int ok = 0;
-    c.rfirst[0] = 0;
     for (size_t r = 0; r < c.nrings; r++) {
-        c.rfirst[r + 1] = c.rfirst[r] + (uint32_t)(c.rings[r].n - 1);
-        if (!ring_ok(&c, (uint32_t)r, c.rfirst[r]))
-            goto out;
+        s->rchain[r] = (uint32_t)c.nch;
+        int ok = ring_ok(&c, (uint32_t)r);
+        if (ok != 1)
+            return ok;
+        const chain *ch = s->ch + s->rchain[r];
+        box rb = ch->b;
+        for (ch++; ch < s->ch + c.nch; ch++) {
+            rb.xlo = MIN(rb.xlo, ch->b.xlo);
+            rb.ylo = MIN(rb.ylo, ch->b.ylo);
+            rb.xhi = MAX(rb.xhi, ch->b.xhi);
+            rb.yhi = MAX(rb.yhi, ch->b.yhi);
+        }
+        s->rb[r] = rb;
     }
-    c.all = c.rb[0];
+    s->rchain[c.nrings] = (uint32_t)c.nch;
+    c.all = s->rb[0];
     for (size_t r = 1; r < c.nrings; r++) {
-        c.all.xlo = MIN(c.all.xlo, c.rb[r].xlo);
-        c.all.ylo = MIN(c.all.ylo, c.rb[r].ylo);
-        c.all.xhi = MAX(c.all.xhi, c.rb[r].xhi);
-        c.all.yhi = MAX(c.all.yhi, c.rb[r].yhi);
+        c.all.xlo = MIN(c.all.xlo, s->rb[r].xlo);
+        c.all.ylo = MIN(c.all.ylo, s->rb[r].ylo);
+        c.all.xhi = MAX(c.all.xhi, s->rb[r].xhi);
+        c.all.yhi = MAX(c.all.yhi, s->rb[r].yhi);
     }
     if (!(c.all.xhi > c.all.xlo && c.all.yhi > c.all.ylo))
-        goto out; /* flat */
-    if ((ok = segments_apart(&c)) == 1)
-        ok = rings_placed(&c);
-out:
-    free(c.key);
-    free(c.row_start);
-    free(block);
+        return 0; /* flat */
+    c.work_cap = 50 * nseg + 10000;
+    int ok = chains_sweep(&c);
+    return ok == 1 ? rings_placed(&c) : ok;
+}
+
+int rr_polygons_surely_valid(const rr_ringv *rings, const size_t *first, size_t npolys)
+{
+    rr_valid_scratch *s = rr_valid_scratch_new();
+    if (!s)
+        return -1;
+    int ok = rr_polygons_surely_valid_s(s, rings, first, npolys);
+    rr_valid_scratch_free(s);
     return ok;
 }
 
-int rr_geos_surely_valid(GEOSContextHandle_t h, const GEOSGeometry *g)
+int rr_geos_surely_valid_s(rr_valid_scratch *s, GEOSContextHandle_t h, const GEOSGeometry *g)
 {
+    if (!s)
+        return 0;
     int type = GEOSGeomTypeId_r(h, g);
     int npolys = type == GEOS_POLYGON ? 1 : type == GEOS_MULTIPOLYGON ? GEOSGetNumGeometries_r(h, g)
                                                                       : 0;
@@ -509,37 +661,39 @@ int rr_geos_surely_valid(GEOSContextHandle_t h, const GEOSGeometry *g)
             nrings++;
         }
     }
-    rr_ringv *rings = malloc(nrings * sizeof *rings);
-    size_t *first = malloc(((size_t)npolys + 1) * sizeof *first);
-    double *xy = malloc(2 * npoints * sizeof *xy);
-    int ok = -1;
-    if (!rings || !first || !xy)
-        goto out;
-    ok = 0;
+    if (!reserve((void **)&s->rings, &s->rings_cap, nrings, sizeof *s->rings) ||
+        !reserve((void **)&s->first, &s->first_cap, (size_t)npolys + 1, sizeof *s->first) ||
+        !reserve((void **)&s->xy, &s->xy_cap, 2 * npoints, sizeof *s->xy))
+        return -1;
     size_t r = 0, at = 0;
     for (int p = 0; p < npolys; p++) {
         const GEOSGeometry *poly = type == GEOS_POLYGON ? g : GEOSGetGeometryN_r(h, g, p);
         int nholes = GEOSGetNumInteriorRings_r(h, poly);
-        first[p] = r;
+        s->first[p] = r;
         for (int k = -1; k < nholes; k++) {
             const GEOSGeometry *ring = k < 0 ? GEOSGetExteriorRing_r(h, poly)
                                              : GEOSGetInteriorRingN_r(h, poly, k);
             const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(h, ring);
             unsigned size = 0;
             GEOSCoordSeq_getSize_r(h, seq, &size);
-            if (!GEOSCoordSeq_copyToBuffer_r(h, seq, xy + 2 * at, 0, 0))
-                goto out;
-            rings[r].xy = xy + 2 * at;
-            rings[r].n = size;
+            if (!GEOSCoordSeq_copyToBuffer_r(h, seq, s->xy + 2 * at, 0, 0))
+                return 0;
+            s->rings[r].xy = s->xy + 2 * at;
+            s->rings[r].n = size;
             at += size;
             r++;
         }
     }
-    first[npolys] = r;
-    ok = rr_polygons_surely_valid(rings, first, (size_t)npolys);
-out:
-    free(xy);
-    free(first);
-    free(rings);
+    s->first[npolys] = r;
+    return rr_polygons_surely_valid_s(s, s->rings, s->first, (size_t)npolys);
+}
+
+int rr_geos_surely_valid(GEOSContextHandle_t h, const GEOSGeometry *g)
+{
+    rr_valid_scratch *s = rr_valid_scratch_new();
+    if (!s)
+        return -1;
+    int ok = rr_geos_surely_valid_s(s, h, g);
+    rr_valid_scratch_free(s);
     return ok;
 }
