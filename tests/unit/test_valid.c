@@ -352,8 +352,9 @@ static GEOSGeometry *shape_geom(rr_ctx *ctx, const shape *s, int multi)
     return GEOSGeom_createCollection_r(ctx->geos, GEOS_MULTIPOLYGON, polys, (unsigned)np);
 }
 
-/* The shape's own coordinates given directly: the same answer as through GEOS. */
-static int shape_raw(const shape *s)
+/* The shape's own coordinates given directly (with scratch sc, or a fresh one when NULL): the
+ * same answer as through GEOS. */
+static int shape_raw_s(rr_valid_scratch *sc, const shape *s)
 {
     rr_ringv rings[MAXP * MAXR];
     size_t first[MAXP + 1], nr = 0;
@@ -363,7 +364,13 @@ static int shape_raw(const shape *s)
             rings[nr++] = (rr_ringv){s->xy[p][r], s->n[p][r]};
     }
     first[s->npolys] = nr;
-    return rr_polygons_surely_valid(rings, first, (size_t)s->npolys);
+    return sc ? rr_polygons_surely_valid_s(sc, rings, first, (size_t)s->npolys)
+              : rr_polygons_surely_valid(rings, first, (size_t)s->npolys);
+}
+
+static int shape_raw(const shape *s)
+{
+    return shape_raw_s(NULL, s);
 }
 
 typedef struct tally {
@@ -507,6 +514,187 @@ static void test_valid_random_against_geos(void **state)
             assert_true(t[f].geos_valid < t[f].built && t[f].geos_valid > 0);
 }
 
+/* ---- one scratch for many calls ----------------------------------------------------------- */
+
+/* One scratch through thousands of geometries of every size, large and small in turn (so that
+ * what a large one left in the scratch is there for the next): the same answers as a fresh
+ * scratch each time, from coordinates and from GEOS geometries. */
+static void test_valid_scratch_reuse(void **state)
+{
+    rr_ctx *ctx = *state;
+    static shape s;
+    rr_valid_scratch *sc = rr_valid_scratch_new();
+    assert_non_null(sc);
+    int ones = 0, zeros = 0;
+    rnd_state = 0x5851f42d4c957f2dULL;
+    for (int it = 0; it < 3000; it++) {
+        memset(s.nrings, 0, sizeof s.nrings);
+        s.npolys = 0;
+        double cx = urand(-100, 100), cy = urand(-100, 100), R = urand(1, 50);
+        switch (it % 4) {
+        case 0:
+            random_ring(&s, 0, cx, cy, 2 * R, 3 + (int)(rnd() % 8), 0);
+            break;
+        case 1:
+            star_ring(&s, 0, cx, cy, 3 + (int)(rnd() % 300), 0.3 * R, R, 0, (int)(rnd() % 2));
+            break;
+        case 2:
+            regular_ring(&s, 0, cx, cy, 3 + (int)(rnd() % 200), R, urand(0, 0.05) * R, 0, 0);
+            for (int h = (int)(rnd() % 8); h > 0; h--) {
+                double a = urand(0, 2 * RR_PI), d = urand(0, 1.1) * R;
+                regular_ring(&s, 0, cx + d * cos(a), cy + d * sin(a), 3 + (int)(rnd() % 30),
+                             urand(0.05, 0.3) * R, 0, 0, (int)(rnd() % 2));
+            }
+            break;
+        case 3:
+            for (int p = 0, np = 2 + (int)(rnd() % 6); p < np; p++) {
+                double a = urand(0, 2 * RR_PI), d = urand(0, 4) * R;
+                star_ring(&s, p, cx + d * cos(a), cy + d * sin(a), 3 + (int)(rnd() % 100),
+                          0.5 * R, R, 0, (int)(rnd() % 2));
+            }
+            break;
+        }
+        int shared = shape_raw_s(sc, &s), fresh = shape_raw(&s);
+        assert_int_equal(shared, fresh);
+        ones += shared == 1;
+        zeros += shared == 0;
+        if (it % 10 == 0) { /* through GEOS too */
+            GEOSGeometry *g = shape_geom(ctx, &s, it % 20 == 0);
+            if (g) {
+                int shared_g = rr_geos_surely_valid_s(sc, ctx->geos, g);
+                assert_int_equal(shared_g, rr_geos_surely_valid(ctx->geos, g));
+                assert_int_equal(shared_g, shared);
+                GEOSGeom_destroy_r(ctx->geos, g);
+            }
+        }
+        if (it % 300 == 0) { /* now and then a long ring, of up to 60,000 vertices */
+            size_t n = 1000 + (size_t)(rnd() % 60000);
+            double *xy = wiggly_ring(n, 500000, 6500000, 5000, 0.05, 1 + (int)(rnd() % 200), 0);
+            rr_ringv r = {xy, n + 1};
+            size_t first[] = {0, 1};
+            int big = rr_polygons_surely_valid_s(sc, &r, first, 1);
+            assert_int_equal(big, rr_polygons_surely_valid(&r, first, 1));
+            assert_int_equal(big, 1);
+            free(xy);
+        }
+    }
+    printf("    3000 geometries through one scratch: %d certainly valid, %d not known, the same "
+           "as with a fresh scratch\n", ones, zeros);
+    assert_true(ones > 500 && zeros > 500);
+    rr_valid_scratch_free(sc);
+    rr_valid_scratch_free(NULL);
+}
+
+/* ---- many small chains and one huge ring -------------------------------------------------- */
+
+/* A comb of `teeth` teeth at (x0, y0), w wide and h high: a ring whose every top segment is a
+ * chain of its own (it goes up, then down). 2 teeth + 4 points; xy has room for that. */
+static size_t comb_ring(double *xy, double x0, double y0, double w, double h, int teeth)
+{
+    size_t k = 0;
+    xy[k++] = x0, xy[k++] = y0;
+    xy[k++] = x0 + w, xy[k++] = y0;
+    for (int i = 0; i <= 2 * teeth; i++) {
+        xy[k++] = x0 + w - w * i / (2 * teeth);
+        xy[k++] = y0 + (i % 2 ? h : h / 2);
+    }
+    xy[k++] = x0, xy[k++] = y0;
+    return k / 2;
+}
+
+/* A huge wiggly shell (100,000 vertices) with 400 comb holes; the same shell with 400 comb
+ * polygons beside it (a multipolygon); one comb hole moved across the shell (invalid); a comb
+ * of 50,000 teeth, every segment a chain. GEOS the judge; ours must say 1 for the valid ones. */
+static void test_valid_small_chains_huge_ring(void **state)
+{
+    rr_ctx *ctx = *state;
+    enum { NCOMB = 400, TEETH = 10, COMBN = 2 * TEETH + 4 };
+    size_t n = 100000;
+    double R = 1000;
+    double *shell = wiggly_ring(n, 0, 0, R, 0.05, 300, 0);
+    double *combs = malloc(NCOMB * 2 * COMBN * sizeof *combs);
+    rr_ringv *rings = malloc((NCOMB + 1) * sizeof *rings);
+    size_t *first = malloc((NCOMB + 2) * sizeof *first);
+    assert_true(combs && rings && first);
+    rr_valid_scratch *sc = rr_valid_scratch_new();
+    assert_non_null(sc);
+    for (int variant = 0; variant < 3; variant++) {
+        /* 0: holes inside, 1: polygons beside, 2: holes inside but one across the shell */
+        int k = 0;
+        for (int i = 0; i < 30 && k < NCOMB; i++)
+            for (int j = 0; j < 30 && k < NCOMB; j++) {
+                double x = -800 + 60 * i, y = -800 + 60 * j;
+                if (variant != 1 && x * x + y * y > 700 * 700)
+                    continue;
+                if (variant == 1)
+                    x += 2000;
+                if (variant == 2 && k == 0)
+                    x = R * 0.95 - 20, y = 0; /* from inside the shell to out */
+                rings[k + 1].xy = combs + 2 * COMBN * k;
+                rings[k + 1].n = comb_ring(combs + 2 * COMBN * k, x, y, 40, 20, TEETH);
+                k++;
+            }
+        assert_int_equal(k, NCOMB);
+        rings[0] = (rr_ringv){shell, n + 1};
+        size_t npolys = variant == 1 ? NCOMB + 1 : 1;
+        for (size_t p = 0; p <= npolys; p++)
+            first[p] = variant == 1 ? p : p * (NCOMB + 1);
+        /* the GEOS geometry */
+        GEOSGeometry *g;
+        if (variant == 1) {
+            GEOSGeometry *polys[NCOMB + 1];
+            for (size_t p = 0; p <= NCOMB; p++)
+                polys[p] = GEOSGeom_createPolygon_r(
+                    ctx->geos, ring_geom(ctx, rings[p].xy, rings[p].n), NULL, 0);
+            g = GEOSGeom_createCollection_r(ctx->geos, GEOS_MULTIPOLYGON, polys, NCOMB + 1);
+        } else {
+            GEOSGeometry *holes[NCOMB];
+            for (size_t h = 0; h < NCOMB; h++)
+                holes[h] = ring_geom(ctx, rings[h + 1].xy, rings[h + 1].n);
+            g = GEOSGeom_createPolygon_r(ctx->geos, ring_geom(ctx, shell, n + 1), holes, NCOMB);
+        }
+        assert_non_null(g);
+        double t0 = now();
+        char geos = GEOSisValid_r(ctx->geos, g);
+        double t1 = now();
+        int ours = rr_polygons_surely_valid_s(sc, rings, first, npolys);
+        double t2 = now();
+        printf("    huge shell and %d combs (%s): GEOS %d in %.1f ms, fast path %d in %.1f ms\n",
+               NCOMB, variant == 0 ? "holes" : variant == 1 ? "polygons" : "one across",
+               geos, 1e3 * (t1 - t0), ours, 1e3 * (t2 - t1));
+        assert_int_equal(judged(ctx, g, "huge shell with combs"), ours);
+        assert_int_equal(rr_polygons_surely_valid(rings, first, npolys), ours);
+        assert_int_equal(geos, variant != 2);
+        assert_int_equal(ours, variant != 2);
+        GEOSGeom_destroy_r(ctx->geos, g);
+    }
+    /* one comb of 50,000 teeth */
+    int teeth = 50000;
+    double *big = malloc((size_t)(2 * teeth + 4) * 2 * sizeof *big);
+    assert_non_null(big);
+    rr_ringv r = {big, comb_ring(big, 500000, 6500000, 100000, 1, teeth)};
+    size_t one[] = {0, 1};
+    GEOSGeometry *g = GEOSGeom_createPolygon_r(ctx->geos, ring_geom(ctx, big, r.n), NULL, 0);
+    assert_non_null(g);
+    double t0 = now();
+    char geos = GEOSisValid_r(ctx->geos, g);
+    double t1 = now();
+    int ours = rr_polygons_surely_valid_s(sc, &r, one, 1);
+    double t2 = now();
+    printf("    comb of %d teeth: GEOS %d in %.1f ms, fast path %d in %.1f ms\n", teeth, geos,
+           1e3 * (t1 - t0), ours, 1e3 * (t2 - t1));
+    assert_int_equal(geos, 1);
+    assert_int_equal(ours, 1);
+    assert_int_equal(judged(ctx, g, "comb"), 1);
+    GEOSGeom_destroy_r(ctx->geos, g);
+    free(big);
+    rr_valid_scratch_free(sc);
+    free(first);
+    free(rings);
+    free(combs);
+    free(shell);
+}
+
 /* ---- real data ---------------------------------------------------------------------------- */
 
 static int snap_xy(double *x, double *y, void *user)
@@ -579,6 +767,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_valid_long_ring),
         cmocka_unit_test(test_valid_random_convex_with_holes),
         cmocka_unit_test(test_valid_random_against_geos),
+        cmocka_unit_test(test_valid_scratch_reuse),
+        cmocka_unit_test(test_valid_small_chains_huge_ring),
         cmocka_unit_test(test_valid_dalarna),
     };
     int rc = RUN_TESTS(tests);
