@@ -74,7 +74,16 @@ typedef struct chain {
     box b;
     uint32_t ring, k0, m;
     int8_t sx, sy;
+    /* it meets the next chain of its ring (the last: the first) only at their shared vertex,
+     * by the rule in joined_apart */
+    uint8_t joins_apart;
 } chain;
+
+/* A chain open in the sweep: its index, the x step of its box's right and its y range. */
+typedef struct open_chain {
+    double ylo, yhi;
+    uint32_t right, chain;
+} open_chain;
 
 typedef struct ring_key {
     double xlo;
@@ -84,7 +93,7 @@ typedef struct ring_key {
 struct rr_valid_scratch {
     chain *ch;          /* every ring's chains, ring by ring */
     uint64_t *key;      /* sort keys, then as many for the sort's merging room */
-    uint64_t *active;   /* open chains in the sweep: x step of the box's right << 32 | chain */
+    open_chain *active; /* open chains in the sweep */
     uint32_t *rchain;   /* ring r's chains: rchain[r] .. rchain[r + 1] - 1 */
     box *rb;            /* rings' boxes */
     ring_key *rkey;
@@ -191,9 +200,10 @@ static int boxes_meet(const box *a, const box *b)
 
 /* ---- 1. rings on their own, cut into chains --------------------------------------------- */
 
-/* Notes segments k0 .. k1 - 1 of ring r as a chain. 1, or -1 when out of memory. */
-static int add_chain(checker *c, uint32_t r, const double *xy, size_t k0, size_t k1, int sx,
-                     int sy)
+/* Notes segments k0 .. k1 - 1 of ring r as a chain, which went the ways in went (see ring_ok).
+ * 1, or -1 when out of memory. */
+static int add_chain(checker *c, uint32_t r, const double *xy, size_t k0, size_t k1,
+                     unsigned went)
 {
     rr_valid_scratch *s = c->s;
     if (c->nch == s->ch_cap && !reserve((void **)&s->ch, &s->ch_cap, c->nch + 1, sizeof *s->ch))
@@ -207,8 +217,8 @@ static int add_chain(checker *c, uint32_t r, const double *xy, size_t k0, size_t
     ch->ring = r;
     ch->k0 = (uint32_t)k0;
     ch->m = (uint32_t)(k1 - k0);
-    ch->sx = (int8_t)(sx ? sx : 1);
-    ch->sy = (int8_t)(sy ? sy : 1);
+    ch->sx = went & 2 ? -1 : 1;
+    ch->sy = went & 8 ? -1 : 1;
     return 1;
 }
 
@@ -225,29 +235,37 @@ static int ring_ok(checker *c, uint32_t r)
         bad |= !(fabs(xy[i]) <= COORD_MAX); /* also NaN and infinities */
     if (bad)
         return 0;
-    size_t k0 = 0;
-    int sx = 0, sy = 0;
+    /* the ways a segment goes: 1 x rises, 2 x falls, 4 y rises, 8 y falls; a chain ends where
+     * a segment goes a way opposite to one its earlier segments went (banned) */
+    size_t k0 = 0, ch0 = c->nch;
+    unsigned went = 0, banned = 0, first_go = 0, last_go = 0;
     for (size_t k = 0; k < m; k++) {
         const double *p = xy + 2 * k;
         double dx = p[2] - p[0], dy = p[3] - p[1];
-        int nx = (dx > 0) - (dx < 0), ny = (dy > 0) - (dy < 0);
-        if (!nx && !ny)
+        unsigned go = (unsigned)(dx > 0) | (unsigned)(dx < 0) << 1 | (unsigned)(dy > 0) << 2 |
+                      (unsigned)(dy < 0) << 3;
+        if (!go)
             return 0; /* a repeated point */
-        if ((nx && sx && nx != sx) || (ny && sy && ny != sy)) {
+        if (go & banned) {
             if (!turn_ok(p - 2, p, p + 2))
                 return 0; /* a spike, or too flat to tell */
-            if (add_chain(c, r, xy, k0, k, sx, sy) < 0)
+            if (add_chain(c, r, xy, k0, k, went) < 0)
                 return -1;
+            c->s->ch[c->nch - 1].joins_apart = (go & last_go) != 0;
             k0 = k;
-            sx = nx;
-            sy = ny;
-        } else {
-            sx = sx ? sx : nx;
-            sy = sy ? sy : ny;
+            went = banned = 0;
         }
+        first_go = k ? first_go : go;
+        last_go = go;
+        went |= go;
+        banned |= (go & 5) << 1 | (go & 10) >> 1;
     }
-    if (add_chain(c, r, xy, k0, m, sx, sy) < 0)
+    if (add_chain(c, r, xy, k0, m, went) < 0)
         return -1;
+    c->s->ch[c->nch - 1].joins_apart = (first_go & last_go) != 0;
+    if (c->nch - ch0 < 3) /* two chains join at both ends: the rule does not hold */
+        for (size_t i = ch0; i < c->nch; i++)
+            c->s->ch[i].joins_apart = 0;
     /* the first vertex: the last segment, then the first */
     if (!turn_ok(xy + 2 * (m - 1), xy, xy + 2))
         return 0;
@@ -347,27 +365,22 @@ static int chains_apart(checker *c, const chain *a, const chain *b)
     return 1;
 }
 
-/* Chains a and b follow each other in a ring of three chains or more, and their segments at
+/* Chains i and j follow each other in a ring of three chains or more, and their segments at
  * the vertex v where they join both go strictly up, or both strictly down (or so in x): then
  * they certainly meet only at v. Say both go up: the chains never go down, so all of the first
  * but its last segment lies below that segment's start, below v; all of the second but its
  * first segment above v; the two segments at v are neighbours, checked where the ring turns.
- * Most pairs of chains whose boxes meet are such, settled here without looking further. */
-static int joined_apart(const checker *c, const chain *a, const chain *b)
+ * Most pairs of chains whose boxes meet are such, settled here without looking further (ring_ok
+ * noted the rule's answer in joins_apart). */
+static int joined_apart(const checker *c, uint32_t i, uint32_t j)
 {
-    if (a->ring != b->ring || c->s->rchain[a->ring + 1] - c->s->rchain[a->ring] < 3)
+    const chain *ch = c->s->ch;
+    uint32_t lo = MIN(i, j), hi = MAX(i, j), r = ch[lo].ring;
+    if (ch[hi].ring != r)
         return 0;
-    if (b->k0 + b->m == a->k0 || (a->k0 == 0 && b->k0 + b->m == c->rings[b->ring].n - 1)) {
-        const chain *t = a;
-        a = b;
-        b = t;
-    } else if (!(a->k0 + a->m == b->k0 || (b->k0 == 0 && a->k0 + a->m == c->rings[a->ring].n - 1)))
-        return 0;
-    /* a ends at v, b starts there */
-    const double *p = chain_pt(c, a, a->m - 1), *q = chain_pt(c, b, 0);
-    double adx = p[2] - p[0], ady = p[3] - p[1], bdx = q[2] - q[0], bdy = q[3] - q[1];
-    return (adx > 0 && bdx > 0) || (adx < 0 && bdx < 0) || (ady > 0 && bdy > 0) ||
-           (ady < 0 && bdy < 0);
+    if (hi == lo + 1)
+        return ch[lo].joins_apart;
+    return lo == c->s->rchain[r] && hi == c->s->rchain[r + 1] - 1 && ch[hi].joins_apart;
 }
 
 /* The step of an x on the sort key's scale: monotone in x, which is all that the sweep relies
@@ -432,23 +445,24 @@ static int chains_sweep(checker *c)
     sort_keys(s->key, s->key + n, n);
     size_t nactive = 0;
     for (size_t i = 0; i < n; i++) {
-        uint32_t ci = (uint32_t)s->key[i];
-        uint64_t left = s->key[i] >> 32;
+        uint32_t ci = (uint32_t)s->key[i], left = (uint32_t)(s->key[i] >> 32);
         const chain *a = &s->ch[ci];
         size_t kept = 0;
         c->work += nactive;
         if (c->work > c->work_cap)
             return 0;
         for (size_t j = 0; j < nactive; j++) {
-            uint64_t e = s->active[j];
-            if (e >> 32 < left)
+            open_chain e = s->active[j];
+            if (e.right < left)
                 continue; /* ended: every chain still to come starts right of it */
             s->active[kept++] = e;
-            const chain *b = &s->ch[(uint32_t)e];
-            if (boxes_meet(&a->b, &b->b) && !joined_apart(c, a, b) && !chains_apart(c, a, b))
+            if (e.ylo > a->b.yhi || e.yhi < a->b.ylo || joined_apart(c, ci, e.chain))
+                continue;
+            const chain *b = &s->ch[e.chain];
+            if (boxes_meet(&a->b, &b->b) && !chains_apart(c, a, b))
                 return 0;
         }
-        s->active[kept++] = x_step(c, a->b.xhi) << 32 | ci;
+        s->active[kept++] = (open_chain){a->b.ylo, a->b.yhi, (uint32_t)x_step(c, a->b.xhi), ci};
         nactive = kept;
     }
     return 1;
