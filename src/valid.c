@@ -116,12 +116,13 @@ typedef struct checker {
 } checker;
 
 /* Room for need elements of size elem at *p (capacity *cap): 1, or 0 when out of memory (*p
- * unchanged). Grows by half again at least, so that a scratch settles after a few geometries. */
+ * unchanged). Grows by half again at least (and to 64 at least), so that a scratch settles
+ * after a few geometries. */
 static int reserve(void **p, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
         return 1;
-    size_t n = MAX(need, *cap + *cap / 2);
+    size_t n = MAX(MAX(need, *cap + *cap / 2), 64);
     if (n > SIZE_MAX / elem)
         return 0;
     void *q = realloc(*p, n * elem);
@@ -219,11 +220,11 @@ static int add_chain(checker *c, uint32_t r, const double *xy, size_t k0, size_t
     ch->m = (uint32_t)(k1 - k0);
     ch->sx = went & 2 ? -1 : 1;
     ch->sy = went & 8 ? -1 : 1;
+    ch->joins_apart = 0;
     return 1;
 }
 
-/* Checks one ring, cuts it into chains and notes its box. 1 ok, 0 not (see above), -1 no
- * memory. */
+/* Checks one ring on its own and cuts it into chains. 1 ok, 0 not (see above), -1 no memory. */
 static int ring_ok(checker *c, uint32_t r)
 {
     const double *xy = c->rings[r].xy;

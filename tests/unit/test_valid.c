@@ -599,6 +599,52 @@ static void test_valid_scratch_reuse(void **state)
     rr_valid_scratch_free(NULL);
 }
 
+/* Allocation k failing, for each k: -1 (never a wrong 0 or 1), nothing leaked (valgrind, ASan),
+ * and a scratch whose growth failed still gives the full answer on the next call. A polygon
+ * with holes beside another, each ring long enough to grow the scratch's arrays several times. */
+static void test_valid_allocation_failures(void **state)
+{
+    rr_ctx *ctx = *state;
+    static shape s;
+    memset(s.nrings, 0, sizeof s.nrings);
+    s.npolys = 0;
+    rnd_state = 0x853c49e6748fea9bULL;
+    regular_ring(&s, 0, 0, 0, 300, 100, 0, 0, 0);
+    for (int h = 0; h < 6; h++)
+        regular_ring(&s, 0, 50 * cos(h), 50 * sin(h), 40, 8, 0, 0, 1);
+    star_ring(&s, 1, 300, 0, 350, 60, 90, 0, 0);
+    GEOSGeometry *g = shape_geom(ctx, &s, 1);
+    assert_non_null(g);
+    assert_int_equal(judged(ctx, g, "allocation failures"), 1);
+    int fired_runs = 0;
+    for (unsigned long k = 1;; k++) {
+        rr_alloc_fail_at(k);
+        int fresh = rr_geos_surely_valid(ctx->geos, g);
+        int fired = rr_alloc_fired();
+        rr_alloc_fail_at(0);
+        if (!fired) {
+            assert_int_equal(fresh, 1);
+            break;
+        }
+        assert_int_equal(fresh, -1);
+        fired_runs++;
+        /* the same with a scratch made beforehand; then again without failures */
+        rr_valid_scratch *sc = rr_valid_scratch_new();
+        assert_non_null(sc);
+        rr_alloc_fail_at(k);
+        int shared = rr_geos_surely_valid_s(sc, ctx->geos, g);
+        fired = rr_alloc_fired();
+        rr_alloc_fail_at(0);
+        assert_int_equal(shared, fired ? -1 : 1);
+        assert_int_equal(rr_geos_surely_valid_s(sc, ctx->geos, g), 1);
+        assert_int_equal(shape_raw_s(sc, &s), 1);
+        rr_valid_scratch_free(sc);
+    }
+    printf("    %d allocations made to fail, each -1\n", fired_runs);
+    assert_true(fired_runs >= 5);
+    GEOSGeom_destroy_r(ctx->geos, g);
+}
+
 /* ---- many small chains and one huge ring -------------------------------------------------- */
 
 /* A comb of `teeth` teeth at (x0, y0), w wide and h high: a ring whose every top segment is a
@@ -783,6 +829,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_valid_random_against_geos),
         cmocka_unit_test(test_valid_scratch_reuse),
         cmocka_unit_test(test_valid_small_chains_huge_ring),
+        cmocka_unit_test(test_valid_allocation_failures),
         cmocka_unit_test(test_valid_dalarna),
     };
     int rc = RUN_TESTS(tests);
