@@ -231,11 +231,6 @@ static int ring_ok(checker *c, uint32_t r)
     size_t n = c->rings[r].n, m = n - 1; /* m segments */
     if (n < 4 || !xy || xy[0] != xy[2 * m] || xy[1] != xy[2 * m + 1])
         return 0;
-    int bad = 0; /* a loop without exits, which the compiler can run several at a time */
-    for (size_t i = 0; i < 2 * m; i++)
-        bad |= !(fabs(xy[i]) <= COORD_MAX); /* also NaN and infinities */
-    if (bad)
-        return 0;
     /* the ways a segment goes: 1 x rises, 2 x falls, 4 y rises, 8 y falls; a chain ends where
      * a segment goes a way opposite to one its earlier segments went (banned) */
     size_t k0 = 0, ch0 = c->nch;
@@ -245,8 +240,10 @@ static int ring_ok(checker *c, uint32_t r)
         double dx = p[2] - p[0], dy = p[3] - p[1];
         unsigned go = (unsigned)(dx > 0) | (unsigned)(dx < 0) << 1 | (unsigned)(dy > 0) << 2 |
                       (unsigned)(dy < 0) << 3;
-        if (!go)
-            return 0; /* a repeated point */
+        /* the next point's coordinates (the last is the first) at most COORD_MAX in size: also
+         * not NaN nor infinite */
+        if (!go || !(fabs(p[2]) <= COORD_MAX) || !(fabs(p[3]) <= COORD_MAX))
+            return 0; /* a repeated point, or a coordinate out of range */
         if (go & banned) {
             if (!turn_ok(p - 2, p, p + 2))
                 return 0; /* a spike, or too flat to tell */
