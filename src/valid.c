@@ -15,11 +15,13 @@
  *      there;
  *   2. no two segments of different chains have a point in common, neighbours in a ring apart
  *      (1. settled them). The chains, sorted by the left of their boxes, are swept: a chain
- *      meets only those still open (box not yet ended) whose boxes overlap its own. For such a
- *      pair, only the segments of each that reach the common box are looked at (a range of the
- *      chain, found by bisection since the chain is monotone), walked in x order like a merge.
- *      A pair of segments is settled when their boxes are apart or one segment lies strictly
- *      on one side of the other's line;
+ *      meets only those still open (box not yet ended) whose boxes overlap its own. Two chains
+ *      that follow each other in a ring and go the same way (up, down, left or right) where
+ *      they join meet only there (joined_apart): most pairs, settled without a look at their
+ *      segments. For the other pairs, only the segments of each that reach the common box are
+ *      looked at (a range of the chain, found by bisection since the chain is monotone), walked
+ *      in x order like a merge. A pair of segments is settled when their boxes are apart or
+ *      one segment lies strictly on one side of the other's line;
  *   3. one vertex of a ring decides on which side of another ring all of it lies (they do not
  *      meet): a crossing count, only for rings whose boxes nest; a chain whose box the ray's
  *      line misses, or that lies wholly on one side of the point, counts without a look at its
@@ -39,9 +41,9 @@
  *     lies inside another polygon's shell and not in one of its holes (all invalid), or a vertex
  *     is too close to a ring's edge to tell which side it is on;
  *   - the geometry's box is flat (zero width or height), or it has 2^31 segments or more;
- *   - the work is too much: more than 50 N + 10000 chain pairs and segment pairs looked at for
- *     N segments, or more than 8 N + 10000 chain steps and ring pairs in the containment tests
- *     (many holes in a large shell).
+ *   - the work is too much: for N segments, more than 50 N + 10000 open chains looked at and
+ *     segment pairs tested in the sweep, or more than 8 N + 10000 chains looked at and ring
+ *     pairs in the containment tests (many holes in a shell of many chains).
  * Ring orientation plays no part, as in GEOS.
  *
  * Nothing is allocated per call once a scratch (rr_valid_scratch) has grown to the largest
