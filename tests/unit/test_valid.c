@@ -528,6 +528,67 @@ static void test_valid_random_against_geos(void **state)
             assert_true(t[f].geos_valid < t[f].built && t[f].geos_valid > 0);
 }
 
+/* Rings on a small integer grid made to stress the chains: random points, walks along the axes
+ * (runs of horizontal and vertical segments, collinear and repeated points, spikes), stars
+ * snapped to the grid, and zigzags that go right then left (long chains that touch near their
+ * joints); one to four rings as holes or parts. Ours 1 means GEOS 1; one scratch for all gives
+ * the same answers as a fresh one. */
+static void test_valid_random_grid_walks(void **state)
+{
+    rr_ctx *ctx = *state;
+    static shape s;
+    rr_valid_scratch *sc = rr_valid_scratch_new();
+    assert_non_null(sc);
+    tally t = {0};
+    rnd_state = 0xda3e39cb94b95bdbULL;
+    for (int it = 0; it < 20000; it++) {
+        memset(s.nrings, 0, sizeof s.nrings);
+        s.npolys = 0;
+        int nr = 1 + (int)(rnd() % 4), mode = (int)(rnd() % 4), grid = 3 + (int)(rnd() % 12);
+        int p = 0;
+        for (int r = 0; r < nr; r++) {
+            if (r > 0 && rnd() % 2 && p + 1 < MAXP)
+                p++; /* a new part, else a hole */
+            int k = 3 + (int)(rnd() % (mode == 3 ? 60 : 12));
+            double *xy = add_ring(&s, p);
+            double ox = (double)(rnd() % (unsigned)grid), oy = (double)(rnd() % (unsigned)grid);
+            for (int i = 0; i < k; i++) {
+                double px = i ? xy[2 * i - 2] : ox, py = i ? xy[2 * i - 1] : oy;
+                if (mode == 0) {
+                    xy[2 * i] = (double)(rnd() % (unsigned)grid);
+                    xy[2 * i + 1] = (double)(rnd() % (unsigned)grid);
+                } else if (mode == 1) {
+                    int d = (int)(rnd() % 4), len = 1 + (int)(rnd() % 3);
+                    xy[2 * i] = px + (d == 0 ? len : d == 1 ? -len : 0);
+                    xy[2 * i + 1] = py + (d == 2 ? len : d == 3 ? -len : 0);
+                } else if (mode == 2) {
+                    double a = 2 * RR_PI * (i + 0.3 * (rnd() % 3)) / k;
+                    double rad = 1 + (double)(rnd() % (unsigned)grid);
+                    xy[2 * i] = round(ox + rad * cos(a));
+                    xy[2 * i + 1] = round(oy + rad * sin(a));
+                } else {
+                    double step = (double)(rnd() % 3), rise = (double)((int)(rnd() % 3) - 1);
+                    xy[2 * i] = i < k / 2 ? px + step : px - step;
+                    xy[2 * i + 1] = py + rise + (i == k / 2 ? 2 : 0);
+                }
+            }
+            close_ring(&s, p, (size_t)k, 0);
+        }
+        GEOSGeometry *g = shape_geom(ctx, &s, (int)(rnd() % 2));
+        if (!g)
+            continue;
+        int ours = judged(ctx, g, "grid walks");
+        assert_int_equal(shape_raw_s(sc, &s), ours);
+        t.built++;
+        t.geos_valid += GEOSisValid_r(ctx->geos, g) == 1;
+        t.ours_valid += ours == 1;
+        GEOSGeom_destroy_r(ctx->geos, g);
+    }
+    report("rings on a small grid (walks, zigzags)", &t);
+    assert_true(t.ours_valid > 0 && t.geos_valid < t.built);
+    rr_valid_scratch_free(sc);
+}
+
 /* ---- one scratch for many calls ----------------------------------------------------------- */
 
 /* One scratch through thousands of geometries of every size, large and small in turn (so that
@@ -827,6 +888,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_valid_long_ring),
         cmocka_unit_test(test_valid_random_convex_with_holes),
         cmocka_unit_test(test_valid_random_against_geos),
+        cmocka_unit_test(test_valid_random_grid_walks),
         cmocka_unit_test(test_valid_scratch_reuse),
         cmocka_unit_test(test_valid_small_chains_huge_ring),
         cmocka_unit_test(test_valid_allocation_failures),
