@@ -94,7 +94,7 @@ typedef struct ring_key {
 
 struct rr_valid_scratch {
     chain *ch;          /* every ring's chains, ring by ring */
-    uint64_t *key;      /* sort keys, then as many for the sort's merging room */
+    uint64_t *key;      /* sort keys, then as many for the radix sort's second buffer */
     open_chain *active; /* open chains in the sweep */
     uint32_t *rchain;   /* ring r's chains: rchain[r] .. rchain[r + 1] - 1 */
     box *rb;            /* rings' boxes */
@@ -114,25 +114,15 @@ typedef struct checker {
     rr_valid_scratch *s;
     box all;
     double xscale;         /* x step: (x - all.xlo) * xscale */
-    size_t work, work_cap; /* containment tests */
+    size_t work, work_cap; /* in the sweep, then in the containment tests */
 } checker;
 
-/* Room for need elements of size elem at *p (capacity *cap): 1, or 0 when out of memory (*p
- * unchanged). Grows by half again at least (and to 64 at least), so that a scratch settles
- * after a few geometries. */
-static int reserve(void **p, size_t *cap, size_t need, size_t elem)
+/* array (capacity *cap) with room for need elements of size elem: array itself, or moved by
+ * rr_grow (64 at first, then doubling: a scratch settles after a few geometries); NULL when out
+ * of memory (array unchanged, still the scratch's). */
+static void *grown(void *array, size_t *cap, size_t need, size_t elem)
 {
-    if (need <= *cap)
-        return 1;
-    size_t n = MAX(MAX(need, *cap + *cap / 2), 64);
-    if (n > SIZE_MAX / elem)
-        return 0;
-    void *q = realloc(*p, n * elem);
-    if (!q)
-        return 0;
-    *p = q;
-    *cap = n;
-    return 1;
+    return need <= *cap ? array : rr_grow(array, cap, need, elem, 64);
 }
 
 rr_valid_scratch *rr_valid_scratch_new(void)
@@ -209,8 +199,10 @@ static int add_chain(checker *c, uint32_t r, const double *xy, size_t k0, size_t
                      unsigned went)
 {
     rr_valid_scratch *s = c->s;
-    if (c->nch == s->ch_cap && !reserve((void **)&s->ch, &s->ch_cap, c->nch + 1, sizeof *s->ch))
+    chain *all = grown(s->ch, &s->ch_cap, c->nch + 1, sizeof *s->ch);
+    if (!all)
         return -1;
+    s->ch = all;
     const double *p = xy + 2 * k0, *q = xy + 2 * k1;
     chain *ch = &s->ch[c->nch++];
     ch->b.xlo = MIN(p[0], q[0]);
@@ -436,9 +428,14 @@ static int chains_sweep(checker *c)
 {
     rr_valid_scratch *s = c->s;
     size_t n = c->nch;
-    if (!reserve((void **)&s->key, &s->key_cap, 2 * n, sizeof *s->key) ||
-        !reserve((void **)&s->active, &s->active_cap, n, sizeof *s->active))
+    uint64_t *key = grown(s->key, &s->key_cap, 2 * n, sizeof *s->key);
+    if (!key)
         return -1;
+    s->key = key;
+    open_chain *active = grown(s->active, &s->active_cap, n, sizeof *s->active);
+    if (!active)
+        return -1;
+    s->active = active;
     c->xscale = 4294967295.0 / (c->all.xhi - c->all.xlo);
     for (size_t i = 0; i < n; i++)
         s->key[i] = x_step(c, s->ch[i].b.xlo) << 32 | i;
@@ -588,8 +585,10 @@ static int rings_placed(checker *c)
     if (nkey < 2)
         return 1;
     rr_valid_scratch *s = c->s;
-    if (!reserve((void **)&s->rkey, &s->rkey_cap, nkey, sizeof *s->rkey))
+    ring_key *rkey = grown(s->rkey, &s->rkey_cap, nkey, sizeof *s->rkey);
+    if (!rkey)
         return -1;
+    s->rkey = rkey;
     for (size_t p = 0; p < c->npolys; p++) {
         size_t shell = c->first[p] - c->first[0], end = c->first[p + 1] - c->first[0];
         if (end - shell < 3)
@@ -628,23 +627,28 @@ int rr_polygons_surely_valid_s(rr_valid_scratch *s, const rr_ringv *rings, const
             return 0;
     }
     c.nseg = nseg;
-    if (!reserve((void **)&s->rb, &s->rb_cap, c.nrings, sizeof *s->rb) ||
-        !reserve((void **)&s->rchain, &s->rchain_cap, c.nrings + 1, sizeof *s->rchain))
+    box *rb = grown(s->rb, &s->rb_cap, c.nrings, sizeof *s->rb);
+    if (!rb)
         return -1;
+    s->rb = rb;
+    uint32_t *rchain = grown(s->rchain, &s->rchain_cap, c.nrings + 1, sizeof *s->rchain);
+    if (!rchain)
+        return -1;
+    s->rchain = rchain;
     for (size_t r = 0; r < c.nrings; r++) {
         s->rchain[r] = (uint32_t)c.nch;
         int ok = ring_ok(&c, (uint32_t)r);
         if (ok != 1)
             return ok;
         const chain *ch = s->ch + s->rchain[r];
-        box rb = ch->b;
+        box ring_box = ch->b;
         for (ch++; ch < s->ch + c.nch; ch++) {
-            rb.xlo = MIN(rb.xlo, ch->b.xlo);
-            rb.ylo = MIN(rb.ylo, ch->b.ylo);
-            rb.xhi = MAX(rb.xhi, ch->b.xhi);
-            rb.yhi = MAX(rb.yhi, ch->b.yhi);
+            ring_box.xlo = MIN(ring_box.xlo, ch->b.xlo);
+            ring_box.ylo = MIN(ring_box.ylo, ch->b.ylo);
+            ring_box.xhi = MAX(ring_box.xhi, ch->b.xhi);
+            ring_box.yhi = MAX(ring_box.yhi, ch->b.yhi);
         }
-        s->rb[r] = rb;
+        s->rb[r] = ring_box;
     }
     s->rchain[c.nrings] = (uint32_t)c.nch;
     c.all = s->rb[0];
@@ -698,10 +702,18 @@ int rr_geos_surely_valid_s(rr_valid_scratch *s, GEOSContextHandle_t h, const GEO
             nrings++;
         }
     }
-    if (!reserve((void **)&s->rings, &s->rings_cap, nrings, sizeof *s->rings) ||
-        !reserve((void **)&s->first, &s->first_cap, (size_t)npolys + 1, sizeof *s->first) ||
-        !reserve((void **)&s->xy, &s->xy_cap, 2 * npoints, sizeof *s->xy))
+    rr_ringv *rings = grown(s->rings, &s->rings_cap, nrings, sizeof *s->rings);
+    if (!rings)
         return -1;
+    s->rings = rings;
+    size_t *first = grown(s->first, &s->first_cap, (size_t)npolys + 1, sizeof *s->first);
+    if (!first)
+        return -1;
+    s->first = first;
+    double *xy = grown(s->xy, &s->xy_cap, 2 * npoints, sizeof *s->xy);
+    if (!xy)
+        return -1;
+    s->xy = xy;
     size_t r = 0, at = 0;
     for (int p = 0; p < npolys; p++) {
         const GEOSGeometry *poly = type == GEOS_POLYGON ? g : GEOSGetGeometryN_r(h, g, p);
