@@ -13,7 +13,9 @@
 int rr_fuzz_wkb(const uint8_t *data, size_t size)
 {
     static int ready;
+    static rr_valid_scratch *vs; /* one for the whole run, as a reader keeps one per file */
     if (!ready) {
+        vs = rr_valid_scratch_new();
         rr_gdal_init();
         CPLSetErrorHandler(CPLQuietErrorHandler);
         ready = 1;
@@ -30,7 +32,7 @@ int rr_fuzz_wkb(const uint8_t *data, size_t size)
         double precision = run < 2 ? 0 : geographic ? 1e-9 : 1e-4;
         GEOSGeometry *g = NULL;
         rr_geom_check check = RR_GEOM_CHECKED;
-        if (rr_area_geometry(ctx, og, geographic, precision, "fuzz", &g, &check) != RR_OK || !g)
+        if (rr_area_geometry(ctx, og, geographic, precision, vs, "fuzz", &g, &check) != RR_OK || !g)
             continue;
         if (check == RR_GEOM_SNAPPED && GEOSisValid_r(ctx->geos, g) != 1)
             abort(); /* the fast way in called it valid */

@@ -69,7 +69,8 @@ static int coords_ok(rr_ctx *ctx, const GEOSGeometry *g, int geographic)
 }
 
 rr_status rr_area_geometry(rr_ctx *ctx, OGRGeometryH og, int geographic, double precision,
-                           const char *where, GEOSGeometry **out, rr_geom_check *check)
+                           rr_valid_scratch *vs, const char *where, GEOSGeometry **out,
+                           rr_geom_check *check)
 {
     *check = RR_GEOM_CHECKED;
     if (!og || OGR_G_IsEmpty(og)) {
@@ -86,7 +87,7 @@ rr_status rr_area_geometry(rr_ctx *ctx, OGRGeometryH og, int geographic, double 
         return RR_OK;
     }
     GEOSGeometry *g = NULL;
-    rr_status st = rr_gdal_polygons_snapped(ctx, og, precision, extent_limit(geographic), &g);
+    rr_status st = rr_gdal_polygons_snapped(ctx, og, precision, extent_limit(geographic), vs, &g);
     if (st != RR_OK)
         return rr_error_prefix(ctx, st, "%s", where);
     if (g) { /* most areas: snapped as copied to GEOS, and valid */
@@ -121,6 +122,7 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
     OGRSpatialReferenceH assumed = NULL;
     OGRFeatureH feat = NULL;
     rr_link *link = NULL;
+    rr_valid_scratch *vs = NULL;
     const char *path = opts->path;
     const char *label = opts->label ? opts->label : "areas";
 
@@ -207,6 +209,9 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory for %zu areas (%s)", cap, path);
         goto out;
     }
+    /* the validity check's working memory, kept for every feature of this file (NULL when out
+     * of memory: GEOS checks them all) */
+    vs = rr_valid_scratch_new();
     OGR_L_ResetReading(lyr);
     rr_gdal_err gerr;
     rr_gdal_push(&gerr);
@@ -253,8 +258,8 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
         }
         GEOSGeometry *g = NULL;
         rr_geom_check check = RR_GEOM_CHECKED;
-        st = rr_area_geometry(ctx, OGR_F_GetGeometryRef(feat), set->geographic, precision, where,
-                              &g, &check);
+        st = rr_area_geometry(ctx, OGR_F_GetGeometryRef(feat), set->geographic, precision, vs,
+                              where, &g, &check);
         if (st != RR_OK) {
             free(code);
             break;
@@ -352,6 +357,7 @@ out:
         OGR_F_Destroy(feat);
     rr_areaset_free(set);
     rr_link_free(link);
+    rr_valid_scratch_free(vs);
     if (assumed)
         OSRDestroySpatialReference(assumed);
     if (ds)

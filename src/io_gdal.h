@@ -7,6 +7,7 @@
 #include <ogr_srs_api.h>
 
 #include "internal.h"
+#include "valid.h"
 
 /* Collects the last GDAL error while pushed (per thread, as CPLPushErrorHandlerEx is). */
 typedef struct rr_gdal_err {
@@ -32,21 +33,24 @@ OGRLayerH rr_gdal_pick_layer(rr_ctx *ctx, GDALDatasetH ds, const char *path, con
  * failure. */
 rr_status rr_gdal_geometry(rr_ctx *ctx, OGRGeometryH g, GEOSGeometry **geom);
 /* The quick way in for a Polygon or MultiPolygon: every coordinate snapped to a `precision` grid
- * (as rr_areaset_snap does) while copied to GEOS, and within ±limit, and the result valid: *out
- * is the GEOS geometry, snapped and valid (GEOS makes no second copy to snap it). *out NULL when
+ * (as rr_areaset_snap does) while copied to GEOS, and within ±limit, and the result valid
+ * (rr_polygons_surely_valid_s with the caller's scratch vs, else GEOS's check; vs may be NULL):
+ * *out is the GEOS geometry, snapped and valid (GEOS makes no second copy to snap it). *out NULL when
  * g is not such a geometry (another type, curves, empty parts, a coordinate beyond limit) or not
  * valid once snapped: the caller takes the general way (rr_gdal_geometry, then the checks and
  * repairs of rr_areaset_snap). RR_ERR_NOMEM (message set) when out of memory. */
 rr_status rr_gdal_polygons_snapped(rr_ctx *ctx, OGRGeometryH g, double precision, double limit,
-                                   GEOSGeometry **out);
+                                   rr_valid_scratch *vs, GEOSGeometry **out);
 /* One feature's geometry as the area reader takes it (io_areas.c): polygonal, coordinates finite
  * and within a real extent, valid (repaired with a warning naming `where`). RR_OK with *out NULL:
  * nothing usable (empty, not a polygon, no area after repair; warned). *out is owned by the
  * caller (GEOSGeom_destroy_r). With a `precision` grid (> 0), a Polygon or MultiPolygon is
  * snapped to it here when it is valid so (*check RR_GEOM_SNAPPED), else left as read and not
- * checked for validity (RR_GEOM_UNCHECKED): rr_areaset_snap snaps, checks and repairs it. */
+ * checked for validity (RR_GEOM_UNCHECKED): rr_areaset_snap snaps, checks and repairs it. vs: the
+ * reading thread's scratch for the validity check (NULL: GEOS checks). */
 rr_status rr_area_geometry(rr_ctx *ctx, OGRGeometryH og, int geographic, double precision,
-                           const char *where, GEOSGeometry **out, rr_geom_check *check);
+                           rr_valid_scratch *vs, const char *where, GEOSGeometry **out,
+                           rr_geom_check *check);
 /* The index of the first field named one of names (NULL-terminated, tried in order,
  * case-insensitive), or -1. */
 int rr_gdal_field_named(OGRFeatureDefnH defn, const char *const *names);
