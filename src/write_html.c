@@ -362,19 +362,20 @@ static uint64_t mix64(uint64_t z)
 static uint64_t dbl_bits(double v)
 {
     uint64_t b;
-    v = v == 0 ? 0 : v; /* -0 and 0 are the same point */
+    v += 0.0; /* -0 and 0 are the same point (-0 + 0 is 0), without a branch */
     memcpy(&b, &v, sizeof b);
     return b;
 }
 
+/* One mixing round for both coordinates (the table's layout only; ids go by first sight). */
 static size_t vtx_slot(const vtx_hash *t, double x, double y)
 {
-    return (size_t)mix64(dbl_bits(x) * 31 + mix64(dbl_bits(y))) & t->mask;
+    return (size_t)mix64(dbl_bits(x) * 0x9e3779b97f4a7c15ULL ^ dbl_bits(y)) & t->mask;
 }
 
-static uint32_t vtx_id(vtx_hash *t, double x, double y)
+/* The id of vertex (x, y), starting the search at slot i (vtx_slot). */
+static uint32_t vtx_id(vtx_hash *t, size_t i, double x, double y)
 {
-    size_t i = vtx_slot(t, x, y);
     for (;; i = (i + 1) & t->mask) {
         uint32_t v = t->slot[i];
         if (v == 0) {
@@ -492,11 +493,15 @@ static int read_ring(coverage *cv, size_t area, int hole, const GEOSCoordSequenc
     if (n && !GEOSCoordSeq_copyToBuffer_r(cv->h, cs, cv->buf, 0, 0))
         return 0;
     size_t first = cv->ring_start[cv->nrings], len = first;
+    size_t slot[AHEAD]; /* the slots of the vertices i .. i + AHEAD - 1, each hashed once */
+    for (unsigned i = 0; i < n && i < AHEAD; i++)
+        PREFETCH(&cv->vt.slot[slot[i] = vtx_slot(&cv->vt, cv->buf[2 * i], cv->buf[2 * i + 1])]);
     for (unsigned i = 0; i < n; i++) {
+        size_t here = slot[i % AHEAD];
         if (i + AHEAD < n)
-            PREFETCH(&cv->vt.slot[vtx_slot(&cv->vt, cv->buf[2 * (i + AHEAD)],
-                                           cv->buf[2 * (i + AHEAD) + 1])]);
-        uint32_t id = vtx_id(&cv->vt, cv->buf[2 * i], cv->buf[2 * i + 1]);
+            PREFETCH(&cv->vt.slot[slot[i % AHEAD] = vtx_slot(&cv->vt, cv->buf[2 * (i + AHEAD)],
+                                                             cv->buf[2 * (i + AHEAD) + 1])]);
+        uint32_t id = vtx_id(&cv->vt, here, cv->buf[2 * i], cv->buf[2 * i + 1]);
         if (len == first || cv->ids[len - 1] != id)
             cv->ids[len++] = id;
     }
