@@ -432,6 +432,7 @@ typedef struct coverage {
     size_t npool, cappool;
     uint32_t *walk, *out;     /* one ring's chain as walked, the ring as simplified */
     size_t *stack;
+    double *cxy;              /* the chain's coordinates side by side, for Douglas–Peucker */
     unsigned char *keep;
 } coverage;
 
@@ -517,11 +518,17 @@ static int read_ring(coverage *cv, size_t area, int hole, const GEOSCoordSequenc
 
 /* Douglas–Peucker on vertices v[0..m] (m >= 1): marks the kept ones in keep[0..m] and returns how
  * many. Iterative, with an explicit stack of 2m entries: a chain of a million vertices must not
- * overflow the C stack. A closed chain (v[0] = v[m]) measures its first split from that point. */
+ * overflow the C stack. A closed chain (v[0] = v[m]) measures its first split from that point.
+ * The chain's coordinates are gathered into xy (room for m + 1 points) once: each level of the
+ * recursion reads them in order instead of at random from the vertex table. */
 static size_t douglas_peucker(const vtx_hash *vt, const uint32_t *v, size_t m, double tol,
-                              unsigned char *keep, size_t *stack)
+                              unsigned char *keep, size_t *stack, double *xy)
 {
     size_t top = 0, kept = 2;
+    for (size_t i = 0; i <= m; i++) {
+        xy[2 * i] = vt->xy[2 * (size_t)v[i]];
+        xy[2 * i + 1] = vt->xy[2 * (size_t)v[i] + 1];
+    }
     memset(keep, 0, m + 1);
     keep[0] = keep[m] = 1;
     if (m >= 2) {
@@ -530,11 +537,11 @@ static size_t douglas_peucker(const vtx_hash *vt, const uint32_t *v, size_t m, d
     }
     while (top > 0) {
         size_t b = stack[--top], a = stack[--top], far = a;
-        const double *pa = vt->xy + 2 * (size_t)v[a], *pb = vt->xy + 2 * (size_t)v[b];
+        const double *pa = xy + 2 * a, *pb = xy + 2 * b;
         double dx = pb[0] - pa[0], dy = pb[1] - pa[1], len2 = dx * dx + dy * dy;
         double best = tol * tol;
         for (size_t i = a + 1; i < b; i++) {
-            double px = vt->xy[2 * (size_t)v[i]] - pa[0], py = vt->xy[2 * (size_t)v[i] + 1] - pa[1];
+            double px = xy[2 * i] - pa[0], py = xy[2 * i + 1] - pa[1];
             double t = len2 > 0 ? (px * dx + py * dy) / len2 : 0;
             t = t < 0 ? 0 : t > 1 ? 1 : t;
             double ex = px - t * dx, ey = py - t * dy, d2 = ex * ex + ey * ey;
@@ -564,7 +571,7 @@ static size_t douglas_peucker(const vtx_hash *vt, const uint32_t *v, size_t m, d
 static uint32_t chain_add(coverage *cv, size_t m)
 {
     const uint32_t *w = cv->walk;
-    size_t kept = douglas_peucker(&cv->vt, w, m, cv->tol, cv->keep, cv->stack);
+    size_t kept = douglas_peucker(&cv->vt, w, m, cv->tol, cv->keep, cv->stack, cv->cxy);
     if (w[0] == w[m] && kept < 4 && m >= 3) {
         memset(cv->keep, 0, m + 1);
         cv->keep[0] = cv->keep[m / 3] = cv->keep[2 * m / 3] = cv->keep[m] = 1;
@@ -752,8 +759,9 @@ static int coverage_simplify(GEOSContextHandle_t h, const rr_areaset *set, doubl
     cv.walk = malloc(ring_max * sizeof *cv.walk);
     cv.out = malloc(ring_max * sizeof *cv.out);
     cv.stack = malloc(2 * ring_max * sizeof *cv.stack);
+    cv.cxy = malloc(2 * ring_max * sizeof *cv.cxy);
     cv.keep = malloc(ring_max);
-    if (!cv.end_seg || !cv.end_chain || !cv.walk || !cv.out || !cv.stack || !cv.keep)
+    if (!cv.end_seg || !cv.end_chain || !cv.walk || !cv.out || !cv.stack || !cv.cxy || !cv.keep)
         goto out;
 
     /* Rings in order, each shell before its holes: a polygon is complete at the next shell, an
@@ -800,6 +808,7 @@ out:
     geom_list_free(h, &lines);
     free(cv.keep);
     free(cv.stack);
+    free(cv.cxy);
     free(cv.out);
     free(cv.walk);
     free(cv.pool);
