@@ -231,8 +231,9 @@ static void snapped_rings_free(snapped_rings *r)
     free(r->first);
 }
 
-/* 1 when the rings of g (a Polygon or MultiPolygon, no curves, no empty polygon) are in r,
- * snapped; 0 when g is not such a geometry; -1 out of memory. */
+/* 1 when the rings of g (a Polygon or MultiPolygon, no curves, no empty polygon, every ring
+ * closed and of 4 points or more, as GEOS takes them) are in r, snapped; 0 when g is not such a
+ * geometry (the general way says what is wrong with it); -1 out of memory. */
 static int snapped_rings_read(OGRGeometryH g, double p, snapped_rings *r)
 {
     OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
@@ -274,6 +275,8 @@ static int snapped_rings_read(OGRGeometryH g, double p, snapped_rings *r)
             if (n > 0)
                 OGR_G_GetPoints(ring, xy, 2 * sizeof *xy, xy + 1, 2 * sizeof *xy, NULL, 0);
             size_t m = n > 0 ? (size_t)n : 0;
+            if (m < 4 || xy[0] != xy[2 * m - 2] || xy[1] != xy[2 * m - 1])
+                return 0;
             for (size_t j = 0; j < 2 * m; j++) /* as rr_areaset_snap rounds */
                 xy[j] = round(xy[j] / p) * p;
             r->ring[ri++] = (rr_ringv){xy, m};
@@ -307,12 +310,14 @@ static GEOSGeometry *snapped_rings_geos(rr_ctx *ctx, const snapped_rings *r, int
             else if (ring)
                 holes[nh++] = ring;
         }
-        if (ok)
+        if (ok) {
             polys[done] = rr_polygon_of_rings(ctx, shell, holes, nh);
-        else if (holes)
-            rr_polygon_of_rings(ctx, shell, holes, nh); /* frees what was made */
-        else if (shell)
-            GEOSGeom_destroy_r(h, shell);
+        } else { /* what was made */
+            if (shell)
+                GEOSGeom_destroy_r(h, shell);
+            for (unsigned k = 0; k < nh; k++)
+                GEOSGeom_destroy_r(h, holes[k]);
+        }
         if (holes != rings)
             free(holes);
         if (!ok || !polys[done])

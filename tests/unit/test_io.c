@@ -300,6 +300,20 @@ static void test_io_nan_coordinates_refused(void **state)
     unlink(path);
 }
 
+/* A hole that is not closed: the same geometry error as without snapping (GEOS's), not an out of
+ * memory, and nothing made for it leaks (valgrind). */
+static void test_io_unclosed_ring_refused(void **state)
+{
+    rr_ctx *ctx = *state;
+    const char *path = write_file("unclosed.csv", "deso,WKT\n2081C1100,\"POLYGON((0 0,1000 0,"
+                                  "1000 1000,0 1000,0 0),(500 500,600 500,600 600))\"\n");
+    rr_read_opts o = {.path = path, .assume_crs = "EPSG:3006"};
+    rr_areaset *set = NULL;
+    assert_fails_with(ctx, rr_areaset_read(ctx, &o, &set), RR_ERR_GEOMETRY, "closed linestring");
+    assert_non_null(strstr(rr_ctx_errmsg(ctx), "code 2081C1100"));
+    unlink(path);
+}
+
 /* A coarser level: dissolve by a field, or by a link table, without duplicate-code warnings. */
 static void test_io_dissolve_by_field_and_link(void **state)
 {
@@ -351,6 +365,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_io_repairs_what_snapping_breaks),
         cmocka_unit_test(test_io_reprojects_to_old_crs),
         cmocka_unit_test(test_io_nan_coordinates_refused),
+        cmocka_unit_test(test_io_unclosed_ring_refused),
         cmocka_unit_test(test_io_dissolve_by_field_and_link),
     };
     return RUN_TESTS(tests);
