@@ -85,4 +85,13 @@ static inline int run_filtered(const char *name, const struct CMUnitTest *tests,
 
 #define RUN_TESTS(tests) run_filtered(#tests, tests, sizeof(tests) / sizeof((tests)[0]), argc, argv)
 
+/* xorshift64: the same sequence on every run, for randomised tests (*state: a nonzero seed). */
+static inline unsigned test_rnd(unsigned long long *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return (unsigned)(*state >> 11);
+}
+
 #endif

@@ -205,10 +205,7 @@ static void test_diff_same_boundary(void **state)
 static unsigned long long rnd_state = 88172645463325252ULL;
 static unsigned rnd(void)
 {
-    rnd_state ^= rnd_state << 13;
-    rnd_state ^= rnd_state >> 7;
-    rnd_state ^= rnd_state << 17;
-    return (unsigned)(rnd_state >> 11);
+    return test_rnd(&rnd_state);
 }
 
 enum { MAXW = 8, MAXCELLS = MAXW * MAXW };

@@ -19,10 +19,7 @@
 static unsigned long long rnd_state = 88172645463325252ULL;
 static unsigned rnd(void)
 {
-    rnd_state ^= rnd_state << 13;
-    rnd_state ^= rnd_state >> 7;
-    rnd_state ^= rnd_state << 17;
-    return (unsigned)(rnd_state >> 11);
+    return test_rnd(&rnd_state);
 }
 
 /* uniform in [lo, hi) */
