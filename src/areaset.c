@@ -262,8 +262,8 @@ rr_status rr_feature_repair(rr_ctx *ctx, GEOSGeometry *g, const char *where, GEO
 static int snap_xy(double *x, double *y, void *user)
 {
     double p = *(const double *)user;
-    *x = round(*x / p) * p;
-    *y = round(*y / p) * p;
+    *x = rr_snap(*x, p);
+    *y = rr_snap(*y, p);
     return 1;
 }
 

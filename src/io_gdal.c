@@ -232,9 +232,10 @@ static void snapped_rings_free(snapped_rings *r)
 }
 
 /* 1 when the rings of g (a Polygon or MultiPolygon, no curves, no empty polygon, every ring
- * closed and of 4 points or more, as GEOS takes them) are in r, snapped; 0 when g is not such a
- * geometry (the general way says what is wrong with it); -1 out of memory. */
-static int snapped_rings_read(OGRGeometryH g, double p, snapped_rings *r)
+ * closed and of 4 points or more, as GEOS takes them, every coordinate as read within ±limit)
+ * are in r, snapped; 0 when g is not such a geometry (the general way says what is wrong with
+ * it); -1 out of memory. */
+static int snapped_rings_read(OGRGeometryH g, double p, double limit, snapped_rings *r)
 {
     OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
     if ((t != wkbPolygon && t != wkbMultiPolygon) || OGR_G_HasCurveGeometry(g, 1))
@@ -277,8 +278,13 @@ static int snapped_rings_read(OGRGeometryH g, double p, snapped_rings *r)
             size_t m = n > 0 ? (size_t)n : 0;
             if (m < 4 || xy[0] != xy[2 * m - 2] || xy[1] != xy[2 * m - 1])
                 return 0;
-            for (size_t j = 0; j < 2 * m; j++) /* as rr_areaset_snap rounds */
-                xy[j] = round(xy[j] / p) * p;
+            for (size_t j = 0; j < 2 * m; j++) {
+                /* not finite or far outside any real extent as read (snapping could bring it
+                 * back): the general way says so */
+                if (!(fabs(xy[j]) <= limit))
+                    return 0;
+                xy[j] = rr_snap(xy[j], p); /* as rr_areaset_snap rounds */
+            }
             r->ring[ri++] = (rr_ringv){xy, m};
             at += m;
         }
@@ -339,14 +345,8 @@ rr_status rr_gdal_polygons_snapped(rr_ctx *ctx, OGRGeometryH g, double precision
 {
     *out = NULL;
     snapped_rings r = {0};
-    int got = precision > 0 ? snapped_rings_read(g, precision, &r) : 0;
+    int got = precision > 0 ? snapped_rings_read(g, precision, limit, &r) : 0;
     rr_status st = RR_OK;
-    if (got > 0) {
-        /* not finite or far outside any real extent: the general way says so */
-        for (size_t i = 0; got > 0 && i < 2 * r.npoints; i++)
-            if (!(fabs(r.xy[i]) <= limit))
-                got = 0;
-    }
     /* certainly valid in plain C, most often (several times faster than GEOS's check) */
     int sure = got > 0 && vs ? rr_polygons_surely_valid_s(vs, r.ring, r.first, r.npolys) : 0;
     if (sure < 0)

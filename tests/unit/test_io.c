@@ -218,6 +218,37 @@ static void test_io_skips_empty_and_gathers_duplicates(void **state)
     unlink(path);
 }
 
+/* rr_round is C's round(), bit for bit: halves away from zero, -0 kept, the edges of the
+ * integer conversion, and values of every magnitude from random bits (NaN and infinity too). */
+static void test_io_round_is_c_round(void **state)
+{
+    (void)state;
+    const double edge[] = {0.0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999999999999994,
+                           -0.49999999999999994, 4503599627370495.5, -4503599627370495.5,
+                           4503599627370496.0, 4503599627370497.0, 9007199254740993.0,
+                           1e300, -1e300, 5e-324, -5e-324, 65240000.00005, -6524000.5,
+                           INFINITY, -INFINITY, NAN};
+    unsigned long long s = 0x9e3779b97f4a7c15ULL;
+    for (size_t k = 0; k < 2000000 + sizeof edge / sizeof *edge; k++) {
+        double v;
+        if (k < sizeof edge / sizeof *edge) {
+            v = edge[k];
+        } else { /* random bits, and random numbers around the grid steps of real data */
+            unsigned long long b = (unsigned long long)test_rnd(&s) << 32 | test_rnd(&s);
+            memcpy(&v, &b, sizeof v);
+            if (k & 1)
+                v = ((double)(b >> 11) / 9007199254740992.0 - 0.5) * pow(10, (double)(k % 17));
+        }
+        double want = round(v), got = rr_round(v);
+        if (isnan(want)) {
+            assert_true(isnan(got));
+            continue;
+        }
+        if (memcmp(&want, &got, sizeof want) != 0)
+            fail_msg("rr_round(%a) = %a, round gives %a", v, got, want);
+    }
+}
+
 /* Coordinates are snapped to the 0.1 mm grid as they are read: by hand, 0.00004 -> 0,
  * 0.00006 -> 0.0001, 1000.00004 -> 1000, 1000.00006 -> 1000.0001. */
 static void test_io_snaps_as_read(void **state)
@@ -300,6 +331,20 @@ static void test_io_nan_coordinates_refused(void **state)
     unlink(path);
 }
 
+/* The extent limit (±100,000 km) holds for coordinates as read: 100000000.00004 m is beyond it
+ * although the 0.1 mm grid would round it to exactly 1e8. */
+static void test_io_limit_before_snapping(void **state)
+{
+    rr_ctx *ctx = *state;
+    const char *path = write_file("lim.csv", "deso,WKT\nA,\"POLYGON((500000 6700000,"
+                                  "100000000.00004 6700000,100000000.00004 6701000,"
+                                  "500000 6701000,500000 6700000))\"\n");
+    rr_read_opts o = {.path = path, .assume_crs = "EPSG:3006"};
+    rr_areaset *set = NULL;
+    assert_fails_with(ctx, rr_areaset_read(ctx, &o, &set), RR_ERR_GEOMETRY, "far outside");
+    unlink(path);
+}
+
 /* A hole that is not closed: the same geometry error as without snapping (GEOS's), not an out of
  * memory, and nothing made for it leaks (valgrind). */
 static void test_io_unclosed_ring_refused(void **state)
@@ -361,10 +406,12 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_io_skips_collapsed_polygon),
         cmocka_unit_test(test_io_polygon_kinds),
         cmocka_unit_test(test_io_skips_empty_and_gathers_duplicates),
+        cmocka_unit_test(test_io_round_is_c_round),
         cmocka_unit_test(test_io_snaps_as_read),
         cmocka_unit_test(test_io_repairs_what_snapping_breaks),
         cmocka_unit_test(test_io_reprojects_to_old_crs),
         cmocka_unit_test(test_io_nan_coordinates_refused),
+        cmocka_unit_test(test_io_limit_before_snapping),
         cmocka_unit_test(test_io_unclosed_ring_refused),
         cmocka_unit_test(test_io_dissolve_by_field_and_link),
     };
