@@ -103,6 +103,7 @@ void rr_revision_free(rr_revision *rev)
     GEOS_finish_r(h);
     free(rev->pieces);
     free_results(rev);
+    rr_display_memo_free(rev->display_memo, rev);
     free(rev);
 }
 

@@ -244,11 +244,19 @@ struct rr_revision {
     size_t nrel_real;
     double *folded_into;     /* per old area: area of its pieces folded by the sliver rule */
     struct rr_shape_memo *shape_memo; /* the changes' shapes, made once for the review writers */
+    struct rr_display_memo *display_memo; /* review.html's simplified versions, made early */
 };
 /* The memo of the changes' shapes (write_html.c): NULL when out of memory (the writers then make
  * their own); freed with the analysis. */
 struct rr_shape_memo *rr_shape_memo_new(size_t nchanges);
 void rr_shape_memo_free(struct rr_shape_memo *m);
+/* review.html's display simplification of both versions, made before the overlay when
+ * params.review_early (write_html.c): the vertex tables then come and go while memory holds the
+ * areas only, instead of on top of the pieces at the end. *out holds what the writer takes;
+ * NULL when out of memory (the writer then makes them itself). Freed with the revision. */
+rr_status rr_review_display_early(rr_ctx *ctx, const rr_revision *rev,
+                                  struct rr_display_memo **out);
+void rr_display_memo_free(struct rr_display_memo *m, const rr_revision *rev);
 
 /* ctx.c */
 rr_status rr_error(rr_ctx *ctx, rr_status status, const char *fmt, ...)

@@ -19,6 +19,7 @@ void rr_params_default(rr_params *p)
     p->min_core_m2 = 2000.0;
     p->min_pop = 5.0;
     p->threads = 1;
+    p->review_early = 0;
 }
 
 /* ---- a small parallel-for with one GEOS handle per worker ----------------------------------- */
@@ -1273,6 +1274,9 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
     check_versions(ctx, old_set, new_set);
     warm_envelopes(ctx, old_set);
     warm_envelopes(ctx, new_set);
+    if (rev->params.review_early &&
+        (st = rr_review_display_early(ctx, rev, &rev->display_memo)) != RR_OK)
+        goto fail;
 
     for (size_t j = 0; j < new_set->n; j++)
         b_twin[j] = rr_areaset_find(old_set, new_set->areas[j].code);

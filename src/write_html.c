@@ -893,6 +893,107 @@ static rr_status display_one(rr_ctx *wctx, size_t i, void *user)
     return display_prepare(wctx, j->set[i], j->tol, j->d[i]);
 }
 
+/* The extent of both versions and the display tolerance: 1/20000 of the extent, a twentieth of
+ * a pixel on a screen-wide map, a few pixels at street level (Dalarna: 14 m, a 0.5 MB page);
+ * coordinates are quantised to a quarter of it. e: x0, y0, x1, y1. */
+static double display_tolerance(GEOSContextHandle_t h, const rr_revision *rev, double e[4])
+{
+    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    for (int side = 0; side < 2; side++) {
+        const rr_areaset *set = side ? rev->new_set : rev->old_set;
+        for (size_t i = 0; i < set->n; i++) {
+            double a, b, c, d;
+            if (GEOSisEmpty_r(h, set->areas[i].geom) != 0 ||
+                !GEOSGeom_getXMin_r(h, set->areas[i].geom, &a) ||
+                !GEOSGeom_getYMin_r(h, set->areas[i].geom, &b) ||
+                !GEOSGeom_getXMax_r(h, set->areas[i].geom, &c) ||
+                !GEOSGeom_getYMax_r(h, set->areas[i].geom, &d))
+                continue;
+            x0 = fmin(x0, a), y0 = fmin(y0, b), x1 = fmax(x1, c), y1 = fmax(y1, d);
+        }
+    }
+    if (!(x1 >= x0))
+        x0 = y0 = 0, x1 = y1 = 1;
+    e[0] = x0, e[1] = y0, e[2] = x1, e[3] = y1;
+    return fmax(fmax(x1 - x0, y1 - y0), 1e-9) / 20000;
+}
+
+/* Both versions simplified early (params.review_early), each taken once by the writer. */
+struct rr_display_memo {
+    pthread_mutex_t lock;
+    display_set d[2];
+    double tol;
+    unsigned char made[2];
+};
+
+rr_status rr_review_display_early(rr_ctx *ctx, const rr_revision *rev,
+                                  struct rr_display_memo **out)
+{
+    struct rr_display_memo *m = calloc(1, sizeof *m);
+    *out = NULL;
+    if (!m || pthread_mutex_init(&m->lock, NULL) != 0) {
+        free(m);
+        return RR_OK; /* the writer makes them itself */
+    }
+    double e[4];
+    m->tol = display_tolerance(ctx->geos, rev, e);
+    /* both at once with two threads: memory holds only the areas now */
+    display_job dj = {{rev->old_set, rev->new_set}, {&m->d[0], &m->d[1]}, m->tol};
+    rr_status st = rr_parallel_for(ctx, 2, rev->params.threads >= 2 ? 2 : 1,
+                                   "simplifying for the review map", display_one, NULL, &dj);
+    m->made[0] = m->made[1] = st == RR_OK;
+    if (st != RR_OK) {
+        rr_display_memo_free(m, rev);
+        return st;
+    }
+    *out = m;
+    return RR_OK;
+}
+
+void rr_display_memo_free(struct rr_display_memo *m, const rr_revision *rev)
+{
+    if (!m)
+        return;
+    GEOSContextHandle_t h = GEOS_init_r();
+    display_free(h, &m->d[0], rev->old_set->n);
+    display_free(h, &m->d[1], rev->new_set->n);
+    GEOS_finish_r(h);
+    pthread_mutex_destroy(&m->lock);
+    free(m);
+}
+
+/* The writer's display of one version: the one made early (taken: a second writer makes its
+ * own), or made now. */
+static rr_status display_take(rr_ctx *ctx, const rr_revision *rev, int side, double tol,
+                              display_set *out)
+{
+    struct rr_display_memo *m = rev->display_memo;
+    int made = 0;
+    if (m) {
+        pthread_mutex_lock(&m->lock);
+        made = m->made[side] && m->tol == tol;
+        if (made) {
+            *out = m->d[side];
+            memset(&m->d[side], 0, sizeof m->d[side]);
+            m->made[side] = 0;
+        }
+        pthread_mutex_unlock(&m->lock);
+    }
+    return made ? RR_OK : display_prepare(ctx, side ? rev->new_set : rev->old_set, tol, out);
+}
+
+typedef struct display_take_job {
+    const rr_revision *rev;
+    display_set *d[2];
+    double tol;
+} display_take_job;
+
+static rr_status display_take_one(rr_ctx *wctx, size_t i, void *user)
+{
+    display_take_job *j = user;
+    return display_take(wctx, j->rev, (int)i, j->tol, j->d[i]);
+}
+
 /* ---- SVG path data: absolute moveto, then relative integer steps --------------------------- */
 
 /* One number of an SVG path: a space before it unless it follows a command or has a sign
@@ -1351,36 +1452,19 @@ rr_status rr_write_review_html(rr_ctx *ctx, const rr_revision *rev, const char *
     jb j = {0};
     jb_init(&j);
 
-    /* Extent of both versions. The display tolerance is 1/20000 of it: a twentieth of a pixel
-     * on a screen-wide map, a few pixels at street level (Dalarna: 14 m, a 0.5 MB page), and
-     * coordinates are quantised to a quarter of the tolerance. */
-    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
-    for (int side = 0; side < 2; side++) {
-        const rr_areaset *set = side ? ns : os;
-        for (size_t i = 0; i < set->n; i++) {
-            double a, b, c, d;
-            if (GEOSisEmpty_r(h, set->areas[i].geom) != 0 ||
-                !GEOSGeom_getXMin_r(h, set->areas[i].geom, &a) ||
-                !GEOSGeom_getYMin_r(h, set->areas[i].geom, &b) ||
-                !GEOSGeom_getXMax_r(h, set->areas[i].geom, &c) ||
-                !GEOSGeom_getYMax_r(h, set->areas[i].geom, &d))
-                continue;
-            x0 = fmin(x0, a), y0 = fmin(y0, b), x1 = fmax(x1, c), y1 = fmax(y1, d);
-        }
-    }
-    if (!(x1 >= x0))
-        x0 = y0 = 0, x1 = y1 = 1;
-    double extent = fmax(fmax(x1 - x0, y1 - y0), 1e-9);
-    double tol = extent / 20000;
-    quant t = {x0, y1, tol / 4};
+    double e[4];
+    double tol = display_tolerance(h, rev, e);
+    double x1 = e[2], y0 = e[1];
+    quant t = {e[0], e[3], tol / 4};
 
-    /* Both versions at once only with three threads or more: in a run the other writers
-     * (review.gpkg above all) keep a second core busy beside this one, and each version holds
-     * about 100 MB at its peak for 4.5 million vertices. One after the other on the 6 × 6 bench
-     * pair with 2 threads: the same wall time or less, 5 % less CPU, 60 MB less peak memory. */
-    display_job dj = {{os, ns}, {&dold, &dnew}, tol};
+    /* Made before the overlay when params.review_early (the CLI), else here: both versions at
+     * once only with three threads or more, since in a run the other writers (review.gpkg above
+     * all) keep a second core busy beside this one, and each version holds about 100 MB at its
+     * peak for 4.5 million vertices. */
+    display_take_job dj = {rev, {&dold, &dnew}, tol};
     if ((st = rr_parallel_for(ctx, 2, rev->params.threads >= 3 ? 2 : 1,
-                              "simplifying for the review map", display_one, NULL, &dj)) != RR_OK)
+                              "simplifying for the review map", display_take_one, NULL, &dj)) !=
+        RR_OK)
         goto out;
 
     root = json_object();

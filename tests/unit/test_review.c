@@ -349,6 +349,75 @@ static void test_review_html_content(void **state)
     free(html);
 }
 
+/* Progress stages seen, as one string. */
+static void note_stage(const char *stage, size_t done, size_t total, void *user)
+{
+    (void)done, (void)total;
+    char *seen = user;
+    if (!strstr(seen, stage) && strlen(seen) + strlen(stage) + 2 < 1024) {
+        strcat(seen, stage);
+        strcat(seen, ";");
+    }
+}
+
+/* Two areas 1000 m wide whose shared boundary zigzags 0.15 m either side of x = 1000 every
+ * 100 m: the display tolerance of a 2000 m extent is 0.1 m, so the zigzag is kept (at 0.2 m it
+ * would go). right: 0 the left area, 1 the right one. */
+static void zigzag_wkt(char *buf, size_t cap, int right)
+{
+    size_t k = (size_t)snprintf(buf, cap, "POLYGON((%s", right ? "2000 0,2000 1000," : "0 0,");
+    for (int i = 0; i <= 10; i++) {
+        int j = right ? 10 - i : i;
+        k += (size_t)snprintf(buf + k, cap - k, "%s %d,", j % 2 ? "1000.15" : "1000", 100 * j);
+    }
+    snprintf(buf + k, cap - k, "%s))", right ? "2000 0" : "0 1000,0 0");
+}
+
+/* params.review_early: both versions are simplified during the overlay (its progress says so)
+ * and review.html is the same, byte for byte, as when the writer simplifies them itself; written
+ * again, with the early shapes taken, it is still the same. */
+static void test_review_html_early_same(void **state)
+{
+    fixture *fx = *state;
+    char left[512], right[512], path[512], path2[512];
+    zigzag_wkt(left, sizeof left, 0);
+    zigzag_wkt(right, sizeof right, 1);
+    const char *codes[] = {"0001A0010", "0001A0020"}, *wkt[] = {left, right};
+    rr_areaset *a = NULL, *b = NULL;
+    rr_revision *plain = NULL, *early = NULL;
+    assert_ok(fx->ctx, rr_areaset_from_wkt(fx->ctx, 2, codes, wkt, "EPSG:3006", &a));
+    assert_ok(fx->ctx, rr_areaset_from_wkt(fx->ctx, 2, codes, wkt, "EPSG:3006", &b));
+    rr_params p;
+    rr_params_default(&p);
+    assert_ok(fx->ctx, rr_revision_overlay(fx->ctx, a, b, &p, &plain));
+    assert_ok(fx->ctx, rr_revision_analyse(fx->ctx, plain));
+    snprintf(path, sizeof path, "%s/review.html", fx->dir);
+    snprintf(path2, sizeof path2, "%s/review-early.html", fx->dir);
+    assert_ok(fx->ctx, rr_write_review_html(fx->ctx, plain, path));
+    p.review_early = 1;
+    p.threads = 2;
+    char seen[1024] = "";
+    rr_ctx_set_progress(fx->ctx, note_stage, seen);
+    assert_ok(fx->ctx, rr_revision_overlay(fx->ctx, a, b, &p, &early));
+    rr_ctx_set_progress(fx->ctx, NULL, NULL);
+    assert_non_null(strstr(seen, "simplifying for the review map"));
+    assert_ok(fx->ctx, rr_revision_analyse(fx->ctx, early));
+    char *want = slurp(path);
+    assert_non_null(want);
+    for (int k = 0; k < 2; k++) {
+        assert_ok(fx->ctx, rr_write_review_html(fx->ctx, early, path2));
+        char *got = slurp(path2);
+        assert_non_null(got);
+        assert_string_equal(got, want);
+        free(got);
+    }
+    free(want);
+    rr_revision_free(early);
+    rr_revision_free(plain);
+    rr_areaset_free(a);
+    rr_areaset_free(b);
+}
+
 /* A code with "</script>" in it must not end the data early. */
 static void test_review_html_escapes(void **state)
 {
@@ -569,6 +638,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_review_gpkg_layers),
         cmocka_unit_test(test_review_gpkg_unwritable),
         cmocka_unit_test(test_review_html_content),
+        cmocka_unit_test(test_review_html_early_same),
         cmocka_unit_test(test_review_html_escapes),
         cmocka_unit_test(test_review_html_shared_edge),
         cmocka_unit_test(test_review_html_island),

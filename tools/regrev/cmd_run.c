@@ -156,6 +156,7 @@ int cmd_run(int argc, char **argv, int parse_only)
     rr_params_default(&params);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     params.threads = cores > 1 ? (int)(cores < 8 ? cores : 8) : 1;
+    params.review_early = 1; /* review.html is always written */
     const char *out_dir = "out";
     int no_pop = 0;
     const char *pop_old_path = NULL, *pop_new_path = NULL, *pop_old_field = NULL,
