@@ -122,120 +122,29 @@ OGRLayerH rr_gdal_pick_layer(rr_ctx *ctx, GDALDatasetH ds, const char *path, con
     return NULL;
 }
 
-/* One OGR ring as a GEOS LinearRing, its x and y copied side by side through *buf (z and m are
- * left out). NULL when GEOS refuses it (*nomem 0: fewer than 4 points, not closed) or out of
- * memory (*nomem 1). */
-static GEOSGeometry *ring_direct(rr_ctx *ctx, OGRGeometryH ring, double **buf, size_t *cap,
-                                 int *nomem)
-{
-    int n = ring ? OGR_G_GetPointCount(ring) : 0;
-    double *xy = rr_grow(*buf, cap, n > 0 ? (size_t)n : 1, 2 * sizeof *xy, 256);
-    if (!xy) {
-        *nomem = 1;
-        return NULL;
-    }
-    *buf = xy;
-    if (n > 0)
-        OGR_G_GetPoints(ring, xy, 2 * sizeof *xy, xy + 1, 2 * sizeof *xy, NULL, 0);
-    GEOSCoordSequence *cs =
-        GEOSCoordSeq_copyFromBuffer_r(ctx->geos, xy, n > 0 ? (unsigned)n : 0, 0, 0);
-    if (!cs) {
-        *nomem = 1;
-        return NULL;
-    }
-    return GEOSGeom_createLinearRing_r(ctx->geos, cs);
-}
-
-/* One OGR polygon as a GEOS polygon (see ring_direct). */
-static GEOSGeometry *polygon_direct(rr_ctx *ctx, OGRGeometryH poly, double **buf, size_t *cap,
-                                    int *nomem)
-{
-    int nrings = OGR_G_GetGeometryCount(poly);
-    if (nrings <= 0)
-        return GEOSGeom_createEmptyPolygon_r(ctx->geos);
-    GEOSGeometry *shell = ring_direct(ctx, OGR_G_GetGeometryRef(poly, 0), buf, cap, nomem);
-    GEOSGeometry **holes = nrings > 1 ? malloc((size_t)(nrings - 1) * sizeof *holes) : NULL;
-    if (nrings > 1 && !holes) {
-        *nomem = 1;
-        if (shell)
-            GEOSGeom_destroy_r(ctx->geos, shell);
-        return NULL;
-    }
-    unsigned nh = 0;
-    for (int ok = shell != NULL; ok && nh < (unsigned)nrings - 1; nh++)
-        ok = (holes[nh] = ring_direct(ctx, OGR_G_GetGeometryRef(poly, (int)nh + 1), buf, cap,
-                                      nomem)) != NULL;
-    /* an empty shell with holes: GEOS refuses it, a geometry error with GEOS's message */
-    GEOSGeometry *out = rr_polygon_of_rings(ctx, shell, holes, nh);
-    free(holes);
-    return out;
-}
-
-/* Polygons and multipolygons go to GEOS through their coordinate arrays, without WKB (writing
- * and reading WKB was a tenth of a national run): 1 done (*out set, or an error reported), 0
- * another type, for the WKB path. */
-static int polygons_direct(rr_ctx *ctx, OGRGeometryH g, GEOSGeometry **out, rr_status *st)
-{
-    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
-    if (t != wkbPolygon && t != wkbMultiPolygon)
-        return 0;
-    double *buf = NULL;
-    size_t cap = 0;
-    int nomem = 0;
-    GEOSGeometry *res = NULL;
-    if (t == wkbPolygon) {
-        res = polygon_direct(ctx, g, &buf, &cap, &nomem);
-    } else {
-        int n = OGR_G_GetGeometryCount(g), k = 0;
-        GEOSGeometry **parts = malloc((n > 0 ? (size_t)n : 1) * sizeof *parts);
-        if (!parts)
-            nomem = 1;
-        for (; parts && k < n; k++) {
-            OGRGeometryH part = OGR_G_GetGeometryRef(g, k);
-            if (!part || wkbFlatten(OGR_G_GetGeometryType(part)) != wkbPolygon ||
-                !(parts[k] = polygon_direct(ctx, part, &buf, &cap, &nomem)))
-                break;
-        }
-        if (parts && k == n)
-            res = GEOSGeom_createCollection_r(ctx->geos, GEOS_MULTIPOLYGON, parts,
-                                              (unsigned)n);
-        else if (parts)
-            for (int i = 0; i < k; i++)
-                GEOSGeom_destroy_r(ctx->geos, parts[i]);
-        if (parts && k == n && !res)
-            nomem = 1;
-        free(parts);
-    }
-    free(buf);
-    *out = res;
-    *st = res         ? RR_OK
-          : nomem     ? rr_error(ctx, RR_ERR_NOMEM, "out of memory converting a geometry")
-                      : rr_error(ctx, RR_ERR_GEOMETRY, "GEOS cannot read the geometry: %s",
-                                 rr_geos_msg(ctx));
-    return 1;
-}
-
-/* The rings of a polygonal OGR geometry in one array, snapped (see rr_gdal_polygons_snapped). */
-typedef struct snapped_rings {
-    double *xy;        /* x and y side by side, npoints of them */
-    size_t npoints;
+/* The rings of a polygonal OGR geometry in one array (x and y only; z and m are left out). */
+typedef struct ring_arrays {
+    double *xy;    /* x and y side by side */
     rr_ringv *ring;
-    size_t *first; /* polygon p: rings first[p] .. first[p + 1] - 1, its shell first */
+    size_t *first; /* polygon p: rings first[p] .. first[p + 1] - 1, its shell first (none: an
+                    * empty polygon) */
     size_t npolys;
-} snapped_rings;
+} ring_arrays;
 
-static void snapped_rings_free(snapped_rings *r)
+static void ring_arrays_free(ring_arrays *r)
 {
     free(r->xy);
     free(r->ring);
     free(r->first);
 }
 
-/* 1 when the rings of g (a Polygon or MultiPolygon, no curves, no empty polygon, every ring
- * closed and of 4 points or more, as GEOS takes them, every coordinate as read within ±limit)
- * are in r, snapped; 0 when g is not such a geometry (the general way says what is wrong with
- * it); -1 out of memory. */
-static int snapped_rings_read(OGRGeometryH g, double p, double limit, snapped_rings *r)
+/* 1 when the rings of g, a Polygon or MultiPolygon, are in r, every coordinate snapped to the
+ * grid p when p > 0; 0 when g is another type; -1 out of memory. With `quick` (the quick way in,
+ * rr_gdal_polygons_snapped) also 0 for what it leaves to the general way, which says what is
+ * wrong: curves, an empty polygon, a ring not closed or of fewer than 4 points, a coordinate as
+ * read not finite or beyond ±limit. Without it the rings are taken as they are, for GEOS to
+ * judge. */
+static int rings_read(OGRGeometryH g, double p, double limit, int quick, ring_arrays *r)
 {
     OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
     if ((t != wkbPolygon && t != wkbMultiPolygon) || OGR_G_HasCurveGeometry(g, 1))
@@ -247,20 +156,19 @@ static int snapped_rings_read(OGRGeometryH g, double p, double limit, snapped_ri
         if (!poly || wkbFlatten(OGR_G_GetGeometryType(poly)) != wkbPolygon)
             return 0;
         int nr = OGR_G_GetGeometryCount(poly);
-        if (nr <= 0)
+        if (nr <= 0 && quick)
             return 0;
         for (int k = 0; k < nr; k++) {
             int n = OGR_G_GetPointCount(OGR_G_GetGeometryRef(poly, k));
             npoints += n > 0 ? (size_t)n : 0;
         }
-        nrings += (size_t)nr;
+        nrings += nr > 0 ? (size_t)nr : 0;
     }
-    if (np <= 0)
+    if (np < 0 || (np == 0 && quick))
         return 0;
     r->npolys = (size_t)np;
-    r->npoints = npoints;
     r->xy = malloc(2 * (npoints ? npoints : 1) * sizeof *r->xy);
-    r->ring = malloc(nrings * sizeof *r->ring);
+    r->ring = malloc((nrings ? nrings : 1) * sizeof *r->ring);
     r->first = malloc(((size_t)np + 1) * sizeof *r->first);
     if (!r->xy || !r->ring || !r->first)
         return -1;
@@ -276,12 +184,11 @@ static int snapped_rings_read(OGRGeometryH g, double p, double limit, snapped_ri
             if (n > 0)
                 OGR_G_GetPoints(ring, xy, 2 * sizeof *xy, xy + 1, 2 * sizeof *xy, NULL, 0);
             size_t m = n > 0 ? (size_t)n : 0;
-            if (m < 4 || xy[0] != xy[2 * m - 2] || xy[1] != xy[2 * m - 1])
+            if (quick && (m < 4 || xy[0] != xy[2 * m - 2] || xy[1] != xy[2 * m - 1]))
                 return 0;
-            for (size_t j = 0; j < 2 * m; j++) {
-                /* not finite or far outside any real extent as read (snapping could bring it
-                 * back): the general way says so */
-                if (!(fabs(xy[j]) <= limit))
+            for (size_t j = 0; p > 0 && j < 2 * m; j++) {
+                /* beyond the extent as read (snapping could bring it back) */
+                if (quick && !(fabs(xy[j]) <= limit))
                     return 0;
                 xy[j] = rr_snap(xy[j], p); /* as rr_areaset_snap rounds */
             }
@@ -293,23 +200,32 @@ static int snapped_rings_read(OGRGeometryH g, double p, double limit, snapped_ri
     return 1;
 }
 
-/* The GEOS geometry of snapped rings: a MultiPolygon when `multi`, else a Polygon. */
-static GEOSGeometry *snapped_rings_geos(rr_ctx *ctx, const snapped_rings *r, int multi)
+/* The GEOS geometry of r: a MultiPolygon when `multi`, else a Polygon. NULL when GEOS refuses a
+ * ring or polygon (its message is kept) or out of memory (*nomem 1). */
+static GEOSGeometry *rings_geos(rr_ctx *ctx, const ring_arrays *r, int multi, int *nomem)
 {
     GEOSContextHandle_t h = ctx->geos;
-    GEOSGeometry **polys = malloc(r->npolys * sizeof *polys);
+    GEOSGeometry **polys = malloc((r->npolys ? r->npolys : 1) * sizeof *polys);
     size_t done = 0;
+    *nomem = !polys;
     for (; polys && done < r->npolys; done++) {
         size_t a = r->first[done], b = r->first[done + 1];
+        if (a == b) { /* an empty polygon */
+            if (!(polys[done] = GEOSGeom_createEmptyPolygon_r(h)))
+                break;
+            continue;
+        }
         GEOSGeometry *rings[2] = {NULL, NULL}, **holes = b - a > 2 ? malloc((b - a - 1) *
                                                                         sizeof *holes) : rings;
         unsigned nh = 0;
         GEOSGeometry *shell = NULL;
         int ok = holes != NULL;
+        *nomem = !holes;
         for (size_t k = a; ok && k < b; k++) {
             GEOSCoordSequence *cs =
                 GEOSCoordSeq_copyFromBuffer_r(h, r->ring[k].xy, (unsigned)r->ring[k].n, 0, 0);
             GEOSGeometry *ring = cs ? GEOSGeom_createLinearRing_r(h, cs) : NULL;
+            *nomem = !cs;
             ok = ring != NULL;
             if (ring && k == a)
                 shell = ring;
@@ -317,6 +233,7 @@ static GEOSGeometry *snapped_rings_geos(rr_ctx *ctx, const snapped_rings *r, int
                 holes[nh++] = ring;
         }
         if (ok) {
+            /* an empty shell with holes: GEOS refuses it, a geometry error with its message */
             polys[done] = rr_polygon_of_rings(ctx, shell, holes, nh);
         } else { /* what was made */
             if (shell)
@@ -330,39 +247,60 @@ static GEOSGeometry *snapped_rings_geos(rr_ctx *ctx, const snapped_rings *r, int
             break;
     }
     GEOSGeometry *out = NULL;
-    if (polys && done == r->npolys)
+    if (polys && done == r->npolys) {
         out = multi ? GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, polys,
                                                   (unsigned)r->npolys)
                     : polys[0];
-    else if (polys)
+        *nomem = !out;
+    } else if (polys) {
         rr_geoms_destroy(polys, done);
+    }
     free(polys);
     return out;
+}
+
+/* Polygons and multipolygons go to GEOS through their coordinate arrays, without WKB (writing
+ * and reading WKB was a tenth of a national run): 1 done (*out set, or an error reported), 0
+ * another type, for the WKB path. */
+static int polygons_direct(rr_ctx *ctx, OGRGeometryH g, GEOSGeometry **out, rr_status *st)
+{
+    ring_arrays r = {0};
+    int got = rings_read(g, 0, 0, 0, &r), nomem = got < 0;
+    GEOSGeometry *res = NULL;
+    if (got > 0)
+        res = rings_geos(ctx, &r, wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPolygon,
+                         &nomem);
+    ring_arrays_free(&r);
+    if (got == 0)
+        return 0;
+    *out = res;
+    *st = res         ? RR_OK
+          : nomem     ? rr_error(ctx, RR_ERR_NOMEM, "out of memory converting a geometry")
+                      : rr_error(ctx, RR_ERR_GEOMETRY, "GEOS cannot read the geometry: %s",
+                                 rr_geos_msg(ctx));
+    return 1;
 }
 
 rr_status rr_gdal_polygons_snapped(rr_ctx *ctx, OGRGeometryH g, double precision, double limit,
                                    rr_valid_scratch *vs, GEOSGeometry **out)
 {
     *out = NULL;
-    snapped_rings r = {0};
-    int got = precision > 0 ? snapped_rings_read(g, precision, limit, &r) : 0;
-    rr_status st = RR_OK;
+    ring_arrays r = {0};
+    int got = precision > 0 ? rings_read(g, precision, limit, 1, &r) : 0, nomem = 0;
     /* certainly valid in plain C, most often (several times faster than GEOS's check) */
     int sure = got > 0 && vs ? rr_polygons_surely_valid_s(vs, r.ring, r.first, r.npolys) : 0;
     if (sure < 0)
         got = -1;
-    if (got > 0 && !(*out = snapped_rings_geos(ctx, &r,
-                                               wkbFlatten(OGR_G_GetGeometryType(g)) ==
-                                                   wkbMultiPolygon)))
-        got = -1;
+    if (got > 0 && !(*out = rings_geos(ctx, &r,
+                                       wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPolygon,
+                                       &nomem)))
+        got = nomem ? -1 : 0; /* refused by GEOS: the general way says why */
     if (got > 0 && !sure && GEOSisValid_r(ctx->geos, *out) != 1) {
         GEOSGeom_destroy_r(ctx->geos, *out); /* the general way repairs it, and says so */
         *out = NULL;
     }
-    if (got < 0)
-        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory converting a geometry");
-    snapped_rings_free(&r);
-    return st;
+    ring_arrays_free(&r);
+    return got < 0 ? rr_error(ctx, RR_ERR_NOMEM, "out of memory converting a geometry") : RR_OK;
 }
 
 rr_status rr_gdal_geometry(rr_ctx *ctx, OGRGeometryH g, GEOSGeometry **geom)
