@@ -321,28 +321,32 @@ static void test_io_reprojects_to_old_crs(void **state)
     unlink(b);
 }
 
-static void test_io_nan_coordinates_refused(void **state)
+/* One feature of a CSV with WKT in EPSG:3006 (name: the file) fails to read as a geometry error
+ * whose message holds `says`. */
+static void assert_wkt_refused(rr_ctx *ctx, const char *name, const char *code, const char *wkt,
+                               const char *says)
 {
-    rr_ctx *ctx = *state;
-    const char *path = write_file("i.csv", "deso,WKT\nA,\"POLYGON((0 0,1e300 0,1e300 1e300,0 1e300,0 0))\"\n");
+    char csv[1024];
+    snprintf(csv, sizeof csv, "deso,WKT\n%s,\"%s\"\n", code, wkt);
+    const char *path = write_file(name, csv);
     rr_read_opts o = {.path = path, .assume_crs = "EPSG:3006"};
     rr_areaset *set = NULL;
-    assert_fails_with(ctx, rr_areaset_read(ctx, &o, &set), RR_ERR_GEOMETRY, "code A");
+    assert_fails_with(ctx, rr_areaset_read(ctx, &o, &set), RR_ERR_GEOMETRY, says);
     unlink(path);
+}
+
+static void test_io_nan_coordinates_refused(void **state)
+{
+    assert_wkt_refused(*state, "i.csv", "A", "POLYGON((0 0,1e300 0,1e300 1e300,0 1e300,0 0))",
+                       "code A");
 }
 
 /* The extent limit (±100,000 km) holds for coordinates as read: 100000000.00004 m is beyond it
  * although the 0.1 mm grid would round it to exactly 1e8. */
 static void test_io_limit_before_snapping(void **state)
 {
-    rr_ctx *ctx = *state;
-    const char *path = write_file("lim.csv", "deso,WKT\nA,\"POLYGON((500000 6700000,"
-                                  "100000000.00004 6700000,100000000.00004 6701000,"
-                                  "500000 6701000,500000 6700000))\"\n");
-    rr_read_opts o = {.path = path, .assume_crs = "EPSG:3006"};
-    rr_areaset *set = NULL;
-    assert_fails_with(ctx, rr_areaset_read(ctx, &o, &set), RR_ERR_GEOMETRY, "far outside");
-    unlink(path);
+    assert_wkt_refused(*state, "lim.csv", "A", "POLYGON((500000 6700000,100000000.00004 6700000,"
+                       "100000000.00004 6701000,500000 6701000,500000 6700000))", "far outside");
 }
 
 /* A hole that is not closed: the same geometry error as without snapping (GEOS's), not an out of
@@ -350,13 +354,9 @@ static void test_io_limit_before_snapping(void **state)
 static void test_io_unclosed_ring_refused(void **state)
 {
     rr_ctx *ctx = *state;
-    const char *path = write_file("unclosed.csv", "deso,WKT\n2081C1100,\"POLYGON((0 0,1000 0,"
-                                  "1000 1000,0 1000,0 0),(500 500,600 500,600 600))\"\n");
-    rr_read_opts o = {.path = path, .assume_crs = "EPSG:3006"};
-    rr_areaset *set = NULL;
-    assert_fails_with(ctx, rr_areaset_read(ctx, &o, &set), RR_ERR_GEOMETRY, "closed linestring");
+    assert_wkt_refused(ctx, "unclosed.csv", "2081C1100", "POLYGON((0 0,1000 0,1000 1000,0 1000,"
+                       "0 0),(500 500,600 500,600 600))", "closed linestring");
     assert_non_null(strstr(rr_ctx_errmsg(ctx), "code 2081C1100"));
-    unlink(path);
 }
 
 /* A coarser level: dissolve by a field, or by a link table, without duplicate-code warnings. */
