@@ -881,18 +881,6 @@ static rr_status display_prepare(rr_ctx *ctx, const rr_areaset *set, double tol,
     return RR_OK;
 }
 
-typedef struct display_job {
-    const rr_areaset *set[2];
-    display_set *d[2];
-    double tol;
-} display_job;
-
-static rr_status display_one(rr_ctx *wctx, size_t i, void *user)
-{
-    display_job *j = user;
-    return display_prepare(wctx, j->set[i], j->tol, j->d[i]);
-}
-
 /* The extent of both versions and the display tolerance: 1/20000 of the extent, a twentieth of
  * a pixel on a screen-wide map, a few pixels at street level (Dalarna: 14 m, a 0.5 MB page);
  * coordinates are quantised to a quarter of it. e: x0, y0, x1, y1. */
@@ -926,6 +914,39 @@ struct rr_display_memo {
     unsigned char made[2];
 };
 
+/* The writer's display of one version: the one made early (taken: a second writer makes its
+ * own), or made now. */
+static rr_status display_take(rr_ctx *ctx, const rr_revision *rev, int side, double tol,
+                              display_set *out)
+{
+    struct rr_display_memo *m = rev->display_memo;
+    int made = 0;
+    if (m) {
+        pthread_mutex_lock(&m->lock);
+        made = m->made[side] && m->tol == tol;
+        if (made) {
+            *out = m->d[side];
+            memset(&m->d[side], 0, sizeof m->d[side]);
+            m->made[side] = 0;
+        }
+        pthread_mutex_unlock(&m->lock);
+    }
+    return made ? RR_OK : display_prepare(ctx, side ? rev->new_set : rev->old_set, tol, out);
+}
+
+/* Both versions' displays, side by side on workers: i 0 the old version, 1 the new one. */
+typedef struct display_job {
+    const rr_revision *rev;
+    display_set *d[2];
+    double tol;
+} display_job;
+
+static rr_status display_one(rr_ctx *wctx, size_t i, void *user)
+{
+    display_job *j = user;
+    return display_take(wctx, j->rev, (int)i, j->tol, j->d[i]);
+}
+
 rr_status rr_review_display_early(rr_ctx *ctx, const rr_revision *rev,
                                   struct rr_display_memo **out)
 {
@@ -937,8 +958,8 @@ rr_status rr_review_display_early(rr_ctx *ctx, const rr_revision *rev,
     }
     double e[4];
     m->tol = display_tolerance(ctx->geos, rev, e);
-    /* both at once with two threads: memory holds only the areas now */
-    display_job dj = {{rev->old_set, rev->new_set}, {&m->d[0], &m->d[1]}, m->tol};
+    /* both at once with two threads: memory holds only the areas now (no memo yet: made here) */
+    display_job dj = {rev, {&m->d[0], &m->d[1]}, m->tol};
     rr_status st = rr_parallel_for(ctx, 2, rev->params.threads >= 2 ? 2 : 1,
                                    "simplifying for the review map", display_one, NULL, &dj);
     m->made[0] = m->made[1] = st == RR_OK;
@@ -960,38 +981,6 @@ void rr_display_memo_free(struct rr_display_memo *m, const rr_revision *rev)
     GEOS_finish_r(h);
     pthread_mutex_destroy(&m->lock);
     free(m);
-}
-
-/* The writer's display of one version: the one made early (taken: a second writer makes its
- * own), or made now. */
-static rr_status display_take(rr_ctx *ctx, const rr_revision *rev, int side, double tol,
-                              display_set *out)
-{
-    struct rr_display_memo *m = rev->display_memo;
-    int made = 0;
-    if (m) {
-        pthread_mutex_lock(&m->lock);
-        made = m->made[side] && m->tol == tol;
-        if (made) {
-            *out = m->d[side];
-            memset(&m->d[side], 0, sizeof m->d[side]);
-            m->made[side] = 0;
-        }
-        pthread_mutex_unlock(&m->lock);
-    }
-    return made ? RR_OK : display_prepare(ctx, side ? rev->new_set : rev->old_set, tol, out);
-}
-
-typedef struct display_take_job {
-    const rr_revision *rev;
-    display_set *d[2];
-    double tol;
-} display_take_job;
-
-static rr_status display_take_one(rr_ctx *wctx, size_t i, void *user)
-{
-    display_take_job *j = user;
-    return display_take(wctx, j->rev, (int)i, j->tol, j->d[i]);
 }
 
 /* ---- SVG path data: absolute moveto, then relative integer steps --------------------------- */
@@ -1461,9 +1450,9 @@ rr_status rr_write_review_html(rr_ctx *ctx, const rr_revision *rev, const char *
      * once only with three threads or more, since in a run the other writers (review.gpkg above
      * all) keep a second core busy beside this one, and each version holds about 100 MB at its
      * peak for 4.5 million vertices. */
-    display_take_job dj = {rev, {&dold, &dnew}, tol};
+    display_job dj = {rev, {&dold, &dnew}, tol};
     if ((st = rr_parallel_for(ctx, 2, rev->params.threads >= 3 ? 2 : 1,
-                              "simplifying for the review map", display_take_one, NULL, &dj)) !=
+                              "simplifying for the review map", display_one, NULL, &dj)) !=
         RR_OK)
         goto out;
 
