@@ -22,14 +22,9 @@
 #include <cpl_conv.h>
 #include <sqlite3.h>
 
+#include "gpkg_rtree.h"
 #include "io_gdal.h"
 #include "review/review.h"
-
-/* One feature's R-tree entry. */
-typedef struct rtree_entry {
-    int64_t fid;
-    double box[4]; /* minx, maxx, miny, maxy */
-} rtree_entry;
 
 /* One writer run: the database, the CRS's srs_id, the blob being built and the layer's R-tree. */
 typedef struct gpkg_writer {
@@ -44,7 +39,7 @@ typedef struct gpkg_writer {
     size_t xycap;
     int nomem;
     double env[4];   /* the blob's envelope: minx, maxx, miny, maxy */
-    rtree_entry *rt; /* the layer's features with geometry */
+    rr_rtree_entry *rt; /* the layer's features with geometry, by fid */
     size_t nrt, caprt;
 } gpkg_writer;
 
@@ -339,11 +334,11 @@ static rr_status layer_put(gpkg_writer *w, layer *l, const GEOSGeometry *g, cons
                         sqlite3_errmsg(w->db), w->path, l->name);
     l->count++;
     if (l->geometric && !empty) {
-        rtree_entry *room = rr_grow(w->rt, &w->caprt, w->nrt + 1, sizeof *room, 1024);
+        rr_rtree_entry *room = rr_grow(w->rt, &w->caprt, w->nrt + 1, sizeof *room, 1024);
         if (!room)
             return rr_error(w->ctx, RR_ERR_NOMEM, "out of memory (%s)", w->path);
         w->rt = room;
-        rtree_entry *e = &w->rt[w->nrt++];
+        rr_rtree_entry *e = &w->rt[w->nrt++];
         e->fid = fid;
         memcpy(e->box, w->env, sizeof e->box);
         l->ext[0] = fmin(l->ext[0], w->env[0]);
@@ -417,30 +412,21 @@ static rr_status layer_end(gpkg_writer *w, layer *l, rr_status st)
             t);
     if (st != RR_OK || !l->geometric)
         return st;
-    /* the R-tree from the envelopes of the blobs (SQLite rounds them outwards to floats) */
+    /* the R-tree from the envelopes of the blobs, packed (gpkg_rtree.c) */
     st = exec_own(w,
                   sqlite3_mprintf("CREATE VIRTUAL TABLE \"rtree_%w_geom\" USING rtree(id, minx, "
                                   "maxx, miny, maxy)",
                                   t),
                   t);
-    sqlite3_stmt *ins = NULL;
     if (st == RR_OK) {
-        char *sql = sqlite3_mprintf("INSERT INTO \"rtree_%w_geom\" VALUES (?, ?, ?, ?, ?)", t);
-        if (!sql)
+        char *rtree = sqlite3_mprintf("rtree_%s_geom", t);
+        int rc = rtree ? rr_rtree_pack(w->db, rtree, w->rt, w->nrt) : SQLITE_NOMEM;
+        sqlite3_free(rtree);
+        if (rc == SQLITE_NOMEM)
             st = rr_error(w->ctx, RR_ERR_NOMEM, "out of memory (%s)", w->path);
-        else if (sqlite3_prepare_v2(w->db, sql, -1, &ins, NULL) != SQLITE_OK)
-            st = db_fail(w, "cannot write", t);
-        sqlite3_free(sql);
-    }
-    for (size_t k = 0; st == RR_OK && k < w->nrt; k++) {
-        sqlite3_bind_int64(ins, 1, w->rt[k].fid);
-        for (int c = 0; c < 4; c++)
-            sqlite3_bind_double(ins, 2 + c, w->rt[k].box[c]);
-        if (sqlite3_step(ins) != SQLITE_DONE)
+        else if (rc != SQLITE_OK)
             st = db_fail(w, "cannot write the spatial index", t);
-        sqlite3_reset(ins);
     }
-    sqlite3_finalize(ins);
     if (st != RR_OK)
         return st;
     /* the extension's triggers (GeoPackage 1.2, F.3), then its registration */

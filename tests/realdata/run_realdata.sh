@@ -10,6 +10,7 @@ echo "== Dalarna with the 1 km grid (1 thread)"
 "$regrev" run --quiet --threads 1 --old "$geo/dalarna/deso2018_dalarna.gpkg" --new "$geo/dalarna/deso2025_dalarna.geojson" \
   --pop "$geo/dalarna/befolkning_1km_2025_dalarna.csv" --out "$work/dalarna"
 "$py" "$(dirname "$0")/check_dalarna.py" "$work/dalarna" "$geo" --pop
+"$py" "$(dirname "$0")/check_gpkg_rtree.py" "$work/dalarna/review.gpkg"
 echo "== Dalarna without population"
 "$regrev" run --quiet --old "$geo/dalarna/deso2018_dalarna.gpkg" --new "$geo/dalarna/deso2025_dalarna.geojson" \
   --no-pop --out "$work/dalarna-nopop"

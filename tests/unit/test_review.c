@@ -10,6 +10,9 @@
 #include <jansson.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
+#include <sqlite3.h>
+
+#include "gpkg_rtree.h"
 
 #include "test_support.h"
 
@@ -632,6 +635,133 @@ static void test_review_html_unshared_vertices(void **state)
     json_decref(data);
 }
 
+/* ---- the packed R-tree (gpkg_rtree.c) ------------------------------------------------------ */
+
+static sqlite3_int64 sql_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    sqlite3_int64 v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return v;
+}
+
+/* SQLite's own check of the tree: boxes of children inside their parent's, every entry and node
+ * in the rowid and parent tables, one depth for all leaves. */
+static void assert_rtree_sound(sqlite3 *db)
+{
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT rtreecheck('t')", -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(q, 0), "ok");
+    sqlite3_finalize(q);
+}
+
+/* The ids whose boxes meet [x0, x1] x [y0, y1]: through the tree (the boxes of its inner nodes
+ * prune the search) when `tree`, else by testing every leaf entry (expressions the module cannot
+ * use: a scan of all leaves); a bitmap over ids 0 .. n. */
+static void rtree_hits(sqlite3 *db, int tree, const double r[4], unsigned char *hit, size_t n)
+{
+    sqlite3_stmt *q = NULL;
+    const char *sql = tree ? "SELECT id FROM t WHERE maxx >= ?1 AND minx <= ?2 AND maxy >= ?3 "
+                             "AND miny <= ?4"
+                           : "SELECT id FROM t WHERE id > -1 AND maxx + 0 >= ?1 AND "
+                             "minx + 0 <= ?2 AND maxy + 0 >= ?3 AND miny + 0 <= ?4";
+    memset(hit, 0, n + 1);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    for (int k = 0; k < 4; k++)
+        sqlite3_bind_double(q, k + 1, r[k]);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        sqlite3_int64 id = sqlite3_column_int64(q, 0);
+        assert_true(id >= 0 && (size_t)id <= n);
+        hit[id] = 1;
+    }
+    sqlite3_finalize(q);
+}
+
+/* Packed trees of 0 to 6000 random boxes (1, one full node, one more, 51^2 and one more: one,
+ * two and three levels): sound by rtreecheck, every box stored as the nearest floats outside it,
+ * searches through the tree finding what a look at every box finds, and the module inserting and
+ * deleting in the tree afterwards as in one it grew. */
+static void test_rtree_pack(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {0, 1, 51, 52, 2601, 2602, 6000};
+    unsigned long long seed = 0x9e3779b97f4a7c15ULL;
+    for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+        size_t n = sizes[z];
+        sqlite3 *db = NULL;
+        assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, "CREATE VIRTUAL TABLE t USING rtree(id, minx, maxx, "
+                                          "miny, maxy)", NULL, NULL, NULL), SQLITE_OK);
+        rr_rtree_entry *e = malloc((n ? n : 1) * sizeof *e);
+        assert_non_null(e);
+        for (size_t k = 0; k < n; k++) {
+            /* Swedish-grid-sized coordinates with fractions no float holds; every 7th box a
+             * point, every 11th the same as the one before */
+            double x = 2e5 + (test_rnd(&seed) % 700000) + (test_rnd(&seed) % 1000) / 997.0;
+            double y = 6.1e6 + (test_rnd(&seed) % 1500000) + (test_rnd(&seed) % 1000) / 991.0;
+            double w = k % 7 == 0 ? 0 : (test_rnd(&seed) % 20000) / 3.0;
+            double h = k % 7 == 0 ? 0 : (test_rnd(&seed) % 20000) / 3.0;
+            e[k] = (rr_rtree_entry){.fid = (int64_t)k + 1, .box = {x, x + w, y, y + h}};
+            if (k % 11 == 10)
+                memcpy(e[k].box, e[k - 1].box, sizeof e[k].box);
+        }
+        assert_int_equal(rr_rtree_pack(db, "t", e, n), SQLITE_OK);
+        assert_rtree_sound(db);
+        assert_int_equal(sql_int(db, "SELECT count(*) FROM t_rowid"), (sqlite3_int64)n);
+        /* each box: the largest float at most its minimum, the smallest at least its maximum */
+        sqlite3_stmt *q = NULL;
+        assert_int_equal(sqlite3_prepare_v2(db, "SELECT minx, maxx, miny, maxy FROM t WHERE id "
+                                                "= ?", -1, &q, NULL), SQLITE_OK);
+        for (size_t k = 0; k < n; k++) {
+            sqlite3_bind_int64(q, 1, e[k].fid);
+            assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+            for (int c = 0; c < 4; c++) {
+                double v = sqlite3_column_double(q, c), d = e[k].box[c];
+                float f = (float)v;
+                assert_true((double)f == v); /* a float */
+                if (c % 2 == 0)
+                    assert_true(v <= d && (double)nextafterf(f, INFINITY) > d);
+                else
+                    assert_true(v >= d && (double)nextafterf(f, -INFINITY) < d);
+            }
+            sqlite3_reset(q);
+        }
+        sqlite3_finalize(q);
+        /* searches: the same ids through the tree as from every entry */
+        unsigned char *via = malloc(n + 1), *all = malloc(n + 1);
+        assert_non_null(via);
+        assert_non_null(all);
+        for (int r = 0; r < 40; r++) {
+            double x = 2e5 + test_rnd(&seed) % 700000, y = 6.1e6 + test_rnd(&seed) % 1500000;
+            double s = 10.0 * (test_rnd(&seed) % 20000);
+            double rect[4] = {x, x + s, y, y + s};
+            rtree_hits(db, 1, rect, via, n);
+            rtree_hits(db, 0, rect, all, n);
+            assert_memory_equal(via, all, n + 1);
+        }
+        /* the module goes on in the packed tree: inserts (with node splits) and deletes */
+        for (int k = 0; k < 300; k++) {
+            char sql[160];
+            double x = 2e5 + test_rnd(&seed) % 700000, y = 6.1e6 + test_rnd(&seed) % 1500000;
+            snprintf(sql, sizeof sql, "INSERT INTO t VALUES (%d, %.1f, %.1f, %.1f, %.1f)",
+                     100000 + k, x, x + 50, y, y + 50);
+            assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        }
+        assert_int_equal(sqlite3_exec(db, "DELETE FROM t WHERE id % 3 = 0", NULL, NULL, NULL),
+                         SQLITE_OK);
+        assert_rtree_sound(db);
+        assert_int_equal(sql_int(db, "SELECT count(*) FROM t"),
+                         (sqlite3_int64)(n - n / 3 + 200));
+        free(via);
+        free(all);
+        free(e);
+        sqlite3_close(db);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -643,6 +773,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_review_html_shared_edge),
         cmocka_unit_test(test_review_html_island),
         cmocka_unit_test(test_review_html_unshared_vertices),
+        cmocka_unit_test(test_rtree_pack),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
