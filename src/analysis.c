@@ -46,16 +46,20 @@ static int has_core(rr_ctx *ctx, rr_piece *p, double width, double min_core)
 /* The sliver rule, for a piece that is not the main part of either of its areas (see README,
  * "What counts as a transfer"): big enough, with a body at least min_width wide, a noticeable
  * share of one of its areas, and, with population, either people or real size. */
-static int passes_rule(rr_ctx *ctx, const rr_revision *rev, rr_piece *p)
+static int big_enough(const rr_revision *rev, const rr_piece *p)
 {
     const rr_params *pr = &rev->params;
     if (p->area < pr->min_area_m2)
         return 0;
     double share_old = p->old_idx != RR_NONE ? p->area / rev->old_set->areas[p->old_idx].area : 0;
     double share_new = p->new_idx != RR_NONE ? p->area / rev->new_set->areas[p->new_idx].area : 0;
-    if (fmax(share_old, share_new) < pr->min_share)
-        return 0;
-    if (!has_core(ctx, p, pr->min_width_m, pr->min_core_m2))
+    return fmax(share_old, share_new) >= pr->min_share;
+}
+
+static int passes_rule(rr_ctx *ctx, const rr_revision *rev, rr_piece *p)
+{
+    const rr_params *pr = &rev->params;
+    if (!big_enough(rev, p) || !has_core(ctx, p, pr->min_width_m, pr->min_core_m2))
         return 0;
     if (rev->has_pop && p->pop < pr->min_pop && p->area < 10 * pr->min_area_m2)
         return 0;
@@ -162,22 +166,38 @@ static void find_main_pieces(const rr_revision *rev, size_t *dom_old, size_t *do
     }
 }
 
+/* A piece of an area that keeps its code (the old and the new area have the same code). */
+static int same_code(const rr_revision *rev, const rr_piece *p)
+{
+    return p->old_idx != RR_NONE && p->new_idx != RR_NONE &&
+           strcmp(rev->old_set->areas[p->old_idx].code, rev->new_set->areas[p->new_idx].code) == 0;
+}
+
+/* The costly part of the sliver rule, the inward buffer of has_core, for piece k when the rule
+ * gets that far with it: run for all pieces side by side before the rule itself. */
+static rr_status measure_core(rr_ctx *ctx, size_t k, void *user)
+{
+    rr_revision *rev = user;
+    rr_piece *p = &rev->pieces[k];
+    if (!same_code(rev, p) && big_enough(rev, p))
+        has_core(ctx, p, rev->params.min_width_m, rev->params.min_core_m2);
+    return RR_OK;
+}
+
 static void mark_transfers(rr_ctx *ctx, rr_revision *rev, const size_t *dom_old,
                            const size_t *dom_new)
 {
-    const rr_areaset *os = rev->old_set, *ns = rev->new_set;
     rev->transfers_total = 0;
     for (size_t k = 0; k < rev->npieces; k++) {
         rr_piece *p = &rev->pieces[k];
-        int same_code = p->old_idx != RR_NONE && p->new_idx != RR_NONE &&
-                        strcmp(os->areas[p->old_idx].code, ns->areas[p->new_idx].code) == 0;
-        if (!same_code)
+        int kept_code = same_code(rev, p);
+        if (!kept_code)
             rev->transfers_total++;
         /* Parts only one version covers are always relations (CONTRACT: they never dilute the
          * weights); whether they count as a change (the sea extension) is the rule's call. */
         int uncovered = p->old_idx == RR_NONE || p->new_idx == RR_NONE;
-        p->moved = !same_code && passes_rule(ctx, rev, p);
-        p->transfer = same_code || uncovered || p->moved ||
+        p->moved = !kept_code && passes_rule(ctx, rev, p);
+        p->transfer = kept_code || uncovered || p->moved ||
                       (p->old_idx != RR_NONE && dom_old[p->old_idx] == k) ||
                       (p->new_idx != RR_NONE && dom_new[p->new_idx] == k);
     }
@@ -548,6 +568,15 @@ rr_status rr_revision_analyse(rr_ctx *ctx, rr_revision *rev)
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory analysing the revision");
         goto out;
     }
+    /* GEOS caches an envelope on first use: make each piece's now, before workers buffer them */
+    for (size_t k = 0; k < rev->npieces; k++) {
+        double x0, y0, x1, y1;
+        if (rev->pieces[k].shape)
+            GEOSGeom_getExtent_r(ctx->geos, rev->pieces[k].shape, &x0, &y0, &x1, &y1);
+    }
+    if ((st = rr_parallel_for(ctx, rev->npieces, rev->params.threads, "measuring pieces",
+                              measure_core, NULL, rev)) != RR_OK)
+        goto out;
     find_main_pieces(rev, dom_old, dom_new);
     mark_transfers(ctx, rev, dom_old, dom_new);
     for (size_t k = 0; k < rev->npieces; k++)
