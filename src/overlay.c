@@ -962,9 +962,19 @@ static rr_status overlay_old(rr_ctx *ctx, size_t i, void *user)
     }
     double lost_area = 0;
     GEOSGeometry *kept = NULL;
+    rr_compare_path path = RR_COMPARE_SAME;
     if ((st = rr_area_compare(ctx, area->geom, twin->geom, same_grid(job), &lost,
-                              &job->gained[same], &kept, NULL)) != RR_OK) {
+                              &job->gained[same], &kept, &path)) != RR_OK) {
         st = rr_error_prefix(ctx, st, "comparing the two versions of %s", area->code);
+        goto out;
+    }
+    if (path == RR_COMPARE_SAME && kept) {
+        /* the same boundary from another start or the other way round: the piece is the old
+         * area as it is (as when exactly equal above), not a copy kept for the rest of the run */
+        GEOSGeom_destroy_r(ctx->geos, kept);
+        xx.area = area->area;
+        xx.shape = area->geom;
+        st = list_push(ctx, &job->lists[i], &xx);
         goto out;
     }
     if (job->gained[same] && !regions_of(ctx, (const GEOSGeometry *const *)&job->gained[same], 1,
