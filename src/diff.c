@@ -906,15 +906,12 @@ out:
 }
 
 /* 1 when a's parts (a − b, a ∩ b) and b's (b − a, a ∩ b) add up to a's and b's areas. */
-static int adds_up(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
-                   GEOSGeometry **want[3])
+static int adds_up(rr_ctx *ctx, double area_a, double area_b, GEOSGeometry **want[3])
 {
-    double got[3] = {0, 0, 0}, area_a = 0, area_b = 0;
+    double got[3] = {0, 0, 0};
     for (int k = 0; k < 3; k++)
         if (*want[k] && !GEOSArea_r(ctx->geos, *want[k], &got[k]))
             return 0;
-    if (!GEOSArea_r(ctx->geos, a, &area_a) || !GEOSArea_r(ctx->geos, b, &area_b))
-        return 0;
     return fabs(got[0] + got[2] - area_a) <= 1e-9 * area_a + 1e-6 &&
            fabs(got[1] + got[2] - area_b) <= 1e-9 * area_b + 1e-6;
 }
@@ -929,8 +926,8 @@ static void drop_all(rr_ctx *ctx, GEOSGeometry **want[3])
 }
 
 rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
-                          double precision, GEOSGeometry **a_only, GEOSGeometry **b_only,
-                          GEOSGeometry **both, rr_compare_path *path)
+                          double area_a, double area_b, double precision, GEOSGeometry **a_only,
+                          GEOSGeometry **b_only, GEOSGeometry **both, rr_compare_path *path)
 {
     rr_compare_path taken = RR_COMPARE_SAME;
     seg_set sa = {0}, sb = {0};
@@ -939,6 +936,9 @@ rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry
     size_t changed = 0, common = 0;
     rr_status st = RR_OK;
     *a_only = *b_only = *both = NULL;
+    if ((isnan(area_a) && !GEOSArea_r(ctx->geos, a, &area_a)) ||
+        (isnan(area_b) && !GEOSArea_r(ctx->geos, b, &area_b)))
+        return rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute an area: %s", rr_geos_msg(ctx));
     /* each version's segments in one array, sized once */
     int na = GEOSGetNumCoordinates_r(ctx->geos, a), nb = GEOSGetNumCoordinates_r(ctx->geos, b);
     if ((na > 0 && !(sa.s = rr_grow(NULL, &sa.cap, (size_t)na, sizeof *sa.s, 256))) ||
@@ -964,7 +964,7 @@ rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry
     }
     if (traced == 1) {
         taken = RR_COMPARE_TRACED;
-        if (adds_up(ctx, a, b, want))
+        if (adds_up(ctx, area_a, area_b, want))
             goto out;
         drop_all(ctx, want);
     }
@@ -992,7 +992,7 @@ rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry
             goto out;
         /* Faces are found only where the lines meet at their ends; a boundary that touches
          * itself inside a shared stretch can hide one: check that the parts add up. */
-        if (adds_up(ctx, a, b, want))
+        if (adds_up(ctx, area_a, area_b, want))
             goto out;
         drop_all(ctx, want);
     }

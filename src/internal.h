@@ -346,7 +346,8 @@ GEOSGeometry *rr_polygon_of_rings(rr_ctx *ctx, GEOSGeometry *shell, GEOSGeometry
  * changed stretches are noded (exactly, on the `precision` grid the areas were snapped to; 0:
  * not snapped), each piece placed by a point on it and the parts traced; checked by area, with
  * GEOS noding and polygonizing, then the plain overlays, as fallbacks; *path (when not NULL)
- * says which gave the answer. */
+ * says which gave the answer. area_a, area_b: GEOSArea_r of a and b when the caller knows them
+ * (an rr_area's area), NAN to have them computed. */
 typedef enum rr_compare_path {
     RR_COMPARE_SAME,        /* the same boundary */
     RR_COMPARE_TRACED,      /* noded and traced in plain C */
@@ -354,8 +355,8 @@ typedef enum rr_compare_path {
     RR_COMPARE_OVERLAID     /* GEOS's plain overlays */
 } rr_compare_path;
 rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
-                          double precision, GEOSGeometry **a_only, GEOSGeometry **b_only,
-                          GEOSGeometry **both, rr_compare_path *path);
+                          double area_a, double area_b, double precision, GEOSGeometry **a_only,
+                          GEOSGeometry **b_only, GEOSGeometry **both, rr_compare_path *path);
 
 /* trace.c */
 /* A hash of a point's coordinates (-0 and 0 alike), for tables of points. */

@@ -39,7 +39,7 @@ static void check_compare(rr_ctx *ctx, const char *a_wkt, const char *b_wkt, dou
     GEOSGeometry *a = from_wkt(ctx, a_wkt), *b = from_wkt(ctx, b_wkt);
     GEOSGeometry *out[3] = {NULL, NULL, NULL};
     rr_compare_path path = RR_COMPARE_SAME;
-    assert_ok(ctx, rr_area_compare(ctx, a, b, precision, &out[0], &out[1], &out[2], &path));
+    assert_ok(ctx, rr_area_compare(ctx, a, b, NAN, NAN, precision, &out[0], &out[1], &out[2], &path));
     /* on the grid, the plain C path answers; off it, GEOS (noding and polygonizing, or the
      * plain overlays when most of the boundary changed, as in these small shapes) */
     if (precision > 0)
@@ -189,7 +189,7 @@ static void test_diff_same_boundary(void **state)
     for (int k = 0; k < 2; k++) {
         GEOSGeometry *b = from_wkt(ctx, wkts[k]), *out[3] = {NULL, NULL, NULL};
         rr_compare_path path = RR_COMPARE_TRACED;
-        assert_ok(ctx, rr_area_compare(ctx, a, b, 1e-4, &out[0], &out[1], &out[2], &path));
+        assert_ok(ctx, rr_area_compare(ctx, a, b, NAN, NAN, 1e-4, &out[0], &out[1], &out[2], &path));
         assert_int_equal(path, RR_COMPARE_SAME);
         assert_null(out[0]);
         assert_null(out[1]);
@@ -321,7 +321,7 @@ static void test_diff_random_shapes_against_geos(void **state)
             GEOSGeometry *out[3] = {NULL, NULL, NULL};
             GEOSGeometry *want[3] = {GEOSDifference_r(ctx->geos, a, b), GEOSDifference_r(ctx->geos, b, a),
                                      GEOSIntersection_r(ctx->geos, a, b)};
-            assert_ok(ctx, rr_area_compare(ctx, a, b, 1, &out[0], &out[1], &out[2], NULL));
+            assert_ok(ctx, rr_area_compare(ctx, a, b, NAN, NAN, 1, &out[0], &out[1], &out[2], NULL));
             for (int k = 0; k < 3; k++) {
                 double off = area_of(ctx, want[k]);
                 if (out[k]) {
