@@ -194,6 +194,12 @@ static rr_status list_push(rr_ctx *ctx, piece_list *l, const rr_piece *p)
         l->cap = cap;
     }
     l->p[l->n++] = *p;
+    /* Its envelope now, by the worker that made it, while its coordinates are in cache: GEOS
+     * computes it on first use, and every stage after the overlay asks for every piece's (one
+     * thread, 0.03-0.05 s on the 6 x 6 pair when left to the population stage). */
+    double x0, y0, x1, y1;
+    if (p->shape)
+        GEOSGeom_getExtent_r(ctx->geos, p->shape, &x0, &y0, &x1, &y1);
     return RR_OK;
 }
 
@@ -963,8 +969,9 @@ static rr_status overlay_old(rr_ctx *ctx, size_t i, void *user)
     double lost_area = 0;
     GEOSGeometry *kept = NULL;
     rr_compare_path path = RR_COMPARE_SAME;
-    if ((st = rr_area_compare(ctx, area->geom, twin->geom, same_grid(job), &lost,
-                              &job->gained[same], &kept, &path)) != RR_OK) {
+    if ((st = rr_area_compare(ctx, area->geom, twin->geom, area->area, twin->area,
+                              same_grid(job), &lost, &job->gained[same], &kept, &path)) !=
+        RR_OK) {
         st = rr_error_prefix(ctx, st, "comparing the two versions of %s", area->code);
         goto out;
     }
