@@ -250,12 +250,18 @@ struct rr_revision {
  * their own); freed with the analysis. */
 struct rr_shape_memo *rr_shape_memo_new(size_t nchanges);
 void rr_shape_memo_free(struct rr_shape_memo *m);
-/* review.html's display simplification of both versions, made before the overlay when
- * params.review_early (write_html.c): the vertex tables then come and go while memory holds the
- * areas only, instead of on top of the pieces at the end. *out holds what the writer takes;
- * NULL when out of memory (the writer then makes them itself). Freed with the revision. */
-rr_status rr_review_display_early(rr_ctx *ctx, const rr_revision *rev,
+/* review.html's display simplification of both versions, made early when params.review_early
+ * (write_html.c): as the first two work items of the overlay's first pass, so the vertex tables
+ * come and go while memory holds little more than the areas, instead of on top of the pieces at
+ * the end. rr_review_display_begin sets up *out, where the writer takes them from (NULL when
+ * out of memory: the writer then makes them itself; freed with the revision);
+ * rr_review_display_make makes the display of one version (side 0 old, 1 new) into
+ * rev->display_memo, on any worker. */
+rr_status rr_review_display_begin(rr_ctx *ctx, const rr_revision *rev,
                                   struct rr_display_memo **out);
+rr_status rr_review_display_make(rr_ctx *wctx, const rr_revision *rev, int side);
+/* How many versions' displays are made early and not yet taken by a writer (0-2). */
+int rr_review_display_ready(const rr_revision *rev);
 void rr_display_memo_free(struct rr_display_memo *m, const rr_revision *rev);
 
 /* ctx.c */

@@ -947,7 +947,7 @@ static rr_status display_one(rr_ctx *wctx, size_t i, void *user)
     return display_take(wctx, j->rev, (int)i, j->tol, j->d[i]);
 }
 
-rr_status rr_review_display_early(rr_ctx *ctx, const rr_revision *rev,
+rr_status rr_review_display_begin(rr_ctx *ctx, const rr_revision *rev,
                                   struct rr_display_memo **out)
 {
     struct rr_display_memo *m = calloc(1, sizeof *m);
@@ -958,17 +958,33 @@ rr_status rr_review_display_early(rr_ctx *ctx, const rr_revision *rev,
     }
     double e[4];
     m->tol = display_tolerance(ctx->geos, rev, e);
-    /* both at once with two threads: memory holds only the areas now (no memo yet: made here) */
-    display_job dj = {rev, {&m->d[0], &m->d[1]}, m->tol};
-    rr_status st = rr_parallel_for(ctx, 2, rev->params.threads >= 2 ? 2 : 1,
-                                   "simplifying for the review map", display_one, NULL, &dj);
-    m->made[0] = m->made[1] = st == RR_OK;
-    if (st != RR_OK) {
-        rr_display_memo_free(m, rev);
-        return st;
-    }
     *out = m;
     return RR_OK;
+}
+
+rr_status rr_review_display_make(rr_ctx *wctx, const rr_revision *rev, int side)
+{
+    struct rr_display_memo *m = rev->display_memo;
+    display_set d;
+    rr_status st = display_prepare(wctx, side ? rev->new_set : rev->old_set, m->tol, &d);
+    if (st != RR_OK)
+        return st;
+    pthread_mutex_lock(&m->lock);
+    m->d[side] = d;
+    m->made[side] = 1;
+    pthread_mutex_unlock(&m->lock);
+    return RR_OK;
+}
+
+int rr_review_display_ready(const rr_revision *rev)
+{
+    struct rr_display_memo *m = rev->display_memo;
+    if (!m)
+        return 0;
+    pthread_mutex_lock(&m->lock);
+    int n = m->made[0] + m->made[1];
+    pthread_mutex_unlock(&m->lock);
+    return n;
 }
 
 void rr_display_memo_free(struct rr_display_memo *m, const rr_revision *rev)
@@ -1446,7 +1462,7 @@ rr_status rr_write_review_html(rr_ctx *ctx, const rr_revision *rev, const char *
     double x1 = e[2], y0 = e[1];
     quant t = {e[0], e[3], tol / 4};
 
-    /* Made before the overlay when params.review_early (the CLI), else here: both versions at
+    /* Made in the overlay when params.review_early (the CLI), else here: both versions at
      * once only with three threads or more, since in a run the other writers (review.gpkg above
      * all) keep a second core busy beside this one, and each version holds about 100 MB at its
      * peak for 4.5 million vertices. */

@@ -168,9 +168,10 @@ typedef struct rr_params {
     double min_core_m2;  /* sliver rule: the part at least min_width wide must have this area */
     double min_pop;      /* sliver rule with population: fewer people than this and small */
     int threads;         /* worker threads for the overlay (>= 1) */
-    int review_early;    /* 1: rr_revision_overlay first simplifies both versions for
-                          * rr_write_review_html, while memory holds little else (less peak
-                          * memory when review.html is written; default 0) */
+    int review_early;    /* 1: rr_revision_overlay simplifies both versions for
+                          * rr_write_review_html first thing in its first pass, while memory
+                          * holds little else (less peak memory when review.html is written;
+                          * default 0) */
 } rr_params;
 
 /* The documented defaults. */
