@@ -424,8 +424,9 @@ static rr_status layer_end(gpkg_writer *w, layer *l, rr_status st)
         sqlite3_free(rtree);
         if (rc == SQLITE_NOMEM)
             st = rr_error(w->ctx, RR_ERR_NOMEM, "out of memory (%s)", w->path);
-        else if (rc != SQLITE_OK)
-            st = db_fail(w, "cannot write the spatial index", t);
+        else if (rc != SQLITE_OK) /* errstr: the packer may fail before SQLite says anything */
+            st = rr_error(w->ctx, RR_ERR_IO, "cannot write the spatial index: %s (%s, layer %s)",
+                          sqlite3_errstr(rc), w->path, t);
     }
     if (st != RR_OK)
         return st;

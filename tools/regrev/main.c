@@ -5,6 +5,7 @@
 #ifdef REGREV_MIMALLOC
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include <mimalloc.h>
 #endif
@@ -20,20 +21,39 @@
  * page costs far more than its use (system time 0.6-1.8 s). In an arena of memory mimalloc counts
  * as committed, freed blocks go back to the arena and are taken again without a fault. Only
  * address space is reserved (MAP_NORESERVE): pages become memory when first touched. When the
- * arena is full mimalloc takes memory from the kernel as before; when it cannot be reserved (a
- * ulimit on address space), the run goes on without it. */
+ * arena is full mimalloc takes memory from the kernel as before. Not made, and the run goes on
+ * without it, where the reservation would be charged or would crowd out the rest: a kernel that
+ * does not overcommit (vm.overcommit_memory = 2 charges the whole reservation), a limit on
+ * address space or data (ulimit -v, -d), or when it cannot be mapped. */
 static void arena_reserve(void)
 {
     const size_t size = (size_t)8 << 30, align = (size_t)64 << 20; /* mimalloc's segments */
-    void *p = mmap(NULL, size + align, PROT_READ | PROT_WRITE,
+    struct rlimit as, data;
+    if (getrlimit(RLIMIT_AS, &as) != 0 || as.rlim_cur != RLIM_INFINITY ||
+        getrlimit(RLIMIT_DATA, &data) != 0 || data.rlim_cur != RLIM_INFINITY)
+        return;
+    FILE *f = fopen("/proc/sys/vm/overcommit_memory", "r");
+    int mode = -1;
+    if (!f || fscanf(f, "%d", &mode) != 1 || mode == 2) {
+        if (f)
+            fclose(f);
+        return;
+    }
+    fclose(f);
+    char *p = mmap(NULL, size + align, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return;
-    uintptr_t at = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+    char *at = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
+    /* only the aligned part is kept */
+    if (at > p)
+        munmap(p, (size_t)(at - p));
+    if (p + align > at)
+        munmap(at + size, (size_t)(p + align - at));
     if (mi_option_is_enabled(mi_option_large_os_pages))
-        madvise((void *)at, size, MADV_HUGEPAGE);
-    if (!mi_manage_os_memory((void *)at, size, true, false, true, -1))
-        munmap(p, size + align);
+        madvise(at, size, MADV_HUGEPAGE);
+    if (!mi_manage_os_memory(at, size, true, false, true, -1))
+        munmap(at, size);
 }
 #endif
 
