@@ -568,12 +568,8 @@ rr_status rr_revision_analyse(rr_ctx *ctx, rr_revision *rev)
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory analysing the revision");
         goto out;
     }
-    /* GEOS caches an envelope on first use: make each piece's now, before workers buffer them */
-    for (size_t k = 0; k < rev->npieces; k++) {
-        double x0, y0, x1, y1;
-        if (rev->pieces[k].shape)
-            GEOSGeom_getExtent_r(ctx->geos, rev->pieces[k].shape, &x0, &y0, &x1, &y1);
-    }
+    /* Workers buffer the pieces: their envelopes, which GEOS caches on first use, were made
+     * with each piece (rr_geom_warm in overlay.c's list_push) */
     if ((st = rr_parallel_for(ctx, rev->npieces, rev->params.threads, "measuring pieces",
                               measure_core, NULL, rev)) != RR_OK)
         goto out;

@@ -340,6 +340,11 @@ GEOSGeometry *rr_polygons_only(rr_ctx *ctx, GEOSGeometry *g);
 /* Destroy the geometries g[0..n) (NULL entries skipped) with a GEOS handle of its own: for owners
  * that outlive any context (a population source, the review memo). */
 void rr_geoms_destroy(GEOSGeometry **g, size_t n);
+/* GEOS computes each envelope on first use and caches it in the object: the geometry's, each
+ * part's and each ring's (GEOSGeom_getExtent_r makes only a polygon's and its shell's; the holes'
+ * wait for the first overlay). Two threads making the same one race (a leak, or a free under the
+ * other's feet): rr_geom_warm makes them all (g may be NULL) before threads share g. */
+void rr_geom_warm(GEOSContextHandle_t h, const GEOSGeometry *g);
 /* The polygon of shell and holes[0..nh), taking them all: when one is missing (NULL: a ring that
  * could not be made) the others are destroyed and NULL returned; otherwise GEOS owns them, also
  * when it fails (NULL, with GEOS's message). */

@@ -91,11 +91,10 @@ rr_status rr_area_geometry(rr_ctx *ctx, OGRGeometryH og, int geographic, double 
     if (st != RR_OK)
         return rr_error_prefix(ctx, st, "%s", where);
     if (g) { /* most areas: snapped as copied to GEOS, and valid */
-        /* GEOS caches the envelope on first use: made here, by the reading thread while the
-         * coordinates are in cache, the overlay's warm_envelopes finds it (0.03 s of one
+        /* GEOS caches envelopes on first use: made here, by the reading thread while the
+         * coordinates are in cache, the overlay's warm_envelopes finds them (0.03 s of one
          * thread on the 6 x 6 pair otherwise) */
-        double x0, y0, x1, y1;
-        GEOSGeom_getExtent_r(ctx->geos, g, &x0, &y0, &x1, &y1);
+        rr_geom_warm(ctx->geos, g);
         *check = RR_GEOM_SNAPPED;
         *out = g;
         return RR_OK;

@@ -139,12 +139,8 @@ static rr_status write_one(rr_ctx *ctx, size_t i, void *user)
 rr_status rr_write_all(rr_ctx *ctx, const rr_revision *rev, const rr_write_job *jobs, size_t n)
 {
     /* The writers read the same piece geometries side by side: GEOS caches an envelope when
-     * first asked, so make every cache now (two threads filling one leak one and race). */
-    for (size_t k = 0; k < rev->npieces; k++) {
-        double x0, y0, x1, y1;
-        if (rev->pieces[k].shape)
-            GEOSGeom_getExtent_r(ctx->geos, rev->pieces[k].shape, &x0, &y0, &x1, &y1);
-    }
+     * first asked, and two threads filling one race. Every piece's were made by the worker that
+     * made the piece (rr_geom_warm in overlay.c's list_push). */
     write_all_job w = {rev, jobs};
     int threads = rev->params.threads < (int)n ? rev->params.threads : (int)n;
     return rr_parallel_for(ctx, n, threads, "writing", write_one, NULL, &w);

@@ -185,6 +185,27 @@ void rr_piece_clear(rr_ctx *ctx, rr_piece *p)
 }
 
 
+void rr_geom_warm(GEOSContextHandle_t h, const GEOSGeometry *g)
+{
+    double x0, y0, x1, y1;
+    if (!g)
+        return;
+    GEOSGeom_getExtent_r(h, g, &x0, &y0, &x1, &y1);
+    int t = GEOSGeomTypeId_r(h, g);
+    if (t == GEOS_POLYGON) {
+        int holes = GEOSGetNumInteriorRings_r(h, g);
+        for (int r = 0; r < holes; r++) {
+            const GEOSGeometry *ring = GEOSGetInteriorRingN_r(h, g, r);
+            if (ring)
+                GEOSGeom_getExtent_r(h, ring, &x0, &y0, &x1, &y1);
+        }
+    } else if (t == GEOS_MULTIPOLYGON || t == GEOS_GEOMETRYCOLLECTION) {
+        int n = GEOSGetNumGeometries_r(h, g);
+        for (int i = 0; i < n; i++)
+            rr_geom_warm(h, GEOSGetGeometryN_r(h, g, i));
+    }
+}
+
 static rr_status list_push(rr_ctx *ctx, piece_list *l, const rr_piece *p)
 {
     if (l->n == l->cap) {
@@ -196,12 +217,10 @@ static rr_status list_push(rr_ctx *ctx, piece_list *l, const rr_piece *p)
         l->cap = cap;
     }
     l->p[l->n++] = *p;
-    /* Its envelope now, by the worker that made it, while its coordinates are in cache: GEOS
-     * computes it on first use, and every stage after the overlay asks for every piece's (one
+    /* Its envelopes now, by the worker that made it, while its coordinates are in cache: GEOS
+     * computes them on first use, and every stage after the overlay asks for every piece's (one
      * thread, 0.03-0.05 s on the 6 x 6 pair when left to the population stage). */
-    double x0, y0, x1, y1;
-    if (p->shape)
-        GEOSGeom_getExtent_r(ctx->geos, p->shape, &x0, &y0, &x1, &y1);
+    rr_geom_warm(ctx->geos, p->shape);
     return RR_OK;
 }
 
@@ -1137,10 +1156,8 @@ static rr_status overlay_new_uncovered(rr_ctx *ctx, size_t j, void *user)
 
 static void warm_envelopes(rr_ctx *ctx, const rr_areaset *set)
 {
-    /* GEOS caches envelopes lazily; compute them before geometries are shared by threads. */
-    double x0, y0, x1, y1;
     for (size_t i = 0; i < set->n; i++)
-        GEOSGeom_getExtent_r(ctx->geos, set->areas[i].geom, &x0, &y0, &x1, &y1);
+        rr_geom_warm(ctx->geos, set->areas[i].geom);
 }
 
 /* covered[j]: the area of new area j that pieces of old areas cover */
@@ -1320,11 +1337,8 @@ rr_status rr_revision_overlay(rr_ctx *ctx, const rr_areaset *old_set, const rr_a
     /* GEOS caches an envelope when first asked: what a new area gained is read by every worker
      * sharing out a neighbour's loss, so its envelopes are made here, before they share it (two
      * workers filling one cache leak one and race). */
-    for (size_t j = 0; st == RR_OK && j < new_set->n; j++) {
-        double x0, y0, x1, y1;
-        if (gained[j])
-            GEOSGeom_getExtent_r(ctx->geos, gained[j], &x0, &y0, &x1, &y1);
-    }
+    for (size_t j = 0; st == RR_OK && j < new_set->n; j++)
+        rr_geom_warm(ctx->geos, gained[j]);
     if (st == RR_OK)
         st = rr_parallel_for(ctx, old_set->n, rev->params.threads, "sharing out changes",
                              share_lost, tree_release, &job);

@@ -473,14 +473,11 @@ rr_status rr_revision_set_population(rr_ctx *ctx, rr_revision *rev, const rr_pop
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory estimating population");
         goto out;
     }
-    /* GEOS caches an envelope on first use: compute those of other cells and of the pieces now,
-     * before workers share them (two workers inserting the same cell into their indexes raced) */
-    double x0, y0, x1, y1;
+    /* GEOS caches an envelope on first use: compute those of other cells now, before workers
+     * share them (two workers inserting the same cell into their indexes raced); the pieces'
+     * were made with each piece (rr_geom_warm in overlay.c's list_push) */
     for (size_t c = 0; !pop->rectangles && c < pop->n; c++)
-        GEOSGeom_getExtent_r(ctx->geos, pop->cells[c], &x0, &y0, &x1, &y1);
-    for (size_t k = 0; k < rev->npieces; k++)
-        if (rev->pieces[k].shape)
-            GEOSGeom_getExtent_r(ctx->geos, rev->pieces[k].shape, &x0, &y0, &x1, &y1);
+        rr_geom_warm(ctx->geos, pop->cells[c]);
     pop_job job = {rev, pop, pop->rectangles ? &grid : NULL, lists};
     st = rr_parallel_for(ctx, rev->npieces, rev->params.threads, "estimating population", pop_one,
                          cells_release, &job);

@@ -281,9 +281,8 @@ const GEOSGeometry *rr_review_change_shape_shared(rr_ctx *ctx, const rr_revision
     m->state[k] = 1;
     pthread_mutex_unlock(&m->lock);
     GEOSGeometry *g = rr_review_change_shape(ctx, rev, &rev->changes[k], ix, st);
-    double x0, y0, x1, y1;
-    if (g) /* GEOS caches the envelope when first asked: now, before others share it */
-        GEOSGeom_getExtent_r(ctx->geos, g, &x0, &y0, &x1, &y1);
+    /* GEOS caches envelopes when first asked: now, before others share it */
+    rr_geom_warm(ctx->geos, g);
     pthread_mutex_lock(&m->lock);
     m->shape[k] = g;
     m->state[k] = *st == RR_OK ? 2 : 0; /* failed: the next to ask tries again */
