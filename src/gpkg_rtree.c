@@ -205,9 +205,10 @@ int rr_rtree_pack(sqlite3 *db, const char *rtree, const rr_rtree_entry *e, size_
     if (rc == SQLITE_OK)
         rc = prepare(db, "INSERT INTO \"%w_parent\"(nodeno, parentnode) VALUES (?, ?)", rtree,
                      &p.parent);
-    size_t fan = (p.size - 4) / CELL_SIZE, count = n;
+    /* cells a node holds (the cell count has two bytes); p.size is known when rc is SQLITE_OK */
+    size_t fan = rc == SQLITE_OK ? (p.size - 4) / CELL_SIZE : 0, count = n;
     if (fan > 0xffff)
-        fan = 0xffff; /* the cell count has two bytes */
+        fan = 0xffff;
     for (size_t k = 0; rc == SQLITE_OK && k < n; k++) {
         const double *b = e[k].box;
         items[k] = (item){.id = e[k].fid, .pos = k,

@@ -958,6 +958,16 @@ static rr_status share_out(rr_ctx *ctx, const overlay_job *job, size_t i, const 
     return st;
 }
 
+/* The piece *xx of old area i that is all of it (its new version is the same area): the area's
+ * own geometry, borrowed, not a copy. */
+static rr_status push_whole(rr_ctx *ctx, const overlay_job *job, size_t i, rr_piece *xx)
+{
+    const rr_area *area = &job->a->areas[i];
+    xx->area = area->area;
+    xx->shape = area->geom;
+    return list_push(ctx, &job->lists[i], xx);
+}
+
 /* Pass 1, one old area. Where the code continues, the old and new geometry of that code are
  * compared first: what the old area lost (usually thin slivers) is all that needs intersecting
  * with the neighbours, instead of intersecting whole areas that merely touch. */
@@ -982,9 +992,7 @@ static rr_status overlay_old(rr_ctx *ctx, size_t i, void *user)
     rr_piece xx = new_piece(job, i, same);
     if (fabs(area->area - twin->area) <= job->tolerance &&
         GEOSEqualsExact_r(ctx->geos, area->geom, twin->geom, 0.0) == 1) {
-        xx.area = area->area;
-        xx.shape = area->geom;
-        st = list_push(ctx, &job->lists[i], &xx);
+        st = push_whole(ctx, job, i, &xx);
         goto out;
     }
     double lost_area = 0;
@@ -1000,9 +1008,7 @@ static rr_status overlay_old(rr_ctx *ctx, size_t i, void *user)
         /* the same boundary from another start or the other way round: the piece is the old
          * area as it is (as when exactly equal above), not a copy kept for the rest of the run */
         GEOSGeom_destroy_r(ctx->geos, kept);
-        xx.area = area->area;
-        xx.shape = area->geom;
-        st = list_push(ctx, &job->lists[i], &xx);
+        st = push_whole(ctx, job, i, &xx);
         goto out;
     }
     if (job->gained[same] && !regions_of(ctx, (const GEOSGeometry *const *)&job->gained[same], 1,
