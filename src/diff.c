@@ -372,11 +372,14 @@ static int seg_set_inside(const seg_set *set, double x, double y)
     if (set->n == 0)
         return 0;
     size_t r = row_of(set, y);
+    /* Without a branch: whether a segment of the band straddles y is a coin toss, and the
+     * mispredictions cost more than the division they would skip (which, for a segment that
+     * does not straddle, may divide by zero: the comparison is then false or not used). */
     for (size_t k = set->row_first[r]; k < set->row_first[r + 1]; k++) {
         const seg *s = &set->s[set->row_seg[k]];
-        if ((s->y0 > y) != (s->y1 > y) &&
-            x < s->x0 + (y - s->y0) * (s->x1 - s->x0) / (s->y1 - s->y0))
-            inside = !inside;
+        int straddles = (s->y0 > y) != (s->y1 > y);
+        double cross = s->x0 + (y - s->y0) * (s->x1 - s->x0) / (s->y1 - s->y0);
+        inside ^= straddles & (x < cross);
     }
     return inside;
 }
@@ -734,6 +737,15 @@ static void count_ring_vertices(const seg_set *sa, size_t big_ring, size_t big_l
     }
 }
 
+/* The k-th of a ring's len segments along the walk from segment `first` (k, first < len):
+ * onwards, or backwards for a reversed ring; without the divisions of a modulo. */
+static inline size_t walk_at(size_t first, size_t k, size_t len, int rev)
+{
+    if (rev)
+        return first >= k ? first - k : first + len - k;
+    return first + k >= len ? first + k - len : first + k;
+}
+
 /* The segments a and b share (the same way round) into `list` as runs of consecutive segments
  * of a's rings, in the direction of the walk, each one edge through its middle vertices: tracing
  * then walks a run at once instead of segment by segment. A run is cut at a junction (a vertex
@@ -752,7 +764,7 @@ static int push_shared_runs(const seg_set *sa, const point_set *junctions, edge_
             first++;
         /* the k-th segment along the walk from the first shared one (stored order for a ring
          * kept as read; a reversed ring walks its segments backwards) */
-#define AT(k) (&sa->s[rs + (rev ? (first + len - (k) % len) % len : (first + (k)) % len)])
+#define AT(k) (&sa->s[rs + walk_at(first, k, len, rev)])
         for (size_t k = 0; first < len && k < len;) {
             const seg *s = AT(k);
             k++;
