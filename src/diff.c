@@ -334,28 +334,24 @@ static int seg_rows(seg_set *set)
     if (!(set->row_h > 0))
         set->row_h = 1, set->nrows = 1;
     set->row_inv = 1 / set->row_h;
-    size_t total = 0;
     if (!(set->row_first = calloc(set->nrows + 1, sizeof *set->row_first)))
         return 0;
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < set->n; i++) {
-            const seg *g = &set->s[i];
-            size_t a = row_of(set, g->y0 < g->y1 ? g->y0 : g->y1);
-            size_t b = row_of(set, g->y0 < g->y1 ? g->y1 : g->y0);
-            for (size_t r = a; r <= b; r++) {
-                if (pass == 0)
-                    set->row_first[r + 1]++;
-                else
-                    set->row_seg[set->row_first[r]++] = i;
-            }
-        }
-        if (pass == 0) {
-            for (size_t r = 0; r < set->nrows; r++)
-                set->row_first[r + 1] += set->row_first[r];
-            total = set->row_first[set->nrows];
-            if (!(set->row_seg = malloc((total + 1) * sizeof *set->row_seg)))
-                return 0;
-        }
+    /* two passes (count, then place) over each segment's bands; most lie in one */
+    for (size_t i = 0; i < set->n; i++) {
+        const seg *g = &set->s[i];
+        size_t a = row_of(set, g->y0), b = row_of(set, g->y1);
+        for (size_t r = a < b ? a : b, e = a < b ? b : a; r <= e; r++)
+            set->row_first[r + 1]++;
+    }
+    for (size_t r = 0; r < set->nrows; r++)
+        set->row_first[r + 1] += set->row_first[r];
+    if (!(set->row_seg = malloc((set->row_first[set->nrows] + 1) * sizeof *set->row_seg)))
+        return 0;
+    for (size_t i = 0; i < set->n; i++) {
+        const seg *g = &set->s[i];
+        size_t a = row_of(set, g->y0), b = row_of(set, g->y1);
+        for (size_t r = a < b ? a : b, e = a < b ? b : a; r <= e; r++)
+            set->row_seg[set->row_first[r]++] = i;
     }
     /* the second pass moved each start to the next band's: shift back */
     memmove(set->row_first + 1, set->row_first, set->nrows * sizeof *set->row_first);
