@@ -20,10 +20,15 @@ import time
 def main():
     mb = int(sys.argv[1])
     kind = sys.argv[2] if len(sys.argv) > 2 else "huge"
+    if kind not in ("huge", "small"):
+        sys.exit("fresh_memory.py: the kind of pages is huge or small")
     size = mb << 20
     m = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-    if kind == "huge" and hasattr(mmap, "MADV_HUGEPAGE"):
-        m.madvise(mmap.MADV_HUGEPAGE)
+    # huge: asked for (the kernel's setting `madvise` or `always` gives them); small: refused,
+    # also where the setting is `always`
+    advice = "MADV_HUGEPAGE" if kind == "huge" else "MADV_NOHUGEPAGE"
+    if hasattr(mmap, advice):
+        m.madvise(getattr(mmap, advice))
     t0 = time.perf_counter()
     for off in range(0, size, 4096):
         m[off] = 1
