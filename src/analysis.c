@@ -33,7 +33,11 @@ static int has_core(rr_ctx *ctx, rr_piece *p, double width, double min_core)
     if (width <= 0)
         return 1;
     if (isnan(p->core_area)) {
-        GEOSGeometry *core = GEOSBuffer_r(ctx->geos, p->shape, -width / 2, 2);
+        GEOSGeometry *own = NULL;
+        const GEOSGeometry *shape = rr_piece_shape(ctx, p, &own);
+        GEOSGeometry *core = shape ? GEOSBuffer_r(ctx->geos, shape, -width / 2, 2) : NULL;
+        if (own)
+            GEOSGeom_destroy_r(ctx->geos, own);
         p->core_area = 0;
         if (core) {
             GEOSArea_r(ctx->geos, core, &p->core_area);
@@ -103,6 +107,7 @@ void rr_revision_free(rr_revision *rev)
     for (size_t i = 0; i < rev->npieces; i++) {
         if (rev->pieces[i].geom)
             GEOSGeom_destroy_r(h, rev->pieces[i].geom);
+        free(rev->pieces[i].blob);
     }
     GEOS_finish_r(h);
     free(rev->pieces);

@@ -185,6 +185,10 @@ typedef struct rr_piece {
     size_t old_idx, new_idx; /* RR_NONE for an uncovered part */
     GEOSGeometry *geom;      /* owned geometry, or NULL when the piece is a whole area */
     const GEOSGeometry *shape; /* geom, or the borrowed geometry of the whole area */
+    unsigned char *blob;     /* or, instead of geom and shape (both NULL), the piece packed as a
+                              * GeoPackage geometry blob (rr_piece_pack): two thirds of the
+                              * memory of GEOS's form; read with rr_piece_shape */
+    size_t blob_size;
     double area;
     double pop;              /* NAN without population */
     double core_area;        /* area left after an inward buffer of min_width/2 (NAN: not computed) */
@@ -317,6 +321,18 @@ rr_status rr_geoms_transform(rr_ctx *ctx, GEOSGeometry **geoms, size_t n, const 
  * on failure (*st says, message set). */
 unsigned char *rr_gpkg_blob(rr_ctx *ctx, const GEOSGeometry *g, int srs_id, size_t *size,
                             rr_status *st);
+/* Reading a blob rr_gpkg_blob made (a packed piece): fn(user, xy, n, hole) for each ring in
+ * order, each polygon's shell and then its holes; xy: n points as stored (little-endian doubles,
+ * unaligned: copy them out with rr_gpkg_blob_xy). 1 when done, 0 when the blob is not one
+ * rr_gpkg_blob makes or fn returns 0. */
+typedef int (*rr_blob_ring_fn)(void *user, const unsigned char *xy, uint32_t n, int hole);
+int rr_gpkg_blob_rings(const unsigned char *blob, size_t size, rr_blob_ring_fn fn, void *user);
+/* n points of a blob ring into dst (x and y side by side). */
+void rr_gpkg_blob_xy(double *dst, const unsigned char *xy, size_t n);
+/* The envelope in the blob's header: min x, max x, min y, max y. */
+void rr_gpkg_blob_envelope(const unsigned char *blob, double env[4]);
+/* The blob's geometry in GEOS (a MultiPolygon), new; NULL when GEOS cannot read it. */
+GEOSGeometry *rr_gpkg_blob_geometry(GEOSContextHandle_t h, const unsigned char *blob, size_t size);
 
 /* overlay.c */
 /* The hits of a GEOS STRtree query whose items are index + 1: rr_hits_cb collects the indices;
@@ -337,6 +353,15 @@ typedef void (*rr_worker_done_fn)(rr_ctx *wctx); /* per worker, before its conte
 rr_status rr_parallel_for(rr_ctx *ctx, size_t n, int threads, const char *stage, rr_work_fn fn,
                           rr_worker_done_fn finish, void *user);
 void rr_piece_clear(rr_ctx *ctx, rr_piece *p);
+/* Pack an owned geom into p->blob (srs_id 0) and destroy it: for a piece that the overlay does
+ * not read again (an old area less what it lost: most of the area, kept to the end for the
+ * population stage and the writers). RR_OK, also when there is nothing to pack; on failure p is
+ * unchanged and the message set. */
+rr_status rr_piece_pack(rr_ctx *ctx, rr_piece *p);
+/* p's geometry: p->shape, or, for a packed piece, a new one made from its blob and left in *own
+ * for the caller to destroy (NULL with the message set when it cannot be made); NULL when the
+ * piece has no geometry. */
+const GEOSGeometry *rr_piece_shape(rr_ctx *ctx, const rr_piece *p, GEOSGeometry **own);
 /* The polygons of an overlay's result (edges and points dropped) as a Polygon or MultiPolygon;
  * takes g; NULL when no area is left or on failure. */
 GEOSGeometry *rr_polygons_only(rr_ctx *ctx, GEOSGeometry *g);

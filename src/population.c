@@ -171,12 +171,11 @@ typedef struct ring_set {
     int failed;
 } ring_set;
 
-static void rings_add(rr_ctx *ctx, ring_set *rs, const GEOSGeometry *ring, int hole)
+/* Add a ring of n points (at least 4), copied from GEOS's cs or else from a packed piece's
+ * blob (rr_gpkg_blob_rings' xy). */
+static void rings_add_from(rr_ctx *ctx, ring_set *rs, unsigned n, int hole,
+                           const GEOSCoordSequence *cs, const unsigned char *packed)
 {
-    const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(ctx->geos, ring);
-    unsigned n = 0;
-    if (!cs || !GEOSCoordSeq_getSize_r(ctx->geos, cs, &n) || n < 4)
-        return;
     if (rs->nrings == rs->cap) {
         size_t cap = rs->cap ? 2 * rs->cap : 8;
         double **xy = realloc(rs->xy, cap * sizeof *xy);
@@ -203,7 +202,9 @@ static void rings_add(rr_ctx *ctx, ring_set *rs, const GEOSGeometry *ring, int h
     double *xy = malloc(2 * (size_t)n * sizeof *xy);
     size_t nruns = ((size_t)n - 1 + RUN - 1) / RUN;
     double *ext = malloc(4 * nruns * sizeof *ext);
-    if (!xy || !ext || !GEOSCoordSeq_copyToBuffer_r(ctx->geos, cs, xy, 0, 0)) {
+    if (xy && ext && !cs)
+        rr_gpkg_blob_xy(xy, packed, n);
+    if (!xy || !ext || (cs && !GEOSCoordSeq_copyToBuffer_r(ctx->geos, cs, xy, 0, 0))) {
         free(xy);
         free(ext);
         rs->failed = 1;
@@ -246,6 +247,28 @@ static void rings_add(rr_ctx *ctx, ring_set *rs, const GEOSGeometry *ring, int h
         else
             rs->buf_cap = cap;
     }
+}
+
+static void rings_add(rr_ctx *ctx, ring_set *rs, const GEOSGeometry *ring, int hole)
+{
+    const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(ctx->geos, ring);
+    unsigned n = 0;
+    if (!cs || !GEOSCoordSeq_getSize_r(ctx->geos, cs, &n) || n < 4)
+        return;
+    rings_add_from(ctx, rs, n, hole, cs, NULL);
+}
+
+typedef struct blob_rings {
+    rr_ctx *ctx;
+    ring_set *rs;
+} blob_rings;
+
+static int blob_ring(void *user, const unsigned char *xy, uint32_t n, int hole)
+{
+    blob_rings *b = user;
+    if (n >= 4)
+        rings_add_from(b->ctx, b->rs, n, hole, NULL, xy);
+    return !b->rs->failed;
 }
 
 static void rings_collect(rr_ctx *ctx, ring_set *rs, const GEOSGeometry *g)
@@ -358,16 +381,23 @@ static double rect_area(ring_set *rs, double x0, double y0, double x1, double y1
 }
 
 /* Add the contributions of the cells under `geom` to list. */
+/* The contributions of the cells under the piece's geometry geom; with a grid of rectangles,
+ * geom may be NULL for a packed piece, whose blob is read instead. */
 static rr_status collect(rr_ctx *ctx, const pop_job *job, const GEOSGeometry *geom,
-                         contrib_list *list)
+                         const rr_piece *piece, contrib_list *list)
 {
     const rr_popsource *pop = job->pop;
     const double *box = pop->box; /* rectangles only */
     rr_hits hits = {0};
     if (job->grid) {
-        double q[4];
-        if (GEOSGeom_getExtent_r(ctx->geos, geom, &q[0], &q[1], &q[2], &q[3]))
+        double q[4], e[4];
+        if (!geom) { /* the blob's envelope: the same extremes as GEOS's */
+            rr_gpkg_blob_envelope(piece->blob, e);
+            q[0] = e[0], q[1] = e[2], q[2] = e[1], q[3] = e[3];
             cell_grid_query(job->grid, box, q, &hits);
+        } else if (GEOSGeom_getExtent_r(ctx->geos, geom, &q[0], &q[1], &q[2], &q[3])) {
+            cell_grid_query(job->grid, box, q, &hits);
+        }
     } else {
         GEOSSTRtree_query_r(ctx->geos, tls_cells, geom, rr_hits_cb, &hits);
     }
@@ -413,8 +443,16 @@ static rr_status collect(rr_ctx *ctx, const pop_job *job, const GEOSGeometry *ge
             if (pop->rectangles) {
                 /* Not GEOSClipByRect: in GEOS 3.11 it returned the whole cell for an area that
                  * only grazes it (Dalarna 2080A0020: 1 km² instead of 0.3 m²). */
-                if (!rings.nrings && !rings.failed)
+                if (!rings.nrings && !rings.failed && geom) {
                     rings_collect(ctx, &rings, geom);
+                } else if (!rings.nrings && !rings.failed) {
+                    blob_rings b = {ctx, &rings};
+                    if (!rr_gpkg_blob_rings(piece->blob, piece->blob_size, blob_ring, &b) &&
+                        !rings.failed) {
+                        st = rr_error(ctx, RR_ERR_INTERNAL, "a packed piece cannot be read back");
+                        break;
+                    }
+                }
                 if (rings.failed) {
                     st = rr_error(ctx, RR_ERR_NOMEM, "out of memory estimating population");
                     break;
@@ -458,9 +496,19 @@ static rr_status pop_one(rr_ctx *ctx, size_t i, void *user)
         for (size_t c = 0; c < pop->n; c++)
             GEOSSTRtree_insert_r(ctx->geos, tls_cells, pop->cells[c], (void *)(uintptr_t)(c + 1));
     }
-    if (!piece->shape)
+    if (!piece->shape && !piece->blob)
         return RR_OK;
-    return collect(ctx, job, piece->shape, &job->lists[i]);
+    /* a packed piece is read from its blob where the cells are a grid of rectangles (clipped in
+     * plain C), else made in GEOS again for the while */
+    GEOSGeometry *own = NULL;
+    const GEOSGeometry *shape = piece->shape;
+    if (!shape && !(job->grid && pop->rectangles && !pop->points) &&
+        !(shape = rr_piece_shape(ctx, piece, &own)))
+        return RR_ERR_GEOMETRY; /* the message is set */
+    rr_status st = collect(ctx, job, shape, piece, &job->lists[i]);
+    if (own)
+        GEOSGeom_destroy_r(ctx->geos, own);
+    return st;
 }
 
 rr_status rr_revision_set_population(rr_ctx *ctx, rr_revision *rev, const rr_popsource *pop)

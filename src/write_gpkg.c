@@ -229,6 +229,13 @@ unsigned char *rr_gpkg_blob(rr_ctx *ctx, const GEOSGeometry *g, int srs_id, size
     gpkg_writer w = {.ctx = ctx, .path = "geometry blob", .srs_id = srs_id};
     int empty = 1;
     *size = 0;
+    /* room for the coordinates and a few hundred rings at once, instead of doubling up to it */
+    int ncoords = GEOSGetNumCoordinates_r(ctx->geos, g);
+    if (ncoords > 0 && !blob_room(&w, BLOB_HEADER + 4096 + 16 * (size_t)ncoords)) {
+        *st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (geometry blob)");
+        return NULL;
+    }
+    w.n = 0;
     *st = blob_of(&w, g, &empty);
     free(w.xy);
     if (*st != RR_OK || empty) {
@@ -237,6 +244,74 @@ unsigned char *rr_gpkg_blob(rr_ctx *ctx, const GEOSGeometry *g, int srs_id, size
     }
     *size = w.n;
     return w.b;
+}
+
+static uint32_t get_u32(const unsigned char *at)
+{
+    return (uint32_t)at[0] | (uint32_t)at[1] << 8 | (uint32_t)at[2] << 16 | (uint32_t)at[3] << 24;
+}
+
+static double get_f64(const unsigned char *at)
+{
+    uint64_t u = 0;
+    for (int i = 7; i >= 0; i--)
+        u = u << 8 | at[i];
+    double v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+void rr_gpkg_blob_xy(double *dst, const unsigned char *xy, size_t n)
+{
+    static const uint16_t probe = 1;
+    if (*(const unsigned char *)&probe == 1) {
+        memcpy(dst, xy, 16 * n);
+        return;
+    }
+    for (size_t k = 0; k < 2 * n; k++)
+        dst[k] = get_f64(xy + 8 * k);
+}
+
+void rr_gpkg_blob_envelope(const unsigned char *blob, double env[4])
+{
+    for (int k = 0; k < 4; k++)
+        env[k] = get_f64(blob + 8 + 8 * k);
+}
+
+int rr_gpkg_blob_rings(const unsigned char *blob, size_t size, rr_blob_ring_fn fn, void *user)
+{
+    /* the header and a little-endian MultiPolygon, as blob_of writes them */
+    if (size < BLOB_HEADER + 9 || blob[0] != 'G' || blob[1] != 'P' || blob[3] != 0x03 ||
+        blob[BLOB_HEADER] != 1 || get_u32(blob + BLOB_HEADER + 1) != 6)
+        return 0;
+    size_t at = BLOB_HEADER + 9;
+    for (uint32_t p = 0, np = get_u32(blob + BLOB_HEADER + 5); p < np; p++) {
+        if (size - at < 9 || blob[at] != 1 || get_u32(blob + at + 1) != 3)
+            return 0;
+        uint32_t nr = get_u32(blob + at + 5);
+        at += 9;
+        for (uint32_t r = 0; r < nr; r++) {
+            if (size - at < 4)
+                return 0;
+            uint32_t n = get_u32(blob + at);
+            at += 4;
+            if ((size - at) / 16 < n || !fn(user, blob + at, n, r > 0))
+                return 0;
+            at += 16 * (size_t)n;
+        }
+    }
+    return at == size;
+}
+
+GEOSGeometry *rr_gpkg_blob_geometry(GEOSContextHandle_t h, const unsigned char *blob, size_t size)
+{
+    if (size < BLOB_HEADER)
+        return NULL;
+    GEOSWKBReader *r = GEOSWKBReader_create_r(h);
+    GEOSGeometry *g = r ? GEOSWKBReader_read_r(h, r, blob + BLOB_HEADER, size - BLOB_HEADER) : NULL;
+    if (r)
+        GEOSWKBReader_destroy_r(h, r);
+    return g;
 }
 
 /* ---- layers --------------------------------------------------------------------------------- */
@@ -312,12 +387,24 @@ static rr_status layer_begin(gpkg_writer *w, layer *l, const char *name, int geo
 
 /* Insert the feature bound to l->insert (fields from column 3 on, or 2 without geometry) with
  * geometry g (NULL: none); `what` names it in a message ("feature 3 (code 2080C1010)"). */
-static rr_status layer_put(gpkg_writer *w, layer *l, const GEOSGeometry *g, const char *what)
+/* A feature of layer l: its geometry g, or a blob rr_gpkg_blob made (packed, packed_size; its
+ * srs_id is set here), or none. */
+static rr_status layer_put(gpkg_writer *w, layer *l, const GEOSGeometry *g,
+                           const unsigned char *packed, size_t packed_size, const char *what)
 {
     int64_t fid = l->count + 1;
     sqlite3_bind_int64(l->insert, 1, fid);
     int empty = 1;
-    if (l->geometric && g) {
+    if (l->geometric && packed) {
+        w->n = 0;
+        unsigned char *at = blob_room(w, packed_size);
+        if (!at)
+            return rr_error(w->ctx, RR_ERR_NOMEM, "out of memory (%s)", w->path);
+        memcpy(at, packed, packed_size);
+        put_u32(at + 4, (uint32_t)w->srs_id);
+        rr_gpkg_blob_envelope(at, w->env);
+        empty = packed_size < BLOB_HEADER + 9 || get_u32(at + BLOB_HEADER + 5) == 0;
+    } else if (l->geometric && g) {
         rr_status st = blob_of(w, g, &empty);
         if (st != RR_OK)
             return rr_error_prefix(w->ctx, st, "%s, layer %s, %s", w->path, l->name, what);
@@ -495,7 +582,7 @@ static rr_status write_areas(gpkg_writer *w, int side)
         bind_text(&l, 8, info ? info[i].related : "");
         char what[160];
         snprintf(what, sizeof what, "feature %zu (code %s)", i + 1, a->code);
-        st = layer_put(w, &l, a->geom, what);
+        st = layer_put(w, &l, a->geom, NULL, 0, what);
     }
     return layer_end(w, &l, st);
 }
@@ -541,11 +628,11 @@ static rr_status write_pieces(gpkg_writer *w)
         sqlite3_bind_int(l.insert, 7, p->transfer ? 1 : 0);
         char what[200];
         snprintf(what, sizeof what, "feature %zu (old %s, new %s)", k + 1, oc, nc);
-        if (!p->shape)
+        if (!p->shape && !p->blob)
             st = rr_error(w->ctx, RR_ERR_GEOMETRY, "piece without geometry (%s, layer pieces, %s)",
                           w->path, what);
         else
-            st = layer_put(w, &l, p->shape, what);
+            st = layer_put(w, &l, p->shape, p->blob, p->blob_size, what);
     }
     free(order);
     return layer_end(w, &l, st);
@@ -583,7 +670,7 @@ static rr_status write_changes(gpkg_writer *w)
         bind_text(&l, 5, rr_change_type_name(c->type));
         sqlite3_bind_double(l.insert, 6, c->area);
         bind_real_or_null(&l, 7, rev->has_pop ? c->pop : NAN);
-        st = layer_put(w, &l, shape, what);
+        st = layer_put(w, &l, shape, NULL, 0, what);
         if (own)
             GEOSGeom_destroy_r(w->ctx->geos, own);
     }
@@ -692,7 +779,7 @@ static rr_status write_styles(gpkg_writer *w)
         bind_text(&l, 8, "");
         sqlite3_bind_int(l.insert, 9, 1);
         bind_text(&l, 10, "regrev review style");
-        st = layer_put(w, &l, NULL, tables[t]);
+        st = layer_put(w, &l, NULL, NULL, 0, tables[t]);
         free(qml);
     }
     return layer_end(w, &l, st);

@@ -195,11 +195,17 @@ GEOSGeometry *rr_review_change_shape(rr_ctx *ctx, const rr_revision *rev, const 
         const rr_piece *p = &rev->pieces[cand ? cand[j] : j];
         if (!cand && piece_group(rev, side, piece_area(p, side)) != g)
             continue;
-        if (!p->shape || !rr_review_piece_of_change(rev, c, p))
+        if ((!p->shape && !p->blob) || !rr_review_piece_of_change(rev, c, p))
             continue;
-        if (!add_polygons(h, p->shape, &parts)) {
+        GEOSGeometry *own = NULL;
+        const GEOSGeometry *shape = rr_piece_shape(ctx, p, &own);
+        int added = shape && add_polygons(h, shape, &parts);
+        if (own)
+            GEOSGeom_destroy_r(h, own);
+        if (!added) {
             geom_list_free(h, &parts);
-            *st = rr_error(ctx, RR_ERR_NOMEM, "out of memory collecting moved pieces");
+            *st = shape ? rr_error(ctx, RR_ERR_NOMEM, "out of memory collecting moved pieces")
+                        : RR_ERR_GEOMETRY; /* the message is set */
             return NULL;
         }
     }

@@ -386,57 +386,116 @@ static void test_population_grid_outliers(void **state)
     check_row_of_forty(*state, "1e20,500,7\n1e300,500,3\n", 1000, 830);
 }
 
+/* 5 × 5 cells of 100 m from (0, 0) with 1 + (k * 7) % 11 people in cell k = 5 j + i: as a CSV
+ * of cell centres (a grid of boxes) and as polygons. */
+typedef struct grid5 {
+    char csv[2048];
+    char wkt[25][160];
+    const char *cells[25];
+    double values[25];
+} grid5;
+
+static void grid5_make(grid5 *g)
+{
+    strcpy(g->csv, "x,y,pop\n");
+    for (int j = 0; j < 5; j++)
+        for (int i = 0; i < 5; i++) {
+            int k = 5 * j + i;
+            g->values[k] = 1 + (k * 7) % 11;
+            snprintf(g->csv + strlen(g->csv), sizeof g->csv - strlen(g->csv), "%d,%d,%g\n",
+                     100 * i + 50, 100 * j + 50, g->values[k]);
+            snprintf(g->wkt[k], sizeof g->wkt[k], "POLYGON((%d %d,%d %d,%d %d,%d %d,%d %d))",
+                     100 * i, 100 * j, 100 * i + 100, 100 * j, 100 * i + 100, 100 * j + 100,
+                     100 * i, 100 * j + 100, 100 * i, 100 * j);
+            g->cells[k] = g->wkt[k];
+        }
+}
+
+/* The overlay of the old area ow (code oc) and the n new areas with the people of g, as boxes
+ * (kind 0) or as polygons (kind 1), analysed; free with run_free. */
+static rr_revision *grid5_run(rr_ctx *ctx, const grid5 *g, int kind, const char *oc,
+                              const char *ow, size_t n, const char *const *nc,
+                              const char *const *nw, rr_areaset **os, rr_areaset **ns)
+{
+    rr_popsource *pop = NULL;
+    assert_ok(ctx, rr_areaset_from_wkt(ctx, 1, &oc, &ow, NULL, os));
+    assert_ok(ctx, rr_areaset_from_wkt(ctx, n, nc, nw, NULL, ns));
+    if (kind == 0) {
+        const char *path = write_tmp("grid5.csv", g->csv);
+        rr_pop_opts po = {.path = path};
+        assert_ok(ctx, rr_popsource_read(ctx, &po, *os, &pop));
+        unlink(path);
+    } else {
+        assert_ok(ctx, rr_popsource_from_wkt(ctx, 25, g->cells, g->values, &pop));
+    }
+    return overlay_with(ctx, *os, *ns, pop);
+}
+
 /* Cells held as boxes and cells as GEOS polygons (the same 5 × 5 grid of 100 m cells, one given
  * by centres, one as WKT) give the same population to pieces cut by a slanted boundary: the
  * clipping and the box index of the first against GEOS's intersections and STRtree. */
 static void test_population_boxes_match_polygons(void **state)
 {
     rr_ctx *ctx = *state;
-    char csv[2048] = "x,y,pop\n";
-    static char wkt[25][160];
-    const char *cells[25];
-    double values[25];
-    for (int j = 0; j < 5; j++)
-        for (int i = 0; i < 5; i++) {
-            int k = 5 * j + i;
-            values[k] = 1 + (k * 7) % 11;
-            snprintf(csv + strlen(csv), sizeof csv - strlen(csv), "%d,%d,%g\n", 100 * i + 50,
-                     100 * j + 50, values[k]);
-            snprintf(wkt[k], sizeof wkt[k], "POLYGON((%d %d,%d %d,%d %d,%d %d,%d %d))", 100 * i,
-                     100 * j, 100 * i + 100, 100 * j, 100 * i + 100, 100 * j + 100, 100 * i,
-                     100 * j + 100, 100 * i, 100 * j);
-            cells[k] = wkt[k];
-        }
-    const char *oc[] = {"0001A"}, *ow[] = {SQ(0, 0, 500, 500)};
+    static grid5 g;
+    grid5_make(&g);
     const char *nc[] = {"0001B", "0001C"};
     const char *nw[] = {"POLYGON((0 0,130 0,370 500,0 500,0 0))",
                         "POLYGON((130 0,500 0,500 500,370 500,130 0))"};
     double got[2][2];
     for (int kind = 0; kind < 2; kind++) {
         rr_areaset *os = NULL, *ns = NULL;
-        rr_popsource *pop = NULL;
-        assert_ok(ctx, rr_areaset_from_wkt(ctx, 1, oc, ow, NULL, &os));
-        assert_ok(ctx, rr_areaset_from_wkt(ctx, 2, nc, nw, NULL, &ns));
-        if (kind == 0) {
-            const char *path = write_tmp("boxes.csv", csv);
-            rr_pop_opts po = {.path = path};
-            assert_ok(ctx, rr_popsource_read(ctx, &po, os, &pop));
-            unlink(path);
-        } else {
-            assert_ok(ctx, rr_popsource_from_wkt(ctx, 25, cells, values, &pop));
-        }
-        rr_revision *rev = overlay_with(ctx, os, ns, pop);
+        rr_revision *rev = grid5_run(ctx, &g, kind, "0001A", SQ(0, 0, 500, 500), 2, nc, nw, &os,
+                                     &ns);
         got[kind][0] = piece_pop(rev, "0001A", "0001B");
         got[kind][1] = piece_pop(rev, "0001A", "0001C");
         run_free(rev, os, ns);
     }
     double total = 0;
     for (int k = 0; k < 25; k++)
-        total += values[k];
+        total += g.values[k];
     assert_near(got[0][0] + got[0][1], total, 1e-9);
     assert_near(got[0][0], got[1][0], 1e-9);
     assert_near(got[0][1], got[1][1], 1e-9);
     assert_true(got[0][0] > 0.3 * total && got[0][0] < 0.7 * total);
+}
+
+/* What an old area keeps of itself is packed during the overlay (a blob, not GEOS) and read back
+ * by the population stage: from the blob for a grid of boxes, through GEOS for polygon cells.
+ * Old A is 500 × 500 m; the new A keeps x < 250 but for a 100 × 100 m hole at (100..200,
+ * 200..300), which goes to the new H; B takes x >= 250. 100 m cells of 1 + (k * 7) % 11 people:
+ * A keeps the columns 0 and 1 whole and half of column 2, less the cell at (1, 2); B has the
+ * other half of column 2 and the columns 3 and 4; H that one cell. */
+static void test_population_packed_piece(void **state)
+{
+    rr_ctx *ctx = *state;
+    static grid5 g;
+    grid5_make(&g);
+    double want_a = 0, want_b = 0, want_h = 0;
+    for (int k = 0; k < 25; k++) {
+        int i = k % 5, j = k / 5;
+        if (i == 1 && j == 2)
+            want_h += g.values[k];
+        else if (i < 2)
+            want_a += g.values[k];
+        else if (i == 2)
+            want_a += g.values[k] / 2, want_b += g.values[k] / 2;
+        else
+            want_b += g.values[k];
+    }
+    const char *nc[] = {"0001A", "0001B", "0001H"};
+    const char *nw[] = {"POLYGON((0 0,250 0,250 500,0 500,0 0),(100 200,100 300,200 300,200 200,"
+                        "100 200))",
+                        SQ(250, 0, 500, 500), SQ(100, 200, 200, 300)};
+    for (int kind = 0; kind < 2; kind++) {
+        rr_areaset *os = NULL, *ns = NULL;
+        rr_revision *rev = grid5_run(ctx, &g, kind, "0001A", SQ(0, 0, 500, 500), 3, nc, nw, &os,
+                                     &ns);
+        assert_near(piece_pop(rev, "0001A", "0001A"), want_a, 1e-9);
+        assert_near(piece_pop(rev, "0001A", "0001B"), want_b, 1e-9);
+        assert_near(piece_pop(rev, "0001A", "0001H"), want_h, 1e-9);
+        run_free(rev, os, ns);
+    }
 }
 
 /* A raster (ESRI ASCII grid, 500 m cells) with a nodata cell: the 2×2 raster covers one area;
@@ -485,6 +544,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_population_grid_far_apart),
         cmocka_unit_test(test_population_grid_outliers),
         cmocka_unit_test(test_population_boxes_match_polygons),
+        cmocka_unit_test(test_population_packed_piece),
     };
     return RUN_TESTS(tests);
 }

@@ -673,6 +673,77 @@ static void rtree_hits(sqlite3 *db, int tree, const double r[4], unsigned char *
  * two and three levels): sound by rtreecheck, every box stored as the nearest floats outside it,
  * searches through the tree finding what a look at every box finds, and the module inserting and
  * deleting in the tree afterwards as in one it grew. */
+typedef struct ring_seen {
+    int n;
+    uint32_t points[8];
+    int hole[8];
+    double first_x[8];
+} ring_seen;
+
+static int see_ring(void *user, const unsigned char *xy, uint32_t n, int hole)
+{
+    ring_seen *r = user;
+    if (r->n == 8)
+        return 0;
+    double p[2];
+    rr_gpkg_blob_xy(p, xy, 1);
+    r->points[r->n] = n;
+    r->hole[r->n] = hole;
+    r->first_x[r->n++] = p[0];
+    return 1;
+}
+
+/* A piece packed as a blob (rr_piece_pack) reads back as the same geometry, vertex for vertex
+ * (rr_piece_shape), and its rings in order with their holes (rr_gpkg_blob_rings); a blob cut
+ * short or of another kind is refused. */
+static void test_piece_packed(void **state)
+{
+    fixture *fx = *state;
+    GEOSContextHandle_t h = fx->ctx->geos;
+    GEOSWKTReader *r = GEOSWKTReader_create_r(h);
+    const char *wkt = "MULTIPOLYGON(((0 0,10 0,10 10,0 10,0 0),(2 2,2 4,4 4,4 2,2 2)),"
+                      "((20 0,30 0,30 5,20 0)))";
+    GEOSGeometry *want = GEOSWKTReader_read_r(h, r, wkt);
+    rr_piece p = {.geom = GEOSWKTReader_read_r(h, r, wkt)};
+    GEOSWKTReader_destroy_r(h, r);
+    p.shape = p.geom;
+    assert_ok(fx->ctx, rr_piece_pack(fx->ctx, &p));
+    assert_null(p.geom);
+    assert_null(p.shape);
+    assert_non_null(p.blob);
+    /* header 40, MultiPolygon 9, polygons 9 + 9, rings 4 + 5 * 16, 4 + 5 * 16, 4 + 4 * 16 */
+    assert_int_equal(p.blob_size, 40 + 9 + 9 + 9 + 84 + 84 + 68);
+    GEOSGeometry *own = NULL;
+    const GEOSGeometry *back = rr_piece_shape(fx->ctx, &p, &own);
+    assert_non_null(back);
+    assert_ptr_equal(back, own);
+    assert_int_equal(GEOSEqualsExact_r(h, back, want, 0), 1);
+    GEOSGeom_destroy_r(h, own);
+    double env[4];
+    rr_gpkg_blob_envelope(p.blob, env);
+    assert_true(env[0] == 0 && env[1] == 30 && env[2] == 0 && env[3] == 10);
+    ring_seen seen = {0};
+    assert_int_equal(rr_gpkg_blob_rings(p.blob, p.blob_size, see_ring, &seen), 1);
+    assert_int_equal(seen.n, 3);
+    assert_int_equal(seen.points[0], 5);
+    assert_int_equal(seen.points[1], 5);
+    assert_int_equal(seen.points[2], 4);
+    assert_int_equal(seen.hole[0], 0);
+    assert_int_equal(seen.hole[1], 1);
+    assert_int_equal(seen.hole[2], 0);
+    assert_true(seen.first_x[0] == 0 && seen.first_x[1] == 2 && seen.first_x[2] == 20);
+    for (size_t cut = 0; cut < p.blob_size; cut += 7) {
+        ring_seen any = {0};
+        assert_int_equal(rr_gpkg_blob_rings(p.blob, cut, see_ring, &any), 0);
+    }
+    p.blob[0] = 'X';
+    ring_seen none = {0};
+    assert_int_equal(rr_gpkg_blob_rings(p.blob, p.blob_size, see_ring, &none), 0);
+    rr_piece_clear(fx->ctx, &p);
+    assert_null(p.blob);
+    GEOSGeom_destroy_r(h, want);
+}
+
 static void test_rtree_pack(void **state)
 {
     (void)state;
@@ -763,6 +834,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_review_html_island),
         cmocka_unit_test(test_review_html_unshared_vertices),
         cmocka_unit_test(test_rtree_pack),
+        cmocka_unit_test(test_piece_packed),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
