@@ -183,7 +183,7 @@ typedef enum rr_area_class {
 /* One intersection of an old and a new area, or a part only one version covers. */
 typedef struct rr_piece {
     size_t old_idx, new_idx; /* RR_NONE for an uncovered part */
-    GEOSGeometry *geom;      /* owned geometry, or NULL when the piece is a whole area */
+    GEOSGeometry *geom;      /* owned geometry, or NULL when the piece is a whole area or packed */
     const GEOSGeometry *shape; /* geom, or the borrowed geometry of the whole area */
     unsigned char *blob;     /* or, instead of geom and shape (both NULL), the piece packed as a
                               * GeoPackage geometry blob (rr_piece_pack): two thirds of the

@@ -380,7 +380,6 @@ static double rect_area(ring_set *rs, double x0, double y0, double x1, double y1
     return total;
 }
 
-/* Add the contributions of the cells under `geom` to list. */
 /* The contributions of the cells under the piece's geometry geom; with a grid of rectangles,
  * geom may be NULL for a packed piece, whose blob is read instead. */
 static rr_status collect(rr_ctx *ctx, const pop_job *job, const GEOSGeometry *geom,

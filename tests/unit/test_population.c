@@ -462,40 +462,46 @@ static void test_population_boxes_match_polygons(void **state)
 
 /* What an old area keeps of itself is packed during the overlay (a blob, not GEOS) and read back
  * by the population stage: from the blob for a grid of boxes, through GEOS for polygon cells.
- * Old A is 500 × 500 m; the new A keeps x < 250 but for a 100 × 100 m hole at (100..200,
- * 200..300), which goes to the new H; B takes x >= 250. 100 m cells of 1 + (k * 7) % 11 people:
- * A keeps the columns 0 and 1 whole and half of column 2, less the cell at (1, 2); B has the
- * other half of column 2 and the columns 3 and 4; H that one cell. */
+ * Old A is 500 × 500 m, with 100 m cells of 1 + (k * 7) % 11 people. First the new A keeps
+ * x < 250 but for a 100 × 100 m hole at (100..200, 200..300), which goes to the new H, and B
+ * takes x >= 250: A has the columns 0 and 1 whole and half of column 2, less the cell at (1, 2);
+ * B the other half of column 2 and the columns 3 and 4; H that one cell. Then B takes the strip
+ * 200..300 through the middle and A keeps two parts, the columns 0, 1, 3 and 4. */
 static void test_population_packed_piece(void **state)
 {
     rr_ctx *ctx = *state;
     static grid5 g;
     grid5_make(&g);
-    double want_a = 0, want_b = 0, want_h = 0;
+    double want[2][3] = {{0, 0, 0}, {0, 0, 0}}; /* A, B, H */
     for (int k = 0; k < 25; k++) {
         int i = k % 5, j = k / 5;
         if (i == 1 && j == 2)
-            want_h += g.values[k];
+            want[0][2] += g.values[k];
         else if (i < 2)
-            want_a += g.values[k];
+            want[0][0] += g.values[k];
         else if (i == 2)
-            want_a += g.values[k] / 2, want_b += g.values[k] / 2;
+            want[0][0] += g.values[k] / 2, want[0][1] += g.values[k] / 2;
         else
-            want_b += g.values[k];
+            want[0][1] += g.values[k];
+        want[1][i == 2] += g.values[k];
     }
     const char *nc[] = {"0001A", "0001B", "0001H"};
-    const char *nw[] = {"POLYGON((0 0,250 0,250 500,0 500,0 0),(100 200,100 300,200 300,200 200,"
-                        "100 200))",
-                        SQ(250, 0, 500, 500), SQ(100, 200, 200, 300)};
-    for (int kind = 0; kind < 2; kind++) {
-        rr_areaset *os = NULL, *ns = NULL;
-        rr_revision *rev = grid5_run(ctx, &g, kind, "0001A", SQ(0, 0, 500, 500), 3, nc, nw, &os,
-                                     &ns);
-        assert_near(piece_pop(rev, "0001A", "0001A"), want_a, 1e-9);
-        assert_near(piece_pop(rev, "0001A", "0001B"), want_b, 1e-9);
-        assert_near(piece_pop(rev, "0001A", "0001H"), want_h, 1e-9);
-        run_free(rev, os, ns);
-    }
+    const char *nw[2][3] = {
+        {"POLYGON((0 0,250 0,250 500,0 500,0 0),(100 200,100 300,200 300,200 200,100 200))",
+         SQ(250, 0, 500, 500), SQ(100, 200, 200, 300)},
+        {"MULTIPOLYGON(((0 0,200 0,200 500,0 500,0 0)),((300 0,500 0,500 500,300 500,300 0)))",
+         SQ(200, 0, 300, 500), NULL}};
+    for (int scene = 0; scene < 2; scene++)
+        for (int kind = 0; kind < 2; kind++) {
+            rr_areaset *os = NULL, *ns = NULL;
+            rr_revision *rev = grid5_run(ctx, &g, kind, "0001A", SQ(0, 0, 500, 500),
+                                         scene ? 2 : 3, nc, nw[scene], &os, &ns);
+            assert_near(piece_pop(rev, "0001A", "0001A"), want[scene][0], 1e-9);
+            assert_near(piece_pop(rev, "0001A", "0001B"), want[scene][1], 1e-9);
+            if (scene == 0)
+                assert_near(piece_pop(rev, "0001A", "0001H"), want[scene][2], 1e-9);
+            run_free(rev, os, ns);
+        }
 }
 
 /* A raster (ESRI ASCII grid, 500 m cells) with a nodata cell: the 2×2 raster covers one area;

@@ -669,10 +669,43 @@ static void rtree_hits(sqlite3 *db, int tree, const double r[4], unsigned char *
     sqlite3_finalize(q);
 }
 
-/* Packed trees of 0 to 6000 random boxes (1, one full node, one more, 51^2 and one more: one,
- * two and three levels): sound by rtreecheck, every box stored as the nearest floats outside it,
- * searches through the tree finding what a look at every box finds, and the module inserting and
- * deleting in the tree afterwards as in one it grew. */
+/* Every geometry of review.gpkg names the layer's SRS in its blob header (bytes 4-7, little
+ * endian), the packed pieces too: their blobs are made with srs_id 0 and the writer sets it. The
+ * fixture has packed pieces (what an old area keeps of itself). */
+static void test_review_gpkg_srs_ids(void **state)
+{
+    fixture *fx = *state;
+    size_t packed = 0;
+    for (size_t k = 0; k < fx->rev->npieces; k++)
+        packed += fx->rev->pieces[k].blob != NULL;
+    assert_true(packed > 0);
+    char path[512];
+    snprintf(path, sizeof path, "%s/review-srs.gpkg", fx->dir);
+    assert_ok(fx->ctx, rr_write_review_gpkg(fx->ctx, fx->rev, path));
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    const char *layers[] = {"old", "new", "pieces", "changes"};
+    for (size_t i = 0; i < 4; i++) {
+        char sql[300];
+        snprintf(sql, sizeof sql, "SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = '%s'",
+                 layers[i]);
+        sqlite3_int64 srs = sql_int(db, sql);
+        assert_true(srs > 0);
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM \"%s\" WHERE geom IS NOT NULL AND hex(substr(geom, 5, 4)) "
+                 "<> '%02X%02X%02X%02X'",
+                 layers[i], (unsigned)(srs & 0xff), (unsigned)(srs >> 8 & 0xff),
+                 (unsigned)(srs >> 16 & 0xff), (unsigned)(srs >> 24 & 0xff));
+        if (sql_int(db, sql) != 0)
+            fail_msg("layer %s: geometries whose header does not name srs_id %lld", layers[i],
+                     (long long)srs);
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\" WHERE geom IS NOT NULL", layers[i]);
+        assert_true(sql_int(db, sql) > 0);
+    }
+    sqlite3_close(db);
+    unlink(path);
+}
+
 typedef struct ring_seen {
     int n;
     uint32_t points[8];
@@ -744,6 +777,10 @@ static void test_piece_packed(void **state)
     GEOSGeom_destroy_r(h, want);
 }
 
+/* Packed trees of 0 to 6000 random boxes (1, one full node, one more, 51^2 and one more: one,
+ * two and three levels): sound by rtreecheck, every box stored as the nearest floats outside it,
+ * searches through the tree finding what a look at every box finds, and the module inserting and
+ * deleting in the tree afterwards as in one it grew. */
 static void test_rtree_pack(void **state)
 {
     (void)state;
@@ -835,6 +872,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_review_html_unshared_vertices),
         cmocka_unit_test(test_rtree_pack),
         cmocka_unit_test(test_piece_packed),
+        cmocka_unit_test(test_review_gpkg_srs_ids),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
