@@ -317,8 +317,8 @@ rr_status rr_geoms_transform(rr_ctx *ctx, GEOSGeometry **geoms, size_t n, const 
 
 /* write_gpkg.c */
 /* The GeoPackage geometry blob (header with the envelope, then little-endian 2D WKB) of g's
- * polygons as one MultiPolygon, malloc'd, *size bytes. NULL when g has no polygon (*st RR_OK) or
- * on failure (*st says, message set). */
+ * polygons as one MultiPolygon, malloc'd, exactly *size bytes. NULL when g has no polygon (*st
+ * RR_OK) or on failure (*st says, message set). */
 unsigned char *rr_gpkg_blob(rr_ctx *ctx, const GEOSGeometry *g, int srs_id, size_t *size,
                             rr_status *st);
 /* Reading a blob rr_gpkg_blob made (a packed piece): fn(user, xy, n, hole) for each ring in

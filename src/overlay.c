@@ -193,17 +193,9 @@ rr_status rr_piece_pack(rr_ctx *ctx, rr_piece *p)
         return RR_OK;
     size_t size = 0;
     rr_status st = RR_OK;
-    unsigned char *made = rr_gpkg_blob(ctx, p->geom, 0, &size, &st);
-    if (!made) /* no polygon in it (then it stays as it is), or a failure */
+    unsigned char *blob = rr_gpkg_blob(ctx, p->geom, 0, &size, &st);
+    if (!blob) /* no polygon in it (then it stays as it is), or a failure */
         return st;
-    /* kept to the end: exactly its size (the blob was made in a buffer with room to spare) */
-    unsigned char *blob = malloc(size);
-    if (!blob) {
-        free(made);
-        return rr_error(ctx, RR_ERR_NOMEM, "out of memory packing a piece");
-    }
-    memcpy(blob, made, size);
-    free(made);
     GEOSGeom_destroy_r(ctx->geos, p->geom);
     p->geom = NULL;
     p->shape = NULL;

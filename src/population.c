@@ -123,6 +123,13 @@ typedef struct pop_job {
     contrib_list *lists;   /* one per piece */
 } pop_job;
 
+/* Cells are clipped in plain C, without GEOS: rectangles (a grid) and not points. A packed
+ * piece is then read straight from its blob. */
+static int clips_boxes(const pop_job *job)
+{
+    return job->grid && job->pop->rectangles && !job->pop->points;
+}
+
 static _Thread_local GEOSSTRtree *tls_cells;
 static _Thread_local GEOSContextHandle_t tls_cells_owner;
 
@@ -390,13 +397,15 @@ static rr_status collect(rr_ctx *ctx, const pop_job *job, const GEOSGeometry *ge
     rr_hits hits = {0};
     if (job->grid) {
         double q[4], e[4];
+        int known = 1;
         if (!geom) { /* the blob's envelope: the same extremes as GEOS's */
             rr_gpkg_blob_envelope(piece->blob, e);
             q[0] = e[0], q[1] = e[2], q[2] = e[1], q[3] = e[3];
-            cell_grid_query(job->grid, box, q, &hits);
-        } else if (GEOSGeom_getExtent_r(ctx->geos, geom, &q[0], &q[1], &q[2], &q[3])) {
-            cell_grid_query(job->grid, box, q, &hits);
+        } else {
+            known = GEOSGeom_getExtent_r(ctx->geos, geom, &q[0], &q[1], &q[2], &q[3]);
         }
+        if (known)
+            cell_grid_query(job->grid, box, q, &hits);
     } else {
         GEOSSTRtree_query_r(ctx->geos, tls_cells, geom, rr_hits_cb, &hits);
     }
@@ -412,7 +421,7 @@ static rr_status collect(rr_ctx *ctx, const pop_job *job, const GEOSGeometry *ge
     /* rectangular cells are clipped directly (a cell the piece misses clips to nothing, one
      * inside it to the whole cell); other cells and points are tested against the prepared
      * piece first */
-    int clip_only = pop->rectangles && !pop->points;
+    int clip_only = pop->rectangles && !pop->points; /* with a grid: clips_boxes(job) */
     const GEOSPreparedGeometry *prep = hits.n && !clip_only ? GEOSPrepare_r(ctx->geos, geom) : NULL;
     if (hits.n && !clip_only && !prep) {
         free(hits.idx);
@@ -448,7 +457,9 @@ static rr_status collect(rr_ctx *ctx, const pop_job *job, const GEOSGeometry *ge
                     blob_rings b = {ctx, &rings};
                     if (!rr_gpkg_blob_rings(piece->blob, piece->blob_size, blob_ring, &b) &&
                         !rings.failed) {
-                        st = rr_error(ctx, RR_ERR_INTERNAL, "a packed piece cannot be read back");
+                        st = rr_error(ctx, RR_ERR_INTERNAL,
+                                      "a packed piece cannot be read back (blob of %zu bytes)",
+                                      piece->blob_size);
                         break;
                     }
                 }
@@ -501,12 +512,20 @@ static rr_status pop_one(rr_ctx *ctx, size_t i, void *user)
      * plain C), else made in GEOS again for the while */
     GEOSGeometry *own = NULL;
     const GEOSGeometry *shape = piece->shape;
-    if (!shape && !(job->grid && pop->rectangles && !pop->points) &&
-        !(shape = rr_piece_shape(ctx, piece, &own)))
-        return RR_ERR_GEOMETRY; /* the message is set */
-    rr_status st = collect(ctx, job, shape, piece, &job->lists[i]);
+    rr_status st = RR_OK;
+    if (!shape && !clips_boxes(job) && !(shape = rr_piece_shape(ctx, piece, &own)))
+        st = RR_ERR_GEOMETRY; /* the message is set */
+    if (st == RR_OK)
+        st = collect(ctx, job, shape, piece, &job->lists[i]);
     if (own)
         GEOSGeom_destroy_r(ctx->geos, own);
+    if (st != RR_OK) { /* which piece */
+        const rr_revision *rev = job->rev;
+        size_t o = piece->old_idx, n = piece->new_idx;
+        st = rr_error_prefix(ctx, st, "piece %zu (old %s, new %s)", i + 1,
+                             o == RR_NONE ? "" : rev->old_set->areas[o].code,
+                             n == RR_NONE ? "" : rev->new_set->areas[n].code);
+    }
     return st;
 }
 

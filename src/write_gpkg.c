@@ -242,8 +242,18 @@ unsigned char *rr_gpkg_blob(rr_ctx *ctx, const GEOSGeometry *g, int srs_id, size
         free(w.b);
         return NULL;
     }
+    /* exactly its size: the buffer had room to spare, and a packed piece keeps its blob to the
+     * end of the run */
+    unsigned char *exact = malloc(w.n);
+    if (!exact) {
+        free(w.b);
+        *st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (geometry blob)");
+        return NULL;
+    }
+    memcpy(exact, w.b, w.n);
+    free(w.b);
     *size = w.n;
-    return w.b;
+    return exact;
 }
 
 static uint32_t get_u32(const unsigned char *at)
@@ -386,9 +396,8 @@ static rr_status layer_begin(gpkg_writer *w, layer *l, const char *name, int geo
 }
 
 /* Insert the feature bound to l->insert (fields from column 3 on, or 2 without geometry) with
- * geometry g (NULL: none); `what` names it in a message ("feature 3 (code 2080C1010)"). */
-/* A feature of layer l: its geometry g, or a blob rr_gpkg_blob made (packed, packed_size; its
- * srs_id is set here), or none. */
+ * geometry g, or a blob rr_gpkg_blob made (packed, packed_size: a packed piece; its srs_id is set
+ * here), or none (both NULL); `what` names it in a message ("feature 3 (code 2080C1010)"). */
 static rr_status layer_put(gpkg_writer *w, layer *l, const GEOSGeometry *g,
                            const unsigned char *packed, size_t packed_size, const char *what)
 {
