@@ -4,6 +4,7 @@
  * GeoPackage writer's blob -> its WKB read back by OGR. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cpl_error.h>
 
@@ -32,10 +33,32 @@ int rr_fuzz_wkb(const uint8_t *data, size_t size)
         double precision = run < 2 ? 0 : geographic ? 1e-9 : 1e-4;
         GEOSGeometry *g = NULL;
         rr_geom_check check = RR_GEOM_CHECKED;
-        if (rr_area_geometry(ctx, og, geographic, precision, vs, "fuzz", &g, &check) != RR_OK || !g)
+        if (rr_area_geometry(ctx, og, geographic, precision, vs, "fuzz", &g, &check, NULL) !=
+                RR_OK ||
+            !g)
             continue;
         if (check == RR_GEOM_SNAPPED && GEOSisValid_r(ctx->geos, g) != 1)
             abort(); /* the fast way in called it valid */
+        if (check == RR_GEOM_SNAPPED) {
+            /* packed as read instead: the blob GEOS's geometry makes, its area to the bit */
+            GEOSGeometry *none = NULL;
+            rr_geom_check again = RR_GEOM_CHECKED;
+            rr_packed_geom packed = {NULL, 0, 0, 0};
+            size_t want_size = 0;
+            rr_status wst = RR_OK;
+            unsigned char *want = rr_gpkg_blob(ctx, g, 0, &want_size, &wst);
+            double want_area = 0;
+            GEOSArea_r(ctx->geos, g, &want_area);
+            if (rr_area_geometry(ctx, og, geographic, precision, vs, "fuzz", &none, &again,
+                                 &packed) != RR_OK ||
+                none || !packed.blob || again != RR_GEOM_SNAPPED || !want ||
+                packed.size != want_size || memcmp(packed.blob, want, want_size) != 0 ||
+                memcmp(&packed.area, &want_area, sizeof want_area) != 0 ||
+                packed.single != (GEOSGeomTypeId_r(ctx->geos, g) == GEOS_POLYGON))
+                abort();
+            free(want);
+            free(packed.blob);
+        }
         if (check == RR_GEOM_UNCHECKED) { /* the reader snaps and checks it later */
             GEOSGeom_destroy_r(ctx->geos, g);
             continue;

@@ -107,7 +107,8 @@ void rr_revision_free(rr_revision *rev)
     for (size_t i = 0; i < rev->npieces; i++) {
         if (rev->pieces[i].geom)
             GEOSGeom_destroy_r(h, rev->pieces[i].geom);
-        free(rev->pieces[i].blob);
+        if (!rev->pieces[i].blob_borrowed) /* else a whole area's, freed with its set */
+            free(rev->pieces[i].blob);
     }
     GEOS_finish_r(h);
     free(rev->pieces);

@@ -148,32 +148,24 @@ static void seg_free(seg_set *set)
     free(set->row_seg);
 }
 
-/* Add the segments of a ring, oriented so the interior lies on the left (shells
+/* Add the segments of a ring of n points xy, oriented so the interior lies on the left (shells
  * counter-clockwise, holes clockwise). */
-static int add_ring(rr_ctx *ctx, const GEOSGeometry *ring, int hole, seg_set *set)
+static int add_ring_xy(seg_set *set, const double *xy, size_t n, int hole)
 {
-    const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(ctx->geos, ring);
-    unsigned n = 0;
-    if (!cs || !GEOSCoordSeq_getSize_r(ctx->geos, cs, &n))
-        return 0;
     if (n < 2)
         return 1;
-    double *xy = malloc(2 * (size_t)n * sizeof *xy);
     /* room for all of them at once (growing one by one copied the array again and again) */
     seg *room = rr_grow(set->s, &set->cap, set->n + n, sizeof *room, 256);
-    if (room)
-        set->s = room;
-    if (!xy || !room || !GEOSCoordSeq_copyToBuffer_r(ctx->geos, cs, xy, 0, 0)) {
-        free(xy);
+    if (!room)
         return 0;
-    }
+    set->s = room;
     double area2 = 0;
-    for (unsigned i = 0; i + 1 < n; i++)
+    for (size_t i = 0; i + 1 < n; i++)
         area2 += xy[2 * i] * xy[2 * i + 3] - xy[2 * i + 2] * xy[2 * i + 1];
     int ccw = area2 > 0;
     int reverse = hole ? ccw : !ccw;
     int first = 1;
-    for (unsigned i = 0; i + 1 < n; i++) {
+    for (size_t i = 0; i + 1 < n; i++) {
         seg s = {xy[2 * i], xy[2 * i + 1], xy[2 * i + 2], xy[2 * i + 3], 0, 0, 0};
         if (s.x0 == s.x1 && s.y0 == s.y1)
             continue;
@@ -183,8 +175,40 @@ static int add_ring(rr_ctx *ctx, const GEOSGeometry *ring, int hole, seg_set *se
         first = 0;
         set->s[set->n++] = s;
     }
-    free(xy);
     return 1;
+}
+
+static int add_ring(rr_ctx *ctx, const GEOSGeometry *ring, int hole, seg_set *set)
+{
+    const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(ctx->geos, ring);
+    unsigned n = 0;
+    if (!cs || !GEOSCoordSeq_getSize_r(ctx->geos, cs, &n))
+        return 0;
+    if (n < 2)
+        return 1;
+    double *xy = malloc(2 * (size_t)n * sizeof *xy);
+    int ok = xy && GEOSCoordSeq_copyToBuffer_r(ctx->geos, cs, xy, 0, 0) &&
+             add_ring_xy(set, xy, n, hole);
+    free(xy);
+    return ok;
+}
+
+/* The rings of a packed area (rr_area_rings) into a set, through one coordinate buffer. */
+typedef struct blob_adder {
+    seg_set *set;
+    double *xy;
+    size_t cap;
+} blob_adder;
+
+static int add_blob_ring(void *user, const unsigned char *xy, uint32_t n, int hole)
+{
+    blob_adder *b = user;
+    double *buf = rr_grow(b->xy, &b->cap, 2 * (size_t)n, sizeof *buf, 1024);
+    if (!buf)
+        return 0;
+    b->xy = buf;
+    rr_gpkg_blob_xy(buf, xy, n);
+    return add_ring_xy(b->set, buf, n, hole);
 }
 
 static int add_polygons(rr_ctx *ctx, const GEOSGeometry *g, seg_set *set)
@@ -933,34 +957,54 @@ static void drop_all(rr_ctx *ctx, GEOSGeometry **want[3])
         }
 }
 
-rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
-                          double area_a, double area_b, double precision, GEOSGeometry **a_only,
-                          GEOSGeometry **b_only, GEOSGeometry **both, rr_compare_path *path)
+/* One version to compare: a GEOS geometry, or a packed area (then g is NULL). */
+typedef struct compare_side {
+    const GEOSGeometry *g;
+    const rr_area *area;
+    double area_m2;
+} compare_side;
+
+/* Its segments into set, sized once (for a blob: by its size, a bound of its vertices). */
+static int side_segments(rr_ctx *ctx, const compare_side *in, seg_set *set)
+{
+    int ng = in->g ? GEOSGetNumCoordinates_r(ctx->geos, in->g) : 0;
+    size_t n = in->g ? (ng > 0 ? (size_t)ng : 0) : in->area->blob_size / 16;
+    if (n > 0 && !(set->s = rr_grow(NULL, &set->cap, n, sizeof *set->s, 256)))
+        return 0;
+    if (in->g)
+        return add_polygons(ctx, in->g, set);
+    blob_adder b = {set, NULL, 0};
+    int ok = rr_area_rings(ctx, in->area, add_blob_ring, &b);
+    free(b.xy);
+    return ok;
+}
+
+/* rr_area_compare for either kind of version; with packed areas the same boundary leaves *both
+ * NULL (the area itself: *path says RR_COMPARE_SAME). */
+static rr_status compare(rr_ctx *ctx, const compare_side *in_a, const compare_side *in_b,
+                         double precision, GEOSGeometry **a_only, GEOSGeometry **b_only,
+                         GEOSGeometry **both, rr_compare_path *path)
 {
     rr_compare_path taken = RR_COMPARE_SAME;
     seg_set sa = {0}, sb = {0};
     GEOSGeometry *changed_lines = NULL, *common_lines = NULL, *all = NULL;
+    GEOSGeometry *own_a = NULL, *own_b = NULL;
     GEOSGeometry **want[3] = {a_only, b_only, both};
     size_t changed = 0, common = 0;
     rr_status st = RR_OK;
+    double area_a = in_a->area_m2, area_b = in_b->area_m2;
     *a_only = *b_only = *both = NULL;
-    if ((isnan(area_a) && !GEOSArea_r(ctx->geos, a, &area_a)) ||
-        (isnan(area_b) && !GEOSArea_r(ctx->geos, b, &area_b)))
+    if ((isnan(area_a) && !GEOSArea_r(ctx->geos, in_a->g, &area_a)) ||
+        (isnan(area_b) && !GEOSArea_r(ctx->geos, in_b->g, &area_b)))
         return rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute an area: %s", rr_geos_msg(ctx));
     /* each version's segments in one array, sized once */
-    int na = GEOSGetNumCoordinates_r(ctx->geos, a), nb = GEOSGetNumCoordinates_r(ctx->geos, b);
-    if ((na > 0 && !(sa.s = rr_grow(NULL, &sa.cap, (size_t)na, sizeof *sa.s, 256))) ||
-        (nb > 0 && !(sb.s = rr_grow(NULL, &sb.cap, (size_t)nb, sizeof *sb.s, 256)))) {
-        st = rr_error(ctx, RR_ERR_NOMEM, "out of memory comparing two versions of an area");
-        goto out;
-    }
-    if (!add_polygons(ctx, a, &sa) || !add_polygons(ctx, b, &sb) ||
+    if (!side_segments(ctx, in_a, &sa) || !side_segments(ctx, in_b, &sb) ||
         (changed = mark_shared(&sa, &sb)) == SIZE_MAX) {
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory comparing two versions of an area");
         goto out;
     }
     if (changed == 0) { /* the same boundary: nothing is lost or gained */
-        if (!(*both = GEOSGeom_clone_r(ctx->geos, a)))
+        if (in_a->g && !(*both = GEOSGeom_clone_r(ctx->geos, in_a->g)))
             st = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -1007,6 +1051,10 @@ rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry
     /* changed nearly everywhere (another generalisation), or faces that do not add up: the
      * plain overlays */
     taken = RR_COMPARE_OVERLAID;
+    const GEOSGeometry *a = in_a->g ? in_a->g : rr_area_shape(ctx, in_a->area, &own_a, &st);
+    const GEOSGeometry *b = !a         ? NULL
+                            : in_b->g ? in_b->g
+                                      : rr_area_shape(ctx, in_b->area, &own_b, &st);
     for (int k = 0; k < 3 && st == RR_OK; k++) {
         GEOSGeometry **dst = k == 0 ? a_only : k == 1 ? b_only : both;
         GEOSGeometry *d = k == 0   ? GEOSDifference_r(ctx->geos, a, b)
@@ -1020,6 +1068,10 @@ rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry
 out:
     if (path && st == RR_OK)
         *path = taken;
+    if (own_a)
+        GEOSGeom_destroy_r(ctx->geos, own_a);
+    if (own_b)
+        GEOSGeom_destroy_r(ctx->geos, own_b);
     if (all)
         GEOSGeom_destroy_r(ctx->geos, all);
     if (common_lines)
@@ -1029,4 +1081,23 @@ out:
     seg_free(&sa);
     seg_free(&sb);
     return st;
+}
+
+rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
+                          double area_a, double area_b, double precision, GEOSGeometry **a_only,
+                          GEOSGeometry **b_only, GEOSGeometry **both, rr_compare_path *path)
+{
+    compare_side in_a = {a, NULL, area_a}, in_b = {b, NULL, area_b};
+    return compare(ctx, &in_a, &in_b, precision, a_only, b_only, both, path);
+}
+
+rr_status rr_area_compare_packed(rr_ctx *ctx, const rr_area *a, const rr_area *b,
+                                 double precision, GEOSGeometry **a_only, GEOSGeometry **b_only,
+                                 GEOSGeometry **both, rr_compare_path *path)
+{
+    if (a->geom && b->geom) /* not packed */
+        return rr_area_compare(ctx, a->geom, b->geom, a->area, b->area, precision, a_only,
+                               b_only, both, path);
+    compare_side in_a = {a->geom, a, a->area}, in_b = {b->geom, b, b->area};
+    return compare(ctx, &in_a, &in_b, precision, a_only, b_only, both, path);
 }

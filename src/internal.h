@@ -65,7 +65,10 @@ void rr_ctx_take_warnings(rr_ctx *ctx, const rr_ctx *worker);
 typedef struct rr_area {
     char *code;
     char *kommun;      /* municipality code ("" if unknown) */
-    GEOSGeometry *geom;
+    GEOSGeometry *geom; /* while an area set is made; NULL once packed (rr_areaset_pack) */
+    unsigned char *blob; /* the geometry packed (rr_areaset_pack): a GeoPackage geometry blob, */
+    size_t blob_size;    /* two thirds of GEOS's memory, read in plain C (rr_area_shape for GEOS) */
+    unsigned char single; /* the geometry was a Polygon (else a MultiPolygon): rr_area_shape */
     double area;
     size_t features;   /* how many features were gathered */
     long long fid;     /* the feature it was read from (for messages) */
@@ -189,6 +192,7 @@ typedef struct rr_piece {
                               * GeoPackage geometry blob (rr_piece_pack): two thirds of the
                               * memory of GEOS's form; read with rr_piece_shape */
     size_t blob_size;
+    int blob_borrowed;       /* blob is a whole area's (rr_area.blob), not the piece's to free */
     double area;
     double pop;              /* NAN without population */
     double core_area;        /* area left after an inward buffer of min_width/2 (NAN: not computed) */
@@ -308,6 +312,26 @@ rr_areaset *rr_areaset_alloc(void);
 rr_status rr_areaset_finish(rr_ctx *ctx, rr_areaset *set, const char *source_name, int dissolving);
 size_t rr_areaset_find(const rr_areaset *set, const char *code);
 
+/* Pack every area's geometry into a blob (rr_area.blob) and free it in GEOS: an area set is
+ * packed once made (read, made from WKT, reprojected); every reader takes the blob. RR_OK, or
+ * out of memory (the set unchanged where it failed). */
+rr_status rr_areaset_pack(rr_ctx *ctx, rr_areaset *set);
+/* Back into GEOS (rr_area.geom), blobs freed: to change the geometries (rr_areaset_match_crs). */
+rr_status rr_areaset_unpack(rr_ctx *ctx, rr_areaset *set);
+/* The area's geometry in GEOS: its geom, or a new one made from its blob (a Polygon or a
+ * MultiPolygon as read) and left in *own for the caller to destroy; NULL with the message set
+ * and *st (when not NULL) saying why when it cannot be made. */
+const GEOSGeometry *rr_area_shape(rr_ctx *ctx, const rr_area *a, GEOSGeometry **own,
+                                  rr_status *st);
+/* A ring of a geometry blob, as rr_gpkg_blob_rings hands it over (write_gpkg.c). */
+typedef int (*rr_blob_ring_fn)(void *user, const unsigned char *xy, uint32_t n, int hole);
+/* rr_gpkg_blob_rings over the area's rings (none for an empty area); 0 when fn returns 0 or the
+ * rings cannot be read. */
+int rr_area_rings(rr_ctx *ctx, const rr_area *a, rr_blob_ring_fn fn, void *user);
+/* The area's envelope: min x, min y, max x, max y (GEOSGeom_getExtent_r's order); 0 when it has
+ * none (empty). */
+int rr_area_extent(rr_ctx *ctx, const rr_area *a, double ext[4]);
+
 /* reproject.c */
 /* 1 if the horizontal parts of two CRS definitions are the same, 0 if not, -1 on error. */
 int rr_crs_same(rr_ctx *ctx, const char *a, const char *b);
@@ -325,7 +349,6 @@ unsigned char *rr_gpkg_blob(rr_ctx *ctx, const GEOSGeometry *g, int srs_id, size
  * order, each polygon's shell and then its holes; xy: n points as stored (little-endian doubles,
  * unaligned: copy them out with rr_gpkg_blob_xy). 1 when done, 0 when the blob is not one
  * rr_gpkg_blob makes or fn returns 0. */
-typedef int (*rr_blob_ring_fn)(void *user, const unsigned char *xy, uint32_t n, int hole);
 int rr_gpkg_blob_rings(const unsigned char *blob, size_t size, rr_blob_ring_fn fn, void *user);
 /* n points of a blob ring into dst (x and y side by side). */
 void rr_gpkg_blob_xy(double *dst, const unsigned char *xy, size_t n);
@@ -396,6 +419,11 @@ typedef enum rr_compare_path {
 rr_status rr_area_compare(rr_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b,
                           double area_a, double area_b, double precision, GEOSGeometry **a_only,
                           GEOSGeometry **b_only, GEOSGeometry **both, rr_compare_path *path);
+/* The same for two areas as held in a set (packed: read from their blobs, in GEOS only for the
+ * plain overlays), with their areas; the same boundary leaves *both NULL (it is area a). */
+rr_status rr_area_compare_packed(rr_ctx *ctx, const rr_area *a, const rr_area *b,
+                                 double precision, GEOSGeometry **a_only, GEOSGeometry **b_only,
+                                 GEOSGeometry **both, rr_compare_path *path);
 
 /* trace.c */
 /* A hash of a point's coordinates (-0 and 0 alike), for tables of points. */

@@ -70,8 +70,10 @@ static int coords_ok(rr_ctx *ctx, const GEOSGeometry *g, int geographic)
 
 rr_status rr_area_geometry(rr_ctx *ctx, OGRGeometryH og, int geographic, double precision,
                            rr_valid_scratch *vs, const char *where, GEOSGeometry **out,
-                           rr_geom_check *check)
+                           rr_geom_check *check, rr_packed_geom *packed)
 {
+    if (packed)
+        packed->blob = NULL;
     *check = RR_GEOM_CHECKED;
     if (!og || OGR_G_IsEmpty(og)) {
         rr_warn(ctx, "%s: %s geometry; feature skipped", where, og ? "empty" : "no (NULL)");
@@ -87,9 +89,15 @@ rr_status rr_area_geometry(rr_ctx *ctx, OGRGeometryH og, int geographic, double 
         return RR_OK;
     }
     GEOSGeometry *g = NULL;
-    rr_status st = rr_gdal_polygons_snapped(ctx, og, precision, extent_limit(geographic), vs, &g);
+    rr_status st =
+        rr_gdal_polygons_snapped(ctx, og, precision, extent_limit(geographic), vs, &g, packed);
     if (st != RR_OK)
         return rr_error_prefix(ctx, st, "%s", where);
+    if (packed && packed->blob) { /* most areas: snapped, valid and packed as read */
+        *check = RR_GEOM_SNAPPED;
+        *out = NULL;
+        return RR_OK;
+    }
     if (g) { /* most areas: snapped as copied to GEOS, and valid */
         /* GEOS caches envelopes on first use: made here, by the reading thread while the
          * coordinates are in cache, the overlay's warm_envelopes finds them (0.03 s of one
@@ -262,13 +270,14 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
         }
         GEOSGeometry *g = NULL;
         rr_geom_check check = RR_GEOM_CHECKED;
+        rr_packed_geom packed = {NULL, 0, 0, 0};
         st = rr_area_geometry(ctx, OGR_F_GetGeometryRef(feat), set->geographic, precision, vs,
-                              where, &g, &check);
+                              where, &g, &check, &packed);
         if (st != RR_OK) {
             free(code);
             break;
         }
-        if (!g) { /* nothing usable: warned */
+        if (!g && !packed.blob) { /* nothing usable: warned */
             free(code);
             OGR_F_Destroy(feat);
             feat = NULL;
@@ -277,7 +286,9 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
         if (set->n == cap) {
             rr_area *bigger = realloc(set->areas, 2 * cap * sizeof *bigger);
             if (!bigger) {
-                GEOSGeom_destroy_r(ctx->geos, g);
+                if (g)
+                    GEOSGeom_destroy_r(ctx->geos, g);
+                free(packed.blob);
                 free(code);
                 st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
                 break;
@@ -295,14 +306,18 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
             if (!gc || !gc[0]) {
                 st = rr_error(ctx, RR_ERR_DATA, "%s: no group in %s to dissolve by", where,
                               group_i >= 0 ? opts->group_field : opts->link_path);
-                GEOSGeom_destroy_r(ctx->geos, g);
+                if (g)
+                    GEOSGeom_destroy_r(ctx->geos, g);
+                free(packed.blob);
                 free(code);
                 break;
             }
             group = rr_strdup(gc);
             if (!group) {
                 st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
-                GEOSGeom_destroy_r(ctx->geos, g);
+                if (g)
+                    GEOSGeom_destroy_r(ctx->geos, g);
+                free(packed.blob);
                 free(code);
                 break;
             }
@@ -313,6 +328,10 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
         rr_area *a = &set->areas[set->n++];
         a->code = code;
         a->geom = g;
+        a->blob = packed.blob; /* or packed already (then its area is known) */
+        a->blob_size = packed.size;
+        a->single = (unsigned char)packed.single;
+        a->area = packed.blob ? packed.area : 0;
         a->features = 1;
         a->fid = fidn;
         a->check = (unsigned char)check;
@@ -352,7 +371,8 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
         st = rr_error(ctx, RR_ERR_FORMAT, "no usable polygon features (%s, layer %s)", path, lname);
         goto out;
     }
-    if ((st = rr_areaset_finish(ctx, set, path, opts->group_field || opts->link_path)) != RR_OK)
+    if ((st = rr_areaset_finish(ctx, set, path, opts->group_field || opts->link_path)) != RR_OK ||
+        (st = rr_areaset_pack(ctx, set)) != RR_OK)
         goto out;
     *out = set;
     set = NULL;

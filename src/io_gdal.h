@@ -39,8 +39,23 @@ rr_status rr_gdal_geometry(rr_ctx *ctx, OGRGeometryH g, GEOSGeometry **geom);
  * g is not such a geometry (another type, curves, empty parts, a coordinate beyond limit) or not
  * valid once snapped: the caller takes the general way (rr_gdal_geometry, then the checks and
  * repairs of rr_areaset_snap). RR_ERR_NOMEM (message set) when out of memory. */
+/* With `packed` (not NULL), what is surely valid as read comes packed instead (rr_areaset_pack's
+ * blob, its area as GEOS computes it, whether a Polygon) and *out stays NULL: no GEOS at all for
+ * most areas. */
+typedef struct rr_packed_geom {
+    unsigned char *blob;
+    size_t size;
+    double area;
+    int single;
+} rr_packed_geom;
 rr_status rr_gdal_polygons_snapped(rr_ctx *ctx, OGRGeometryH g, double precision, double limit,
-                                   rr_valid_scratch *vs, GEOSGeometry **out);
+                                   rr_valid_scratch *vs, GEOSGeometry **out,
+                                   rr_packed_geom *packed);
+/* The GeoPackage blob of polygons of rings (polygon p: rings[first[p] .. first[p + 1]), its
+ * shell first, each ring closed, none empty), byte for byte as rr_gpkg_blob writes them once in
+ * GEOS (write_gpkg.c); NULL when out of memory. */
+unsigned char *rr_gpkg_blob_of_rings(const rr_ringv *rings, const size_t *first, size_t npolys,
+                                     size_t *size);
 /* One feature's geometry as the area reader takes it (io_areas.c): polygonal, coordinates finite
  * and within a real extent, valid (repaired with a warning naming `where`). RR_OK with *out NULL:
  * nothing usable (empty, not a polygon, no area after repair; warned). *out is owned by the
@@ -50,7 +65,7 @@ rr_status rr_gdal_polygons_snapped(rr_ctx *ctx, OGRGeometryH g, double precision
  * reading thread's scratch for the validity check (NULL: GEOS checks). */
 rr_status rr_area_geometry(rr_ctx *ctx, OGRGeometryH og, int geographic, double precision,
                            rr_valid_scratch *vs, const char *where, GEOSGeometry **out,
-                           rr_geom_check *check);
+                           rr_geom_check *check, rr_packed_geom *packed);
 /* The index of the first field named one of names (NULL-terminated, tried in order,
  * case-insensitive), or -1. */
 int rr_gdal_field_named(OGRFeatureDefnH defn, const char *const *names);

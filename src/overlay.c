@@ -180,11 +180,13 @@ void rr_piece_clear(rr_ctx *ctx, rr_piece *p)
 {
     if (p->geom)
         GEOSGeom_destroy_r(ctx->geos, p->geom);
-    free(p->blob);
+    if (!p->blob_borrowed)
+        free(p->blob);
     p->geom = NULL;
     p->shape = NULL;
     p->blob = NULL;
     p->blob_size = 0;
+    p->blob_borrowed = 0;
 }
 
 rr_status rr_piece_pack(rr_ctx *ctx, rr_piece *p)
@@ -349,41 +351,67 @@ int rr_cmp_size(const void *a, const void *b)
 typedef struct worker_tree {
     GEOSContextHandle_t owner;
     GEOSSTRtree *tree;
+    GEOSGeometry **boxes; /* the items: each area's envelope (the areas are packed) */
+    size_t nboxes;
 } worker_tree;
 
 static _Thread_local worker_tree tls_tree;
 static _Thread_local const rr_areaset *tls_tree_set;
+
+/* Run by each worker when it is done: its index belongs to its GEOS handle. */
+static void tree_release(rr_ctx *ctx)
+{
+    if (tls_tree.tree && tls_tree.owner == ctx->geos) {
+        GEOSSTRtree_destroy_r(ctx->geos, tls_tree.tree);
+        rr_geoms_destroy(tls_tree.boxes, tls_tree.nboxes);
+    }
+    free(tls_tree.boxes);
+    memset(&tls_tree, 0, sizeof tls_tree);
+    tls_tree_set = NULL;
+}
+
+/* A rectangle of ext (min x, min y, max x, max y), or an empty polygon for no extent. */
+static GEOSGeometry *box_of(rr_ctx *ctx, int known, const double ext[4])
+{
+    return known ? GEOSGeom_createRectangle_r(ctx->geos, ext[0], ext[1], ext[2], ext[3])
+                 : GEOSGeom_createEmptyPolygon_r(ctx->geos);
+}
 
 static GEOSSTRtree *tree_for(rr_ctx *ctx, const rr_areaset *b)
 {
     if (tls_tree.tree && tls_tree.owner == ctx->geos && tls_tree_set == b)
         return tls_tree.tree;
     if (tls_tree.tree && tls_tree.owner == ctx->geos)
-        GEOSSTRtree_destroy_r(ctx->geos, tls_tree.tree);
+        tree_release(ctx);
     tls_tree.tree = GEOSSTRtree_create_r(ctx->geos, 10);
     tls_tree.owner = ctx->geos;
     tls_tree_set = b;
-    if (!tls_tree.tree)
+    tls_tree.boxes = calloc(b->n ? b->n : 1, sizeof *tls_tree.boxes);
+    if (!tls_tree.tree || !tls_tree.boxes) {
+        tree_release(ctx);
         return NULL;
-    for (size_t j = 0; j < b->n; j++)
-        GEOSSTRtree_insert_r(ctx->geos, tls_tree.tree, b->areas[j].geom,
-                             (void *)(uintptr_t)(j + 1));
+    }
+    for (size_t j = 0; j < b->n; j++) {
+        double ext[4];
+        int known = rr_area_extent(ctx, &b->areas[j], ext);
+        if (!(tls_tree.boxes[j] = box_of(ctx, known, ext))) {
+            tls_tree.nboxes = j;
+            tree_release(ctx);
+            return NULL;
+        }
+        tls_tree.nboxes = j + 1;
+        if (known) /* an empty area meets nothing */
+            GEOSSTRtree_insert_r(ctx->geos, tls_tree.tree, tls_tree.boxes[j],
+                                 (void *)(uintptr_t)(j + 1));
+    }
     return tls_tree.tree;
-}
-
-/* Run by each worker when it is done: its index belongs to its GEOS handle. */
-static void tree_release(rr_ctx *ctx)
-{
-    if (tls_tree.tree && tls_tree.owner == ctx->geos)
-        GEOSSTRtree_destroy_r(ctx->geos, tls_tree.tree);
-    tls_tree.tree = NULL;
-    tls_tree.owner = NULL;
-    tls_tree_set = NULL;
 }
 
 /* Query the other version's index with a geometry; hits sorted (the tree's order is not stable). */
 static rr_status query(rr_ctx *ctx, const rr_areaset *b, const GEOSGeometry *g, rr_hits *hits)
 {
+    if (GEOSisEmpty_r(ctx->geos, g) == 1)
+        return RR_OK; /* meets nothing */
     GEOSSTRtree *tree = tree_for(ctx, b);
     if (!tree)
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory building a spatial index");
@@ -424,6 +452,78 @@ static rr_status push_piece(rr_ctx *ctx, const overlay_job *job, size_t i, size_
     return st;
 }
 
+/* The piece is all of area a: its geometry is the area's blob, borrowed (or, for an area not
+ * packed, its geom). */
+static void borrow_area(rr_piece *p, const rr_area *a)
+{
+    p->shape = a->geom;
+    p->blob = a->geom ? NULL : a->blob;
+    p->blob_size = a->geom ? 0 : a->blob_size;
+    p->blob_borrowed = p->blob != NULL;
+}
+
+/* Two areas with the same geometry, vertex for vertex (GEOSEqualsExact with no tolerance, on
+ * the blobs, which hold the coordinates exactly as GEOS did). */
+static int same_packed(rr_ctx *ctx, const rr_area *a, const rr_area *b)
+{
+    if (a->geom || b->geom)
+        return a->geom && b->geom && GEOSEqualsExact_r(ctx->geos, a->geom, b->geom, 0.0) == 1;
+    /* the header's srs_id (0 for both) and envelope, then the polygons */
+    return a->blob && b->blob && a->blob_size == b->blob_size &&
+           memcmp(a->blob, b->blob, a->blob_size) == 0;
+}
+
+/* The piece of area i (geom, prepared in *prep when first needed) with `other` into *p:
+ * *found 0 when they share no area. */
+static rr_status intersect_one(rr_ctx *ctx, const overlay_job *job, size_t i,
+                               const GEOSGeometry *geom, const rr_area *whole,
+                               const rr_area *other, const GEOSPreparedGeometry **prep,
+                               rr_piece *p, int *found)
+{
+    const char *code = job->a->areas[i].code;
+    *found = 1;
+    if (whole && fabs(whole->area - other->area) <= job->tolerance &&
+        same_packed(ctx, whole, other)) {
+        p->area = whole->area;
+        borrow_area(p, whole);
+        return RR_OK;
+    }
+    if (!*prep && !(*prep = GEOSPrepare_r(ctx->geos, geom)))
+        return rr_error(ctx, RR_ERR_GEOMETRY, "cannot prepare area %s: %s", code,
+                        rr_geos_msg(ctx));
+    GEOSGeometry *own = NULL;
+    rr_status st = RR_OK;
+    const GEOSGeometry *og = rr_area_shape(ctx, other, &own, &st);
+    if (!og)
+        return st;
+    char touches = GEOSPreparedIntersects_r(ctx->geos, *prep, og);
+    if (touches == 2) {
+        st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot test %s against %s: %s", code, other->code,
+                      rr_geos_msg(ctx));
+    } else if (!touches) {
+        *found = 0;
+    } else if (whole && GEOSPreparedContainsProperly_r(ctx->geos, *prep, og) == 1) {
+        p->area = other->area;
+        borrow_area(p, other);
+    } else {
+        GEOSGeometry *g = GEOSIntersection_r(ctx->geos, geom, og);
+        if (!g)
+            st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot intersect %s with %s: %s", code,
+                          other->code, rr_geos_msg(ctx));
+        else if (!(g = rr_polygons_only(ctx, g)))
+            *found = 0;
+        else {
+            GEOSArea_r(ctx->geos, g, &p->area);
+            p->tiny = p->area <= job->tolerance;
+            p->geom = g;
+            p->shape = g;
+        }
+    }
+    if (own)
+        GEOSGeom_destroy_r(ctx->geos, own);
+    return st;
+}
+
 /* Pieces geom ∩ b[h] for every hit but `skip`; adds their area to *covered. `whole` is the area
  * geom belongs to when geom is the whole area (enables the fast paths), else NULL. */
 static rr_status intersect_hits(rr_ctx *ctx, const overlay_job *job, size_t i,
@@ -432,49 +532,15 @@ static rr_status intersect_hits(rr_ctx *ctx, const overlay_job *job, size_t i,
 {
     const GEOSPreparedGeometry *prep = NULL;
     rr_status st = RR_OK;
-    const char *code = job->a->areas[i].code;
     for (size_t h = 0; h < hits->n && st == RR_OK; h++) {
         if (hits->idx[h] == skip)
             continue;
-        const rr_area *other = &job->b->areas[hits->idx[h]];
         rr_piece p = new_piece(job, i, hits->idx[h]);
-        if (whole && fabs(whole->area - other->area) <= job->tolerance &&
-            GEOSEqualsExact_r(ctx->geos, geom, other->geom, 0.0) == 1) {
-            p.area = whole->area;
-            p.shape = whole->geom;
-        } else {
-            if (!prep && !(prep = GEOSPrepare_r(ctx->geos, geom))) {
-                st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot prepare area %s: %s", code,
-                              rr_geos_msg(ctx));
-                break;
-            }
-            char touches = GEOSPreparedIntersects_r(ctx->geos, prep, other->geom);
-            if (touches == 2) {
-                st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot test %s against %s: %s", code,
-                              other->code, rr_geos_msg(ctx));
-                break;
-            }
-            if (!touches)
-                continue;
-            if (whole && GEOSPreparedContainsProperly_r(ctx->geos, prep, other->geom) == 1) {
-                p.area = other->area;
-                p.shape = other->geom;
-            } else {
-                GEOSGeometry *g = GEOSIntersection_r(ctx->geos, geom, other->geom);
-                if (!g) {
-                    st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot intersect %s with %s: %s", code,
-                                  other->code, rr_geos_msg(ctx));
-                    break;
-                }
-                g = rr_polygons_only(ctx, g);
-                if (!g)
-                    continue;
-                GEOSArea_r(ctx->geos, g, &p.area);
-                p.tiny = p.area <= job->tolerance;
-                p.geom = g;
-                p.shape = g;
-            }
-        }
+        int found = 0;
+        st = intersect_one(ctx, job, i, geom, whole, &job->b->areas[hits->idx[h]], &prep, &p,
+                           &found);
+        if (st != RR_OK || !found)
+            continue;
         *covered += p.area;
         if ((st = list_push(ctx, &job->lists[i], &p)) != RR_OK)
             rr_piece_clear(ctx, &p);
@@ -500,15 +566,24 @@ static rr_status push_uncovered(rr_ctx *ctx, const overlay_job *job, size_t i,
     for (size_t h = 0; h < hits->n && left > job->tolerance; h++) {
         if (hits->idx[h] == skip)
             continue;
-        const GEOSGeometry *other = job->b->areas[hits->idx[h]].geom;
-        char touches = GEOSIntersects_r(ctx->geos, rest, other);
-        if (touches == 0)
+        GEOSGeometry *own = NULL;
+        rr_status made = RR_OK;
+        const GEOSGeometry *other = rr_area_shape(ctx, &job->b->areas[hits->idx[h]], &own, &made);
+        char touches = other ? GEOSIntersects_r(ctx->geos, rest, other) : 2;
+        if (touches == 0) {
+            if (own)
+                GEOSGeom_destroy_r(ctx->geos, own);
             continue;
+        }
         GEOSGeometry *smaller = touches == 1 ? GEOSDifference_r(ctx->geos, rest, other) : NULL;
         GEOSGeom_destroy_r(ctx->geos, rest);
+        if (own)
+            GEOSGeom_destroy_r(ctx->geos, own);
         if (!smaller)
-            return rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute the uncovered part of %s: %s",
-                            code, rr_geos_msg(ctx));
+            return other ? rr_error(ctx, RR_ERR_GEOMETRY,
+                                    "cannot compute the uncovered part of %s: %s", code,
+                                    rr_geos_msg(ctx))
+                         : made; /* the message is set */
         rest = rr_polygons_only(ctx, smaller);
         left = 0;
         if (rest)
@@ -871,16 +946,21 @@ static rr_status share_round(rr_ctx *ctx, const overlay_job *job, size_t i,
     for (size_t h = 0; h < hits->n && st == RR_OK && total - got > residue; h++) {
         const rr_area *other = &job->b->areas[hits->idx[h]];
         double box[4];
-        GEOSGeometry *own = NULL;
+        GEOSGeometry *own = NULL, *other_own = NULL;
         int failed = 0;
-        if (hits->idx[h] == skip ||
-            !GEOSGeom_getExtent_r(ctx->geos, other->geom, &box[0], &box[1], &box[2], &box[3]))
+        if (hits->idx[h] == skip || !rr_area_extent(ctx, other, box))
             continue;
-        const GEOSGeometry *target = whole_areas || job->b_twin[hits->idx[h]] == RR_NONE
-                                         ? other->geom
-                                         : job->gained[hits->idx[h]];
-        const GEOSGeometry *near = target ? parts_near(ctx, geom, cext, ncomp, box, &own, &failed)
-                                          : NULL;
+        int whole = whole_areas || job->b_twin[hits->idx[h]] == RR_NONE;
+        const GEOSGeometry *target = whole ? NULL : job->gained[hits->idx[h]];
+        const GEOSGeometry *near = whole || target
+                                       ? parts_near(ctx, geom, cext, ncomp, box, &own, &failed)
+                                       : NULL;
+        /* the whole area in GEOS only when a part lies near it */
+        if (near && !failed && whole && !(target = rr_area_shape(ctx, other, &other_own, &st))) {
+            if (own)
+                GEOSGeom_destroy_r(ctx->geos, own);
+            break; /* st and the message are set */
+        }
         /* and of a target in many parts (a gain), only the parts near those */
         GEOSGeometry *target_own = NULL;
         if (near && !failed)
@@ -890,6 +970,8 @@ static rr_status share_round(rr_ctx *ctx, const overlay_job *job, size_t i,
             GEOSGeom_destroy_r(ctx->geos, own);
         if (target_own)
             GEOSGeom_destroy_r(ctx->geos, target_own);
+        if (other_own)
+            GEOSGeom_destroy_r(ctx->geos, other_own);
         if (failed) {
             st = rr_error(ctx, RR_ERR_GEOMETRY, "cannot intersect part of %s with %s: %s",
                           job->a->areas[i].code, other->code, rr_geos_msg(ctx));
@@ -994,7 +1076,7 @@ static rr_status push_whole(rr_ctx *ctx, const overlay_job *job, size_t i, rr_pi
 {
     const rr_area *area = &job->a->areas[i];
     xx->area = area->area;
-    xx->shape = area->geom;
+    borrow_area(xx, area);
     return list_push(ctx, &job->lists[i], xx);
 }
 
@@ -1010,34 +1092,38 @@ static rr_status overlay_old(rr_ctx *ctx, size_t i, void *user)
     GEOSGeometry *lost = NULL;
     rr_status st = RR_OK;
     double covered = 0;
-    if (same == RR_NONE) {
-        if ((st = query(ctx, job->b, area->geom, &hits)) != RR_OK ||
-            (st = intersect_hits(ctx, job, i, area->geom, area, &hits, RR_NONE, &covered)) != RR_OK)
-            goto out;
-        if (area->area - covered > job->tolerance)
-            st = push_uncovered(ctx, job, i, area->geom, &hits, RR_NONE);
+    if (same == RR_NONE) { /* a code that ends: intersected whole */
+        GEOSGeometry *own = NULL;
+        const GEOSGeometry *g = rr_area_shape(ctx, area, &own, &st);
+        if (!g)
+            ; /* st and the message are set */
+        else if ((st = query(ctx, job->b, g, &hits)) == RR_OK &&
+                 (st = intersect_hits(ctx, job, i, g, area, &hits, RR_NONE, &covered)) == RR_OK &&
+                 area->area - covered > job->tolerance)
+            st = push_uncovered(ctx, job, i, g, &hits, RR_NONE);
+        if (own)
+            GEOSGeom_destroy_r(ctx->geos, own);
         goto out;
     }
     const rr_area *twin = &job->b->areas[same];
     rr_piece xx = new_piece(job, i, same);
-    if (fabs(area->area - twin->area) <= job->tolerance &&
-        GEOSEqualsExact_r(ctx->geos, area->geom, twin->geom, 0.0) == 1) {
+    if (fabs(area->area - twin->area) <= job->tolerance && same_packed(ctx, area, twin)) {
         st = push_whole(ctx, job, i, &xx);
         goto out;
     }
     double lost_area = 0;
     GEOSGeometry *kept = NULL;
     rr_compare_path path = RR_COMPARE_SAME;
-    if ((st = rr_area_compare(ctx, area->geom, twin->geom, area->area, twin->area,
-                              same_grid(job), &lost, &job->gained[same], &kept, &path)) !=
-        RR_OK) {
+    if ((st = rr_area_compare_packed(ctx, area, twin, same_grid(job), &lost, &job->gained[same],
+                                     &kept, &path)) != RR_OK) {
         st = rr_error_prefix(ctx, st, "comparing the two versions of %s", area->code);
         goto out;
     }
-    if (path == RR_COMPARE_SAME && kept) {
+    if (path == RR_COMPARE_SAME) {
         /* the same boundary from another start or the other way round: the piece is the old
-         * area as it is (as when exactly equal above), not a copy kept for the rest of the run */
-        GEOSGeom_destroy_r(ctx->geos, kept);
+         * area as it is (as when exactly equal above) */
+        if (kept)
+            GEOSGeom_destroy_r(ctx->geos, kept);
         st = push_whole(ctx, job, i, &xx);
         goto out;
     }
@@ -1104,21 +1190,44 @@ static rr_status share_lost(rr_ctx *ctx, size_t i, void *user)
     return st;
 }
 
-/* The shapes of the pieces other old areas (not `same`) gave new area j: *out (free it), *n. 0
- * when out of memory. (The only packed pieces, what an old area keeps of itself, come from
- * `same`: none is skipped here for having no shape.) */
-static int received_shapes(const overlay_job *job, size_t j, size_t same,
-                           const GEOSGeometry ***out, size_t *n)
+/* The shapes of the pieces other old areas (not `same`) gave new area j: *out (free it), *n;
+ * those made from a blob (a whole area borrowed: new area j inside an old area that ended,
+ * where old areas overlap) also in *own (destroy them, free it). 0 when out of memory or a
+ * shape cannot be made (message set). (What an old area keeps of itself, packed, comes from
+ * `same`.) */
+static int received_shapes(rr_ctx *ctx, const overlay_job *job, size_t j, size_t same,
+                           const GEOSGeometry ***out, size_t *n, GEOSGeometry ***own,
+                           size_t *nown)
 {
-    size_t m = job->recv_start[j + 1] - job->recv_start[j], kept = 0;
+    size_t m = job->recv_start[j + 1] - job->recv_start[j], kept = 0, made = 0;
     const GEOSGeometry **g = malloc((m ? m : 1) * sizeof *g);
-    if (!g)
+    GEOSGeometry **mine = malloc((m ? m : 1) * sizeof *mine);
+    int ok = g && mine;
+    if (!ok)
+        rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+    for (size_t k = job->recv_start[j]; ok && k < job->recv_start[j + 1]; k++) {
+        const rr_piece *p = job->recv[k];
+        if (p->old_idx == same || (!p->shape && !p->blob))
+            continue;
+        GEOSGeometry *o = NULL;
+        if (!(g[kept] = rr_piece_shape(ctx, p, &o)))
+            ok = 0;
+        else
+            kept++;
+        if (o)
+            mine[made++] = o;
+    }
+    if (!ok) {
+        for (size_t k = 0; k < made; k++)
+            GEOSGeom_destroy_r(ctx->geos, mine[k]);
+        free(g);
+        free(mine);
         return 0;
-    for (size_t k = job->recv_start[j]; k < job->recv_start[j + 1]; k++)
-        if (job->recv[k]->old_idx != same && job->recv[k]->shape)
-            g[kept++] = job->recv[k]->shape;
+    }
     *out = g;
     *n = kept;
+    *own = mine;
+    *nown = made;
     return 1;
 }
 
@@ -1142,8 +1251,12 @@ static rr_status overlay_new_uncovered(rr_ctx *ctx, size_t j, void *user)
     rr_hits hits = {0};
     rr_status st = RR_OK;
     if (same == RR_NONE) {
-        if ((st = query(ctx, job->b, area->geom, &hits)) == RR_OK)
-            st = push_uncovered(ctx, job, j, area->geom, &hits, RR_NONE);
+        GEOSGeometry *own = NULL;
+        const GEOSGeometry *g = rr_area_shape(ctx, area, &own, &st);
+        if (g && (st = query(ctx, job->b, g, &hits)) == RR_OK)
+            st = push_uncovered(ctx, job, j, g, &hits, RR_NONE);
+        if (own)
+            GEOSGeom_destroy_r(ctx->geos, own);
         free(hits.idx);
         return st;
     }
@@ -1162,9 +1275,17 @@ static rr_status overlay_new_uncovered(rr_ctx *ctx, size_t j, void *user)
     int ngot = 0;
     const GEOSGeometry **got = NULL;
     size_t ngot_shapes = 0;
-    if (!received_shapes(job, j, same, &got, &ngot_shapes) ||
-        !regions_of(ctx, got, ngot_shapes, &got_regions, &ngot)) {
+    GEOSGeometry **got_own = NULL;
+    size_t ngot_own = 0;
+    if (!received_shapes(ctx, job, j, same, &got, &ngot_shapes, &got_own, &ngot_own)) {
+        GEOSGeom_destroy_r(ctx->geos, gained);
+        return rr_error_prefix(ctx, RR_ERR_GEOMETRY, "what new area %s gained", area->code);
+    }
+    if (!regions_of(ctx, got, ngot_shapes, &got_regions, &ngot)) {
         free(got);
+        for (size_t k = 0; k < ngot_own; k++)
+            GEOSGeom_destroy_r(ctx->geos, got_own[k]);
+        free(got_own);
         GEOSGeom_destroy_r(ctx->geos, gained);
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory (what new area %s gained)", area->code);
     }
@@ -1182,6 +1303,9 @@ static rr_status overlay_new_uncovered(rr_ctx *ctx, size_t j, void *user)
     }
     free(got);
     free(got_regions);
+    for (size_t k = 0; k < ngot_own; k++)
+        GEOSGeom_destroy_r(ctx->geos, got_own[k]);
+    free(got_own);
     GEOSGeometry *rest = st == RR_OK && open.n ? parts_take(ctx, &open, 0) : NULL;
     parts_free(ctx, &open);
     GEOSGeom_destroy_r(ctx->geos, gained);
@@ -1269,12 +1393,21 @@ static void warn_overlaps(rr_ctx *ctx, const rr_revision *rev, int side)
                 pairs[2 * nseen] = ia;
                 pairs[2 * nseen + 1] = ib;
                 nseen++;
-                GEOSGeometry *g = GEOSIntersection_r(ctx->geos, set->areas[ia].geom, set->areas[ib].geom);
+                GEOSGeometry *own_a = NULL, *own_b = NULL;
+                /* a warning only: what cannot be made is not measured */
+                const GEOSGeometry *ga = rr_area_shape(ctx, &set->areas[ia], &own_a, NULL);
+                const GEOSGeometry *gb =
+                    ga ? rr_area_shape(ctx, &set->areas[ib], &own_b, NULL) : NULL;
+                GEOSGeometry *g = ga && gb ? GEOSIntersection_r(ctx->geos, ga, gb) : NULL;
                 double area = 0;
                 if (g) {
                     GEOSArea_r(ctx->geos, g, &area);
                     GEOSGeom_destroy_r(ctx->geos, g);
                 }
+                if (own_a)
+                    GEOSGeom_destroy_r(ctx->geos, own_a);
+                if (own_b)
+                    GEOSGeom_destroy_r(ctx->geos, own_b);
                 if (area > rev->params.tolerance_m2) {
                     rr_warn(ctx, "%s: areas %s and %s of the %s version overlap by %.1f m²; the "
                             "overlap is counted in both", set->path, set->areas[ia].code,

@@ -117,10 +117,12 @@ rr_status rr_areaset_match_crs(rr_ctx *ctx, rr_areaset *set, const rr_areaset *l
         return rr_error_prefix(ctx, RR_ERR_CRS, "%s and %s", set->path, like->path);
     if (same)
         return RR_OK;
+    rr_status st = rr_areaset_unpack(ctx, set); /* changed in GEOS, packed again below */
+    if (st != RR_OK)
+        return st;
     GEOSGeometry **geoms = malloc(set->n * sizeof *geoms);
     const char **labels = malloc(set->n * sizeof *labels);
     char *crs = rr_strdup(like->crs), *name = rr_strdup(like->crs_name);
-    rr_status st = RR_OK;
     if (!geoms || !labels || !crs || !name) {
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory reprojecting %s", set->path);
         goto out;
@@ -141,7 +143,8 @@ rr_status rr_areaset_match_crs(rr_ctx *ctx, rr_areaset *set, const rr_areaset *l
         set->areas[i].check = RR_GEOM_CHECKED; /* off the grid it was snapped to: snapped again */
         GEOSArea_r(ctx->geos, geoms[i], &set->areas[i].area);
     }
-    if ((st = rr_areaset_snap(ctx, set, like->precision)) != RR_OK)
+    if ((st = rr_areaset_snap(ctx, set, like->precision)) != RR_OK ||
+        (st = rr_areaset_pack(ctx, set)) != RR_OK)
         goto out;
     free(set->crs);
     free(set->crs_name);

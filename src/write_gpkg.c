@@ -256,6 +256,57 @@ unsigned char *rr_gpkg_blob(rr_ctx *ctx, const GEOSGeometry *g, int srs_id, size
     return exact;
 }
 
+unsigned char *rr_gpkg_blob_of_rings(const rr_ringv *rings, const size_t *first, size_t npolys,
+                                     size_t *size)
+{
+    /* as blob_of writes GEOS's polygons: shells' envelope, every ring as it is */
+    size_t n = BLOB_HEADER + 9;
+    for (size_t p = 0; p < npolys; p++) {
+        n += 9;
+        for (size_t r = first[p]; r < first[p + 1]; r++)
+            n += 4 + 16 * rings[r].n;
+    }
+    unsigned char *b = malloc(n), *at = b;
+    if (!b)
+        return NULL;
+    double env[4] = {INFINITY, -INFINITY, INFINITY, -INFINITY};
+    at[0] = 'G';
+    at[1] = 'P';
+    at[2] = 0;
+    at[3] = 0x03;
+    put_u32(at + 4, 0);
+    at += BLOB_HEADER;
+    *at++ = 1;
+    put_u32(at, 6);
+    put_u32(at + 4, (uint32_t)npolys);
+    at += 8;
+    for (size_t p = 0; p < npolys; p++) {
+        *at++ = 1;
+        put_u32(at, 3);
+        put_u32(at + 4, (uint32_t)(first[p + 1] - first[p]));
+        at += 8;
+        for (size_t r = first[p]; r < first[p + 1]; r++) {
+            const double *xy = rings[r].xy;
+            put_u32(at, (uint32_t)rings[r].n);
+            at += 4;
+            for (size_t k = 0; k < 2 * rings[r].n; k++)
+                put_f64(at + 8 * k, xy[k]);
+            at += 16 * rings[r].n;
+            for (size_t k = 0; r == first[p] && k < rings[r].n; k++) {
+                double x = xy[2 * k], y = xy[2 * k + 1];
+                env[0] = x < env[0] ? x : env[0];
+                env[1] = x > env[1] ? x : env[1];
+                env[2] = y < env[2] ? y : env[2];
+                env[3] = y > env[3] ? y : env[3];
+            }
+        }
+    }
+    for (int k = 0; k < 4; k++)
+        put_f64(b + 8 + 8 * k, env[k]);
+    *size = n;
+    return b;
+}
+
 static uint32_t get_u32(const unsigned char *at)
 {
     return (uint32_t)at[0] | (uint32_t)at[1] << 8 | (uint32_t)at[2] << 16 | (uint32_t)at[3] << 24;
@@ -591,7 +642,7 @@ static rr_status write_areas(gpkg_writer *w, int side)
         bind_text(&l, 8, info ? info[i].related : "");
         char what[160];
         snprintf(what, sizeof what, "feature %zu (code %s)", i + 1, a->code);
-        st = layer_put(w, &l, a->geom, NULL, 0, what);
+        st = layer_put(w, &l, a->geom, a->blob, a->blob_size, what); /* packed: copied */
     }
     return layer_end(w, &l, st);
 }

@@ -417,6 +417,7 @@ typedef struct chain_rec {
 } chain_rec;
 
 typedef struct coverage {
+    rr_ctx *ctx;
     GEOSContextHandle_t h;
     double tol;
     vtx_hash vt;
@@ -452,39 +453,37 @@ static GEOSCoordSequence *id_coords(GEOSContextHandle_t h, const vtx_hash *vt, c
     return cs;
 }
 
-typedef int (*ring_fn)(coverage *cv, size_t area, int hole, const GEOSCoordSequence *cs,
-                       unsigned n);
+/* One ring of an area: its n points xy as a blob holds them (rr_gpkg_blob_xy copies them). */
+typedef int (*ring_fn)(coverage *cv, size_t area, int hole, const unsigned char *xy, unsigned n);
 
-/* fn for every ring of every polygon of every area, each shell before its holes; 0 when fn or
- * GEOS fails. */
+/* Each area's rings through fn, in order. */
+typedef struct ring_walk {
+    coverage *cv;
+    size_t area;
+    ring_fn fn;
+} ring_walk;
+
+static int walk_ring(void *user, const unsigned char *xy, uint32_t n, int hole)
+{
+    ring_walk *w = user;
+    return w->fn(w->cv, w->area, hole, xy, n);
+}
+
+/* fn for every ring of every polygon of every area (read from its blob), each shell before its
+ * holes; 0 when fn fails or an area cannot be read. */
 static int each_ring(coverage *cv, const rr_areaset *set, ring_fn fn)
 {
-    GEOSContextHandle_t h = cv->h;
     for (size_t i = 0; i < set->n; i++) {
-        const GEOSGeometry *g = set->areas[i].geom;
-        int single = GEOSGeomTypeId_r(h, g) == GEOS_POLYGON;
-        int np = single ? 1 : GEOSGetNumGeometries_r(h, g);
-        for (int j = 0; j < np; j++) {
-            const GEOSGeometry *poly = single ? g : GEOSGetGeometryN_r(h, g, j);
-            if (GEOSGeomTypeId_r(h, poly) != GEOS_POLYGON)
-                continue;
-            int holes = GEOSGetNumInteriorRings_r(h, poly);
-            for (int r = -1; r < holes; r++) {
-                const GEOSGeometry *ring = r < 0 ? GEOSGetExteriorRing_r(h, poly)
-                                                 : GEOSGetInteriorRingN_r(h, poly, r);
-                const GEOSCoordSequence *cs = ring ? GEOSGeom_getCoordSeq_r(h, ring) : NULL;
-                unsigned n = 0;
-                if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &n) || !fn(cv, i, r >= 0, cs, n))
-                    return 0;
-            }
-        }
+        ring_walk w = {cv, i, fn};
+        if (!rr_area_rings(cv->ctx, &set->areas[i], walk_ring, &w))
+            return 0;
     }
     return 1;
 }
 
-static int count_ring(coverage *cv, size_t area, int hole, const GEOSCoordSequence *cs, unsigned n)
+static int count_ring(coverage *cv, size_t area, int hole, const unsigned char *xy, unsigned n)
 {
-    (void)area, (void)hole, (void)cs;
+    (void)area, (void)hole, (void)xy;
     cv->nrings++;
     cv->ncoords += n;
     if (n > cv->maxring)
@@ -494,10 +493,9 @@ static int count_ring(coverage *cv, size_t area, int hole, const GEOSCoordSequen
 
 /* The ring as vertex ids, without repeated points or the closing point; fewer than 3 distinct
  * vertices leave it empty (too small to draw). */
-static int read_ring(coverage *cv, size_t area, int hole, const GEOSCoordSequence *cs, unsigned n)
+static int read_ring(coverage *cv, size_t area, int hole, const unsigned char *xy, unsigned n)
 {
-    if (n && !GEOSCoordSeq_copyToBuffer_r(cv->h, cs, cv->buf, 0, 0))
-        return 0;
+    rr_gpkg_blob_xy(cv->buf, xy, n);
     size_t first = cv->ring_start[cv->nrings], len = first;
     size_t slot[AHEAD]; /* the slots of the vertices i .. i + AHEAD - 1, each hashed once */
     for (unsigned i = 0; i < n && i < AHEAD; i++)
@@ -711,10 +709,10 @@ static int ring_simplify(coverage *cv, size_t r, GEOSGeometry **ring)
 
 /* Simplify the partition as a coverage (see above): d->shape per area (NULL for an area too small
  * to draw) and d->edges, each chain once. 0 when out of memory (d then holds what was made). */
-static int coverage_simplify(GEOSContextHandle_t h, const rr_areaset *set, double tol,
-                             display_set *d)
+static int coverage_simplify(rr_ctx *ctx, const rr_areaset *set, double tol, display_set *d)
 {
-    coverage cv = {.h = h, .tol = tol};
+    GEOSContextHandle_t h = ctx->geos;
+    coverage cv = {.ctx = ctx, .h = h, .tol = tol};
     geom_list holes = {0}, polys = {0}, lines = {0};
     GEOSGeometry *shell = NULL;
     int ok = 0;
@@ -838,7 +836,7 @@ static rr_status display_prepare(rr_ctx *ctx, const rr_areaset *set, double tol,
     memset(d, 0, sizeof *d);
     if (!(d->shape = calloc(set->n ? set->n : 1, sizeof *d->shape)))
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory simplifying for display");
-    d->coverage = coverage_simplify(h, set, tol, d);
+    d->coverage = coverage_simplify(ctx, set, tol, d);
     if (!d->coverage) {
         /* Out of memory (or a billion vertices): simplify each area alone (small gaps between
          * neighbours at high zoom, nothing worse) and draw every area's outline. */
@@ -855,15 +853,27 @@ static rr_status display_prepare(rr_ctx *ctx, const rr_areaset *set, double tol,
     for (size_t i = 0; i < set->n; i++) {
         if (d->shape[i])
             continue;
-        d->shape[i] = GEOSTopologyPreserveSimplify_r(h, set->areas[i].geom, tol);
+        GEOSGeometry *own = NULL;
+        rr_status made = RR_OK;
+        const GEOSGeometry *g = rr_area_shape(ctx, &set->areas[i], &own, &made);
+        d->shape[i] = g ? GEOSTopologyPreserveSimplify_r(h, g, tol) : NULL;
         if (d->shape[i] && GEOSisEmpty_r(h, d->shape[i]) == 1) {
             GEOSGeom_destroy_r(h, d->shape[i]);
             d->shape[i] = NULL;
         }
-        if (!d->shape[i] && !(d->shape[i] = GEOSGeom_clone_r(h, set->areas[i].geom))) {
+        if (!d->shape[i] && own) { /* as it is */
+            d->shape[i] = own;
+            own = NULL;
+        } else if (!d->shape[i] && g) {
+            d->shape[i] = GEOSGeom_clone_r(h, g);
+        }
+        if (own)
+            GEOSGeom_destroy_r(h, own);
+        if (!d->shape[i]) {
             display_free(h, d, set->n);
-            return rr_error(ctx, RR_ERR_GEOMETRY, "cannot simplify area %s for display: %s",
-                            set->areas[i].code, rr_geos_msg(ctx));
+            return g ? rr_error(ctx, RR_ERR_GEOMETRY, "cannot simplify area %s for display: %s",
+                                set->areas[i].code, rr_geos_msg(ctx))
+                     : made; /* the message is set */
         }
     }
     if (!d->edges) {
@@ -889,20 +899,17 @@ static rr_status display_prepare(rr_ctx *ctx, const rr_areaset *set, double tol,
 /* The extent of both versions and the display tolerance: 1/20000 of the extent, a twentieth of
  * a pixel on a screen-wide map, a few pixels at street level (Dalarna: 14 m, a 0.5 MB page);
  * coordinates are quantised to a quarter of it. e: x0, y0, x1, y1. */
-static double display_tolerance(GEOSContextHandle_t h, const rr_revision *rev, double e[4])
+static double display_tolerance(rr_ctx *ctx, const rr_revision *rev, double e[4])
 {
     double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
     for (int side = 0; side < 2; side++) {
         const rr_areaset *set = side ? rev->new_set : rev->old_set;
         for (size_t i = 0; i < set->n; i++) {
-            double a, b, c, d;
-            if (GEOSisEmpty_r(h, set->areas[i].geom) != 0 ||
-                !GEOSGeom_getXMin_r(h, set->areas[i].geom, &a) ||
-                !GEOSGeom_getYMin_r(h, set->areas[i].geom, &b) ||
-                !GEOSGeom_getXMax_r(h, set->areas[i].geom, &c) ||
-                !GEOSGeom_getYMax_r(h, set->areas[i].geom, &d))
+            double ext[4];
+            if (!rr_area_extent(ctx, &set->areas[i], ext))
                 continue;
-            x0 = fmin(x0, a), y0 = fmin(y0, b), x1 = fmax(x1, c), y1 = fmax(y1, d);
+            x0 = fmin(x0, ext[0]), y0 = fmin(y0, ext[1]);
+            x1 = fmax(x1, ext[2]), y1 = fmax(y1, ext[3]);
         }
     }
     if (!(x1 >= x0))
@@ -962,7 +969,7 @@ rr_status rr_review_display_begin(rr_ctx *ctx, const rr_revision *rev,
         return RR_OK; /* the writer makes them itself */
     }
     double e[4];
-    m->tol = display_tolerance(ctx->geos, rev, e);
+    m->tol = display_tolerance(ctx, rev, e);
     *out = m;
     return RR_OK;
 }
@@ -1463,7 +1470,7 @@ rr_status rr_write_review_html(rr_ctx *ctx, const rr_revision *rev, const char *
     jb_init(&j);
 
     double e[4];
-    double tol = display_tolerance(h, rev, e);
+    double tol = display_tolerance(ctx, rev, e);
     double x1 = e[2], y0 = e[1];
     quant t = {e[0], e[3], tol / 4};
 

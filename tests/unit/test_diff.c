@@ -32,33 +32,50 @@ static int parts_of(rr_ctx *ctx, const GEOSGeometry *g)
 }
 
 /* Compare a with b on a grid of `precision` and check each result: its area, its number of
- * parts and that it is valid. */
+ * parts and that it is valid. Twice: in GEOS, and as areas of a set hold them (packed:
+ * rr_area_compare_packed reads the blobs, and makes GEOS only for the plain overlays). */
 static void check_compare(rr_ctx *ctx, const char *a_wkt, const char *b_wkt, double precision,
                           const double want_area[3], const int want_parts[3])
 {
-    GEOSGeometry *a = from_wkt(ctx, a_wkt), *b = from_wkt(ctx, b_wkt);
-    GEOSGeometry *out[3] = {NULL, NULL, NULL};
-    rr_compare_path path = RR_COMPARE_SAME;
-    assert_ok(ctx, rr_area_compare(ctx, a, b, NAN, NAN, precision, &out[0], &out[1], &out[2], &path));
-    /* on the grid, the plain C path answers; off it, GEOS (noding and polygonizing, or the
-     * plain overlays when most of the boundary changed, as in these small shapes) */
-    if (precision > 0)
-        assert_int_equal(path, RR_COMPARE_TRACED);
-    else
-        assert_int_not_equal(path, RR_COMPARE_TRACED);
-    for (int k = 0; k < 3; k++) {
-        if (fabs(area_of(ctx, out[k]) - want_area[k]) > 1e-9 ||
-            parts_of(ctx, out[k]) != want_parts[k])
-            fail_msg("precision %g, result %d (0: a - b, 1: b - a, 2: both): area %.12g in %d "
-                     "parts, expected %.12g in %d", precision, k, area_of(ctx, out[k]),
-                     parts_of(ctx, out[k]), want_area[k], want_parts[k]);
-        if (out[k]) {
-            assert_int_equal(GEOSisValid_r(ctx->geos, out[k]), 1);
-            GEOSGeom_destroy_r(ctx->geos, out[k]);
+    for (int packed = 0; packed < 2; packed++) {
+        GEOSGeometry *a = from_wkt(ctx, a_wkt), *b = from_wkt(ctx, b_wkt);
+        GEOSGeometry *out[3] = {NULL, NULL, NULL};
+        rr_compare_path path = RR_COMPARE_SAME;
+        rr_areaset *sa = NULL, *sb = NULL;
+        if (packed) {
+            const char *codes[1] = {"X"};
+            assert_ok(ctx, rr_areaset_from_wkt(ctx, 1, codes, &a_wkt, NULL, &sa));
+            assert_ok(ctx, rr_areaset_from_wkt(ctx, 1, codes, &b_wkt, NULL, &sb));
+            assert_null(sa->areas[0].geom);
+            assert_non_null(sa->areas[0].blob);
+            assert_ok(ctx, rr_area_compare_packed(ctx, &sa->areas[0], &sb->areas[0], precision,
+                                                  &out[0], &out[1], &out[2], &path));
+        } else {
+            assert_ok(ctx, rr_area_compare(ctx, a, b, NAN, NAN, precision, &out[0], &out[1],
+                                           &out[2], &path));
         }
+        /* on the grid, the plain C path answers; off it, GEOS (noding and polygonizing, or the
+         * plain overlays when most of the boundary changed, as in these small shapes) */
+        if (precision > 0)
+            assert_int_equal(path, RR_COMPARE_TRACED);
+        else
+            assert_int_not_equal(path, RR_COMPARE_TRACED);
+        for (int k = 0; k < 3; k++) {
+            if (fabs(area_of(ctx, out[k]) - want_area[k]) > 1e-9 ||
+                parts_of(ctx, out[k]) != want_parts[k])
+                fail_msg("%s, precision %g, result %d (0: a - b, 1: b - a, 2: both): area %.12g in "
+                         "%d parts, expected %.12g in %d", packed ? "packed" : "GEOS", precision, k,
+                         area_of(ctx, out[k]), parts_of(ctx, out[k]), want_area[k], want_parts[k]);
+            if (out[k]) {
+                assert_int_equal(GEOSisValid_r(ctx->geos, out[k]), 1);
+                GEOSGeom_destroy_r(ctx->geos, out[k]);
+            }
+        }
+        GEOSGeom_destroy_r(ctx->geos, a);
+        GEOSGeom_destroy_r(ctx->geos, b);
+        rr_areaset_free(sa);
+        rr_areaset_free(sb);
     }
-    GEOSGeom_destroy_r(ctx->geos, a);
-    GEOSGeom_destroy_r(ctx->geos, b);
 }
 
 /* The new version reaches 2 m further east: b − a is 2 × 10 = 20 m², a loses nothing. The
@@ -196,6 +213,20 @@ static void test_diff_same_boundary(void **state)
         assert_near(area_of(ctx, out[2]), 96, 1e-12);
         GEOSGeom_destroy_r(ctx->geos, out[2]);
         GEOSGeom_destroy_r(ctx->geos, b);
+        /* packed, the same boundary is the area itself: nothing is made */
+        const char *codes[1] = {"X"};
+        rr_areaset *sa = NULL, *sb = NULL;
+        assert_ok(ctx, rr_areaset_from_wkt(ctx, 1, codes, &wkts[0], NULL, &sa));
+        assert_ok(ctx, rr_areaset_from_wkt(ctx, 1, codes, &wkts[k], NULL, &sb));
+        path = RR_COMPARE_TRACED;
+        assert_ok(ctx, rr_area_compare_packed(ctx, &sa->areas[0], &sb->areas[0], 1e-4, &out[0],
+                                              &out[1], &out[2], &path));
+        assert_int_equal(path, RR_COMPARE_SAME);
+        assert_null(out[0]);
+        assert_null(out[1]);
+        assert_null(out[2]);
+        rr_areaset_free(sa);
+        rr_areaset_free(sb);
     }
     GEOSGeom_destroy_r(ctx->geos, a);
 }

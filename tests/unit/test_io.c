@@ -175,6 +175,38 @@ static void test_io_skips_collapsed_polygon(void **state)
 /* Polygons and multipolygons go to GEOS from their coordinate arrays (no WKB): holes, parts and
  * z values (dropped) must come through. Areas by hand: 1000 x 1000 less a 200 x 200 hole; a
  * 1000 x 1000 part less a 100 x 100 hole plus a triangle of base 1000 and height 500. */
+/* Every area of a set packed as read, checked against GEOS made from it: the blob is the one the
+ * GeoPackage writer makes of that geometry, byte for byte, and the area is GEOS's to the bit
+ * (the packed area is computed in plain C, as GEOS orders the arithmetic). Returns how many. */
+static size_t check_packed(rr_ctx *ctx, const rr_areaset *set)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        const rr_area *a = &set->areas[i];
+        assert_null(a->geom);
+        assert_non_null(a->blob);
+        GEOSGeometry *own = NULL;
+        rr_status st = RR_ERR_INTERNAL;
+        const GEOSGeometry *g = rr_area_shape(ctx, a, &own, &st);
+        assert_int_equal(st, RR_OK);
+        assert_non_null(own);
+        assert_ptr_equal(g, own);
+        assert_int_equal(GEOSGeomTypeId_r(ctx->geos, g),
+                         a->single ? GEOS_POLYGON : GEOS_MULTIPOLYGON);
+        double area = 0;
+        assert_int_equal(GEOSArea_r(ctx->geos, g, &area), 1);
+        if (memcmp(&area, &a->area, sizeof area) != 0)
+            fail_msg("%s: packed area %.17g, GEOS %.17g", a->code, a->area, area);
+        size_t size = 0;
+        unsigned char *blob = rr_gpkg_blob(ctx, g, 0, &size, &st);
+        assert_non_null(blob);
+        assert_int_equal(size, a->blob_size);
+        assert_memory_equal(blob, a->blob, size);
+        free(blob);
+        GEOSGeom_destroy_r(ctx->geos, own);
+    }
+    return set->n;
+}
+
 static void test_io_polygon_kinds(void **state)
 {
     rr_ctx *ctx = *state;
@@ -193,8 +225,37 @@ static void test_io_polygon_kinds(void **state)
     assert_near(rr_areaset_area(set, 0), 960000, 1e-6);
     assert_string_equal(rr_areaset_code(set, 1), "B");
     assert_near(rr_areaset_area(set, 1), 990000 + 250000, 1e-6);
+    /* packed as read: A stays a Polygon, B a MultiPolygon of two, the first with its hole */
+    assert_int_equal(check_packed(ctx, set), 2);
+    assert_int_equal(set->areas[0].single, 1);
+    assert_int_equal(set->areas[1].single, 0);
+    GEOSGeometry *own = NULL;
+    const GEOSGeometry *b = rr_area_shape(ctx, &set->areas[1], &own, NULL);
+    assert_int_equal(GEOSGetNumGeometries_r(ctx->geos, b), 2);
+    assert_int_equal(GEOSGetNumInteriorRings_r(ctx->geos, GEOSGetGeometryN_r(ctx->geos, b, 0)), 1);
+    assert_int_equal(GEOSGetNumInteriorRings_r(ctx->geos, GEOSGetGeometryN_r(ctx->geos, b, 1)), 0);
+    GEOSGeom_destroy_r(ctx->geos, own);
+    double ext[4];
+    assert_true(rr_area_extent(ctx, &set->areas[1], ext));
+    assert_true(ext[0] == 2000 && ext[1] == 0 && ext[2] == 5000 && ext[3] == 1000);
     rr_areaset_free(set);
     unlink(path);
+}
+
+/* The Dalarna DeSO 2018 layer (GeoPackage, 175 areas at full resolution) and the 2025 one
+ * (GeoJSON), packed as read: every area checked against GEOS (check_packed). */
+static void test_io_packs_dalarna(void **state)
+{
+    rr_ctx *ctx = *state;
+    const char *paths[2] = {REGREV_SOURCE_DIR "/geodata/dalarna/deso2018_dalarna.gpkg",
+                            REGREV_SOURCE_DIR "/geodata/dalarna/deso2025_dalarna.geojson"};
+    for (int k = 0; k < 2; k++) {
+        rr_read_opts o = {.path = paths[k]};
+        rr_areaset *set = NULL;
+        assert_ok(ctx, rr_areaset_read(ctx, &o, &set));
+        assert_int_equal(check_packed(ctx, set), 175);
+        rr_areaset_free(set);
+    }
 }
 
 static void test_io_skips_empty_and_gathers_duplicates(void **state)
@@ -259,7 +320,14 @@ static void test_io_snaps_as_read(void **state)
     rr_read_opts o = {.path = path};
     rr_areaset *set = NULL;
     assert_ok(ctx, rr_areaset_read(ctx, &o, &set));
-    const GEOSGeometry *ring = GEOSGetExteriorRing_r(ctx->geos, set->areas[0].geom);
+    /* packed once read: its blob holds the snapped coordinates */
+    assert_null(set->areas[0].geom);
+    assert_non_null(set->areas[0].blob);
+    GEOSGeometry *own = NULL;
+    const GEOSGeometry *g = rr_area_shape(ctx, &set->areas[0], &own, NULL);
+    assert_non_null(own);
+    assert_int_equal(GEOSGeomTypeId_r(ctx->geos, g), GEOS_POLYGON); /* as read */
+    const GEOSGeometry *ring = GEOSGetExteriorRing_r(ctx->geos, g);
     const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(ctx->geos, ring);
     const double want[5][2] = {{0, 0.0001}, {1000, 0}, {1000, 1000.0001}, {0, 1000}, {0, 0.0001}};
     for (unsigned k = 0; k < 5; k++) {
@@ -268,6 +336,7 @@ static void test_io_snaps_as_read(void **state)
         assert_near(x, want[k][0], 1e-9);
         assert_near(y, want[k][1], 1e-9);
     }
+    GEOSGeom_destroy_r(ctx->geos, own);
     rr_areaset_free(set);
     unlink(path);
 }
@@ -289,7 +358,9 @@ static void test_io_repairs_what_snapping_breaks(void **state)
     assert_non_null(strstr(log.text, "feature 0, code 2081C1100: invalid once snapped"));
     /* as read: 1e6 less the notch's 0.5 * 0.00004 * 500 = 0.01 m² */
     assert_near(rr_areaset_area(set, 0), 1e6, 1e-6);
-    assert_true(on_grid(ctx->geos, set->areas[0].geom, 1e-4));
+    GEOSGeometry *own = NULL;
+    assert_true(on_grid(ctx->geos, rr_area_shape(ctx, &set->areas[0], &own, NULL), 1e-4));
+    GEOSGeom_destroy_r(ctx->geos, own);
     rr_areaset_free(set);
     rr_ctx_set_diag(ctx, NULL, NULL);
     unlink(path);
@@ -314,7 +385,10 @@ static void test_io_reprojects_to_old_crs(void **state)
     double area = rr_areaset_area(new_set, 0);
     assert_true(area > 1.19e6 && area < 1.24e6);
     /* snapped as read in degrees, then again on the old set's grid once transformed */
-    assert_true(on_grid(ctx->geos, new_set->areas[0].geom, 1e-4));
+    GEOSGeometry *own = NULL;
+    assert_true(on_grid(ctx->geos, rr_area_shape(ctx, &new_set->areas[0], &own, NULL), 1e-4));
+    assert_null(new_set->areas[0].geom); /* packed again once transformed */
+    GEOSGeom_destroy_r(ctx->geos, own);
     rr_areaset_free(old_set);
     rr_areaset_free(new_set);
     unlink(a);
@@ -405,6 +479,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_io_repairs_bowtie_with_warning),
         cmocka_unit_test(test_io_skips_collapsed_polygon),
         cmocka_unit_test(test_io_polygon_kinds),
+        cmocka_unit_test(test_io_packs_dalarna),
         cmocka_unit_test(test_io_skips_empty_and_gathers_duplicates),
         cmocka_unit_test(test_io_round_is_c_round),
         cmocka_unit_test(test_io_snaps_as_read),
