@@ -391,8 +391,8 @@ rr_status rr_areaset_unpack(rr_ctx *ctx, rr_areaset *set)
         if (a->geom)
             continue;
         rr_status st = RR_OK;
-        if (!rr_area_shape(ctx, a, &own, &st))
-            return rr_error_prefix(ctx, st, "%s (%s)", a->code, set->path);
+        if (!rr_area_shape(ctx, a, &own, &st)) /* the message names the area */
+            return rr_error_prefix(ctx, st, "%s", set->path);
         a->geom = own;
         free(a->blob);
         a->blob = NULL;
@@ -401,7 +401,9 @@ rr_status rr_areaset_unpack(rr_ctx *ctx, rr_areaset *set)
     return RR_OK;
 }
 
-/* Rings of a blob into GEOS: each shell closes the polygon before it. */
+/* Rings of a blob into GEOS: each shell closes the polygon before it. failed says why it
+ * stopped. */
+enum { SHAPE_NOMEM = 1, SHAPE_GEOS, SHAPE_CORRUPT };
 typedef struct shape_build {
     rr_ctx *ctx;
     GEOSGeometry **polys, *shell, **holes;
@@ -420,12 +422,13 @@ static int shape_flush(shape_build *b)
     GEOSGeometry *poly = NULL;
     if (room) {
         b->polys = room;
-        poly = rr_polygon_of_rings(b->ctx, b->shell, b->holes, (unsigned)b->nholes);
+        if (!(poly = rr_polygon_of_rings(b->ctx, b->shell, b->holes, (unsigned)b->nholes)))
+            b->failed = SHAPE_GEOS;
     } else {
         GEOSGeom_destroy_r(b->ctx->geos, b->shell);
         for (size_t k = 0; k < b->nholes; k++)
             GEOSGeom_destroy_r(b->ctx->geos, b->holes[k]);
-        b->failed = 1;
+        b->failed = SHAPE_NOMEM;
     }
     b->shell = NULL;
     b->nholes = 0;
@@ -439,23 +442,26 @@ static int shape_ring(void *user, const unsigned char *xy, uint32_t n, int hole)
     shape_build *b = user;
     GEOSContextHandle_t h = b->ctx->geos;
     double *buf = rr_grow(b->xy, &b->capxy, 2 * (size_t)n, sizeof *buf, 1024);
-    if (!buf || (!hole && !shape_flush(b)))
-        return !(b->failed = 1);
-    b->xy = buf;
+    if (!buf)
+        return !(b->failed = SHAPE_NOMEM);
+    b->xy = buf; /* before anything can fail: rr_grow may have moved it */
+    if (!hole && !shape_flush(b))
+        return 0; /* failed is set */
+    if (hole && !b->shell)
+        return !(b->failed = SHAPE_CORRUPT); /* a hole before any shell */
     rr_gpkg_blob_xy(buf, xy, n);
     GEOSCoordSequence *cs = GEOSCoordSeq_copyFromBuffer_r(h, buf, n, 0, 0);
     GEOSGeometry *ring = cs ? GEOSGeom_createLinearRing_r(h, cs) : NULL;
     if (!ring)
-        return !(b->failed = 1);
+        return !(b->failed = cs ? SHAPE_GEOS : SHAPE_NOMEM);
     if (!hole) {
         b->shell = ring;
         return 1;
     }
-    GEOSGeometry **room = b->shell ? rr_grow(b->holes, &b->capholes, b->nholes + 1,
-                                             sizeof *room, 8) : NULL;
-    if (!room) { /* out of memory, or a hole before any shell */
+    GEOSGeometry **room = rr_grow(b->holes, &b->capholes, b->nholes + 1, sizeof *room, 8);
+    if (!room) {
         GEOSGeom_destroy_r(h, ring);
-        return !(b->failed = 1);
+        return !(b->failed = SHAPE_NOMEM);
     }
     b->holes = room;
     b->holes[b->nholes++] = ring;
@@ -495,10 +501,10 @@ const GEOSGeometry *rr_area_shape(rr_ctx *ctx, const rr_area *a, GEOSGeometry **
             GEOSGeom_destroy_r(h, b.holes[k]);
         for (size_t k = 0; k < b.npolys; k++)
             GEOSGeom_destroy_r(h, b.polys[k]);
-        if (b.failed) /* a ring or the room for it could not be made */
+        if (b.failed == SHAPE_NOMEM)
             why = rr_error(ctx, RR_ERR_NOMEM, "out of memory making the geometry of area %s",
                            a->code);
-        else if (!read)
+        else if (b.failed == SHAPE_CORRUPT || !read)
             why = rr_error(ctx, RR_ERR_INTERNAL,
                            "the packed geometry of area %s cannot be read back", a->code);
         else

@@ -198,6 +198,7 @@ typedef struct blob_adder {
     seg_set *set;
     double *xy;
     size_t cap;
+    int nomem;
 } blob_adder;
 
 static int add_blob_ring(void *user, const unsigned char *xy, uint32_t n, int hole)
@@ -205,10 +206,10 @@ static int add_blob_ring(void *user, const unsigned char *xy, uint32_t n, int ho
     blob_adder *b = user;
     double *buf = rr_grow(b->xy, &b->cap, 2 * (size_t)n, sizeof *buf, 1024);
     if (!buf)
-        return 0;
+        return !(b->nomem = 1);
     b->xy = buf;
     rr_gpkg_blob_xy(buf, xy, n);
-    return add_ring_xy(b->set, buf, n, hole);
+    return add_ring_xy(b->set, buf, n, hole) || !(b->nomem = 1);
 }
 
 static int add_polygons(rr_ctx *ctx, const GEOSGeometry *g, seg_set *set)
@@ -964,19 +965,26 @@ typedef struct compare_side {
     double area_m2;
 } compare_side;
 
-/* Its segments into set, sized once (for a blob: by its size, a bound of its vertices). */
-static int side_segments(rr_ctx *ctx, const compare_side *in, seg_set *set)
+/* Its segments into set, sized once (for a blob: by its size, a bound of its vertices): RR_OK,
+ * or why not (message set). */
+static rr_status side_segments(rr_ctx *ctx, const compare_side *in, seg_set *set)
 {
     int ng = in->g ? GEOSGetNumCoordinates_r(ctx->geos, in->g) : 0;
     size_t n = in->g ? (ng > 0 ? (size_t)ng : 0) : in->area->blob_size / 16;
-    if (n > 0 && !(set->s = rr_grow(NULL, &set->cap, n, sizeof *set->s, 256)))
-        return 0;
+    if ((n > 0 && !(set->s = rr_grow(NULL, &set->cap, n, sizeof *set->s, 256))) ||
+        (in->g && !add_polygons(ctx, in->g, set)))
+        return rr_error(ctx, RR_ERR_NOMEM, "out of memory comparing two versions of an area");
     if (in->g)
-        return add_polygons(ctx, in->g, set);
-    blob_adder b = {set, NULL, 0};
+        return RR_OK;
+    blob_adder b = {set, NULL, 0, 0};
     int ok = rr_area_rings(ctx, in->area, add_blob_ring, &b);
     free(b.xy);
-    return ok;
+    return ok     ? RR_OK
+           : b.nomem ? rr_error(ctx, RR_ERR_NOMEM,
+                                "out of memory comparing two versions of an area")
+                     : rr_error(ctx, RR_ERR_INTERNAL,
+                                "the packed geometry of area %s cannot be read back",
+                                in->area->code);
 }
 
 /* rr_area_compare for either kind of version; with packed areas the same boundary leaves *both
@@ -998,8 +1006,10 @@ static rr_status compare(rr_ctx *ctx, const compare_side *in_a, const compare_si
         (isnan(area_b) && !GEOSArea_r(ctx->geos, in_b->g, &area_b)))
         return rr_error(ctx, RR_ERR_GEOMETRY, "cannot compute an area: %s", rr_geos_msg(ctx));
     /* each version's segments in one array, sized once */
-    if (!side_segments(ctx, in_a, &sa) || !side_segments(ctx, in_b, &sb) ||
-        (changed = mark_shared(&sa, &sb)) == SIZE_MAX) {
+    if ((st = side_segments(ctx, in_a, &sa)) != RR_OK ||
+        (st = side_segments(ctx, in_b, &sb)) != RR_OK)
+        goto out;
+    if ((changed = mark_shared(&sa, &sb)) == SIZE_MAX) {
         st = rr_error(ctx, RR_ERR_NOMEM, "out of memory comparing two versions of an area");
         goto out;
     }

@@ -468,8 +468,9 @@ static int same_packed(rr_ctx *ctx, const rr_area *a, const rr_area *b)
 {
     if (a->geom || b->geom)
         return a->geom && b->geom && GEOSEqualsExact_r(ctx->geos, a->geom, b->geom, 0.0) == 1;
-    /* the header's srs_id (0 for both) and envelope, then the polygons */
-    return a->blob && b->blob && a->blob_size == b->blob_size &&
+    /* the header's srs_id (0 for both) and envelope, then the polygons; and the same type, as
+     * GEOSEqualsExact asks */
+    return a->blob && b->blob && a->single == b->single && a->blob_size == b->blob_size &&
            memcmp(a->blob, b->blob, a->blob_size) == 0;
 }
 
@@ -1192,43 +1193,40 @@ static rr_status share_lost(rr_ctx *ctx, size_t i, void *user)
 
 /* The shapes of the pieces other old areas (not `same`) gave new area j: *out (free it), *n;
  * those made from a blob (a whole area borrowed: new area j inside an old area that ended,
- * where old areas overlap) also in *own (destroy them, free it). 0 when out of memory or a
- * shape cannot be made (message set). (What an old area keeps of itself, packed, comes from
- * `same`.) */
-static int received_shapes(rr_ctx *ctx, const overlay_job *job, size_t j, size_t same,
-                           const GEOSGeometry ***out, size_t *n, GEOSGeometry ***own,
-                           size_t *nown)
+ * where old areas overlap) also in *own (destroy them, free it). RR_OK, or why not (message
+ * set). (What an old area keeps of itself, packed, comes from `same`.) */
+static rr_status received_shapes(rr_ctx *ctx, const overlay_job *job, size_t j, size_t same,
+                                 const GEOSGeometry ***out, size_t *n, GEOSGeometry ***own,
+                                 size_t *nown)
 {
     size_t m = job->recv_start[j + 1] - job->recv_start[j], kept = 0, made = 0;
     const GEOSGeometry **g = malloc((m ? m : 1) * sizeof *g);
     GEOSGeometry **mine = malloc((m ? m : 1) * sizeof *mine);
-    int ok = g && mine;
-    if (!ok)
-        rr_error(ctx, RR_ERR_NOMEM, "out of memory");
-    for (size_t k = job->recv_start[j]; ok && k < job->recv_start[j + 1]; k++) {
+    rr_status st = g && mine ? RR_OK : rr_error(ctx, RR_ERR_NOMEM, "out of memory");
+    for (size_t k = job->recv_start[j]; st == RR_OK && k < job->recv_start[j + 1]; k++) {
         const rr_piece *p = job->recv[k];
         if (p->old_idx == same || (!p->shape && !p->blob))
             continue;
         GEOSGeometry *o = NULL;
         if (!(g[kept] = rr_piece_shape(ctx, p, &o)))
-            ok = 0;
+            st = p->blob ? RR_ERR_INTERNAL : RR_ERR_GEOMETRY; /* the message is set */
         else
             kept++;
         if (o)
             mine[made++] = o;
     }
-    if (!ok) {
+    if (st != RR_OK) {
         for (size_t k = 0; k < made; k++)
             GEOSGeom_destroy_r(ctx->geos, mine[k]);
         free(g);
         free(mine);
-        return 0;
+        return st;
     }
     *out = g;
     *n = kept;
     *own = mine;
     *nown = made;
-    return 1;
+    return RR_OK;
 }
 
 /* 1 when `part` of what a new area gained is, whole, one of the regions of the pieces it
@@ -1277,9 +1275,10 @@ static rr_status overlay_new_uncovered(rr_ctx *ctx, size_t j, void *user)
     size_t ngot_shapes = 0;
     GEOSGeometry **got_own = NULL;
     size_t ngot_own = 0;
-    if (!received_shapes(ctx, job, j, same, &got, &ngot_shapes, &got_own, &ngot_own)) {
+    if ((st = received_shapes(ctx, job, j, same, &got, &ngot_shapes, &got_own, &ngot_own)) !=
+        RR_OK) {
         GEOSGeom_destroy_r(ctx->geos, gained);
-        return rr_error_prefix(ctx, RR_ERR_GEOMETRY, "what new area %s gained", area->code);
+        return rr_error_prefix(ctx, st, "what new area %s gained", area->code);
     }
     if (!regions_of(ctx, got, ngot_shapes, &got_regions, &ngot)) {
         free(got);
@@ -1394,10 +1393,14 @@ static void warn_overlaps(rr_ctx *ctx, const rr_revision *rev, int side)
                 pairs[2 * nseen + 1] = ib;
                 nseen++;
                 GEOSGeometry *own_a = NULL, *own_b = NULL;
-                /* a warning only: what cannot be made is not measured */
+                /* a warning only: what cannot be made is not measured, and the context's
+                 * message is left as it was */
+                char kept_msg[RR_ERRMSG_MAX];
+                memcpy(kept_msg, ctx->errmsg, sizeof kept_msg);
                 const GEOSGeometry *ga = rr_area_shape(ctx, &set->areas[ia], &own_a, NULL);
                 const GEOSGeometry *gb =
                     ga ? rr_area_shape(ctx, &set->areas[ib], &own_b, NULL) : NULL;
+                memcpy(ctx->errmsg, kept_msg, sizeof kept_msg);
                 GEOSGeometry *g = ga && gb ? GEOSIntersection_r(ctx->geos, ga, gb) : NULL;
                 double area = 0;
                 if (g) {

@@ -32,12 +32,13 @@ static int parts_of(rr_ctx *ctx, const GEOSGeometry *g)
 }
 
 /* Compare a with b on a grid of `precision` and check each result: its area, its number of
- * parts and that it is valid. Twice: in GEOS, and as areas of a set hold them (packed:
- * rr_area_compare_packed reads the blobs, and makes GEOS only for the plain overlays). */
+ * parts and that it is valid. Three times: in GEOS; as areas of a set hold them (packed:
+ * rr_area_compare_packed reads the blobs, and makes GEOS only for the plain overlays); and with
+ * a in GEOS (its set unpacked) against b packed. */
 static void check_compare(rr_ctx *ctx, const char *a_wkt, const char *b_wkt, double precision,
                           const double want_area[3], const int want_parts[3])
 {
-    for (int packed = 0; packed < 2; packed++) {
+    for (int packed = 0; packed < 3; packed++) {
         GEOSGeometry *a = from_wkt(ctx, a_wkt), *b = from_wkt(ctx, b_wkt);
         GEOSGeometry *out[3] = {NULL, NULL, NULL};
         rr_compare_path path = RR_COMPARE_SAME;
@@ -48,6 +49,11 @@ static void check_compare(rr_ctx *ctx, const char *a_wkt, const char *b_wkt, dou
             assert_ok(ctx, rr_areaset_from_wkt(ctx, 1, codes, &b_wkt, NULL, &sb));
             assert_null(sa->areas[0].geom);
             assert_non_null(sa->areas[0].blob);
+            if (packed == 2) {
+                assert_ok(ctx, rr_areaset_unpack(ctx, sa));
+                assert_non_null(sa->areas[0].geom);
+                assert_null(sa->areas[0].blob);
+            }
             assert_ok(ctx, rr_area_compare_packed(ctx, &sa->areas[0], &sb->areas[0], precision,
                                                   &out[0], &out[1], &out[2], &path));
         } else {
@@ -64,8 +70,9 @@ static void check_compare(rr_ctx *ctx, const char *a_wkt, const char *b_wkt, dou
             if (fabs(area_of(ctx, out[k]) - want_area[k]) > 1e-9 ||
                 parts_of(ctx, out[k]) != want_parts[k])
                 fail_msg("%s, precision %g, result %d (0: a - b, 1: b - a, 2: both): area %.12g in "
-                         "%d parts, expected %.12g in %d", packed ? "packed" : "GEOS", precision, k,
-                         area_of(ctx, out[k]), parts_of(ctx, out[k]), want_area[k], want_parts[k]);
+                         "%d parts, expected %.12g in %d",
+                         packed == 2 ? "GEOS against packed" : packed ? "packed" : "GEOS",
+                         precision, k, area_of(ctx, out[k]), parts_of(ctx, out[k]), want_area[k], want_parts[k]);
             if (out[k]) {
                 assert_int_equal(GEOSisValid_r(ctx->geos, out[k]), 1);
                 GEOSGeom_destroy_r(ctx->geos, out[k]);
