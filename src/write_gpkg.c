@@ -289,8 +289,13 @@ unsigned char *rr_gpkg_blob_of_rings(const rr_ringv *rings, const size_t *first,
             const double *xy = rings[r].xy;
             put_u32(at, (uint32_t)rings[r].n);
             at += 4;
-            for (size_t k = 0; k < 2 * rings[r].n; k++)
-                put_f64(at + 8 * k, xy[k]);
+            static const uint16_t probe = 1;
+            if (*(const unsigned char *)&probe == 1) { /* little-endian, as the blob */
+                memcpy(at, xy, 16 * rings[r].n);
+            } else {
+                for (size_t k = 0; k < 2 * rings[r].n; k++)
+                    put_f64(at + 8 * k, xy[k]);
+            }
             at += 16 * rings[r].n;
             for (size_t k = 0; r == first[p] && k < rings[r].n; k++) {
                 double x = xy[2 * k], y = xy[2 * k + 1];
