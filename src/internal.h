@@ -339,7 +339,7 @@ int rr_crs_same(rr_ctx *ctx, const char *a, const char *b);
 rr_status rr_geoms_transform(rr_ctx *ctx, GEOSGeometry **geoms, size_t n, const char *from,
                              const char *to, const char *const *labels);
 
-/* write_gpkg.c */
+/* gpkg_blob.c */
 /* The GeoPackage geometry blob (header with the envelope, then little-endian 2D WKB) of g's
  * polygons as one MultiPolygon, malloc'd, exactly *size bytes. NULL when g has no polygon (*st
  * RR_OK) or on failure (*st says, message set). */
