@@ -34,7 +34,7 @@ static int has_core(rr_ctx *ctx, rr_piece *p, double width, double min_core)
         return 1;
     if (isnan(p->core_area)) {
         GEOSGeometry *own = NULL;
-        const GEOSGeometry *shape = rr_piece_shape(ctx, p, &own);
+        const GEOSGeometry *shape = rr_piece_shape(ctx, p, &own, NULL);
         GEOSGeometry *core = shape ? GEOSBuffer_r(ctx->geos, shape, -width / 2, 2) : NULL;
         if (own)
             GEOSGeom_destroy_r(ctx->geos, own);

@@ -401,122 +401,28 @@ rr_status rr_areaset_unpack(rr_ctx *ctx, rr_areaset *set)
     return RR_OK;
 }
 
-/* Rings of a blob into GEOS: each shell closes the polygon before it. failed says why it
- * stopped. */
-enum { SHAPE_NOMEM = 1, SHAPE_GEOS, SHAPE_CORRUPT };
-typedef struct shape_build {
-    rr_ctx *ctx;
-    GEOSGeometry **polys, *shell, **holes;
-    size_t npolys, cappolys, nholes, capholes;
-    double *xy;
-    size_t capxy;
-    int failed;
-} shape_build;
-
-/* The polygon of b->shell and b->holes into b->polys (none open: 1). */
-static int shape_flush(shape_build *b)
-{
-    if (!b->shell)
-        return 1;
-    GEOSGeometry **room = rr_grow(b->polys, &b->cappolys, b->npolys + 1, sizeof *room, 8);
-    GEOSGeometry *poly = NULL;
-    if (room) {
-        b->polys = room;
-        if (!(poly = rr_polygon_of_rings(b->ctx, b->shell, b->holes, (unsigned)b->nholes)))
-            b->failed = SHAPE_GEOS;
-    } else {
-        GEOSGeom_destroy_r(b->ctx->geos, b->shell);
-        for (size_t k = 0; k < b->nholes; k++)
-            GEOSGeom_destroy_r(b->ctx->geos, b->holes[k]);
-        b->failed = SHAPE_NOMEM;
-    }
-    b->shell = NULL;
-    b->nholes = 0;
-    if (poly)
-        b->polys[b->npolys++] = poly;
-    return poly != NULL;
-}
-
-static int shape_ring(void *user, const unsigned char *xy, uint32_t n, int hole)
-{
-    shape_build *b = user;
-    GEOSContextHandle_t h = b->ctx->geos;
-    double *buf = rr_grow(b->xy, &b->capxy, 2 * (size_t)n, sizeof *buf, 1024);
-    if (!buf)
-        return !(b->failed = SHAPE_NOMEM);
-    b->xy = buf; /* before anything can fail: rr_grow may have moved it */
-    if (!hole && !shape_flush(b))
-        return 0; /* failed is set */
-    if (hole && !b->shell)
-        return !(b->failed = SHAPE_CORRUPT); /* a hole before any shell */
-    rr_gpkg_blob_xy(buf, xy, n);
-    GEOSCoordSequence *cs = GEOSCoordSeq_copyFromBuffer_r(h, buf, n, 0, 0);
-    GEOSGeometry *ring = cs ? GEOSGeom_createLinearRing_r(h, cs) : NULL;
-    if (!ring)
-        return !(b->failed = cs ? SHAPE_GEOS : SHAPE_NOMEM);
-    if (!hole) {
-        b->shell = ring;
-        return 1;
-    }
-    GEOSGeometry **room = rr_grow(b->holes, &b->capholes, b->nholes + 1, sizeof *room, 8);
-    if (!room) {
-        GEOSGeom_destroy_r(h, ring);
-        return !(b->failed = SHAPE_NOMEM);
-    }
-    b->holes = room;
-    b->holes[b->nholes++] = ring;
-    return 1;
-}
-
 const GEOSGeometry *rr_area_shape(rr_ctx *ctx, const rr_area *a, GEOSGeometry **own,
                                   rr_status *st)
 {
-    GEOSContextHandle_t h = ctx->geos;
     rr_status why = RR_OK;
     *own = NULL;
     if (a->geom)
         return a->geom;
     if (!a->blob) { /* no polygon */
-        if (!(*own = GEOSGeom_createEmptyCollection_r(h, GEOS_MULTIPOLYGON)))
+        if (!(*own = GEOSGeom_createEmptyCollection_r(ctx->geos, GEOS_MULTIPOLYGON)))
             why = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
-        if (st)
-            *st = why;
-        return *own;
-    }
-    shape_build b = {.ctx = ctx};
-    int read = rr_gpkg_blob_rings(a->blob, a->blob_size, shape_ring, &b);
-    int ok = read && !b.failed && shape_flush(&b);
-    GEOSGeometry *g = NULL;
-    if (ok && a->single && b.npolys == 1) {
-        g = b.polys[0];
-    } else if (ok) {
-        g = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, b.polys, (unsigned)b.npolys);
-        ok = g != NULL; /* else GEOS destroyed them */
-        b.npolys = 0;
-    }
-    if (!ok) {
-        if (b.shell)
-            GEOSGeom_destroy_r(h, b.shell);
-        for (size_t k = 0; k < b.nholes; k++)
-            GEOSGeom_destroy_r(h, b.holes[k]);
-        for (size_t k = 0; k < b.npolys; k++)
-            GEOSGeom_destroy_r(h, b.polys[k]);
-        if (b.failed == SHAPE_NOMEM)
-            why = rr_error(ctx, RR_ERR_NOMEM, "out of memory making the geometry of area %s",
-                           a->code);
-        else if (b.failed == SHAPE_CORRUPT || !read)
-            why = rr_error(ctx, RR_ERR_INTERNAL,
-                           "the packed geometry of area %s cannot be read back", a->code);
+    } else if (!(*own = rr_gpkg_blob_geometry(ctx, a->blob, a->blob_size, a->single, &why))) {
+        if (why == RR_ERR_NOMEM)
+            rr_error(ctx, why, "out of memory making the geometry of area %s", a->code);
+        else if (why == RR_ERR_INTERNAL)
+            rr_error(ctx, why, "the packed geometry of area %s cannot be read back", a->code);
         else
-            why = rr_error(ctx, RR_ERR_GEOMETRY, "cannot make the geometry of area %s: %s",
-                           a->code, rr_geos_msg(ctx));
+            rr_error(ctx, why, "cannot make the geometry of area %s: %s", a->code,
+                     rr_geos_msg(ctx));
     }
-    free(b.polys);
-    free(b.holes);
-    free(b.xy);
     if (st)
         *st = why;
-    return *own = g;
+    return *own;
 }
 
 int rr_area_extent(rr_ctx *ctx, const rr_area *a, double ext[4])
@@ -532,15 +438,18 @@ int rr_area_extent(rr_ctx *ctx, const rr_area *a, double ext[4])
     return 1;
 }
 
-int rr_area_rings(rr_ctx *ctx, const rr_area *a, rr_blob_ring_fn fn, void *user)
+int rr_area_rings(rr_ctx *ctx, const rr_area *a, rr_xy_ring_fn fn, void *user)
 {
     if (!a->geom)
-        return !a->blob || rr_gpkg_blob_rings(a->blob, a->blob_size, fn, user);
+        return a->blob ? rr_gpkg_blob_rings_xy(a->blob, a->blob_size, fn, user) : 1;
     /* not packed (a set left unpacked by a failure): through a blob of its own */
     rr_status st = RR_OK;
     size_t size = 0;
     unsigned char *blob = rr_gpkg_blob(ctx, a->geom, 0, &size, &st);
-    int ok = st == RR_OK && (!blob || rr_gpkg_blob_rings(blob, size, fn, user));
+    int done = st == RR_ERR_NOMEM ? -1
+               : st != RR_OK     ? 0
+               : blob            ? rr_gpkg_blob_rings_xy(blob, size, fn, user)
+                                 : 1;
     free(blob);
-    return ok;
+    return done;
 }

@@ -193,23 +193,16 @@ static int add_ring(rr_ctx *ctx, const GEOSGeometry *ring, int hole, seg_set *se
     return ok;
 }
 
-/* The rings of a packed area (rr_area_rings) into a set, through one coordinate buffer. */
-typedef struct blob_adder {
+/* A ring of a packed area (rr_area_rings) into a set; nomem when there is no room for it. */
+typedef struct packed_adder {
     seg_set *set;
-    double *xy;
-    size_t cap;
     int nomem;
-} blob_adder;
+} packed_adder;
 
-static int add_blob_ring(void *user, const unsigned char *xy, uint32_t n, int hole)
+static int add_packed_ring(void *user, const double *xy, size_t n, int hole)
 {
-    blob_adder *b = user;
-    double *buf = rr_grow(b->xy, &b->cap, 2 * (size_t)n, sizeof *buf, 1024);
-    if (!buf)
-        return !(b->nomem = 1);
-    b->xy = buf;
-    rr_gpkg_blob_xy(buf, xy, n);
-    return add_ring_xy(b->set, buf, n, hole) || !(b->nomem = 1);
+    packed_adder *b = user;
+    return add_ring_xy(b->set, xy, n, hole) || !(b->nomem = 1);
 }
 
 static int add_polygons(rr_ctx *ctx, const GEOSGeometry *g, seg_set *set)
@@ -976,15 +969,14 @@ static rr_status side_segments(rr_ctx *ctx, const compare_side *in, seg_set *set
         return rr_error(ctx, RR_ERR_NOMEM, "out of memory comparing two versions of an area");
     if (in->g)
         return RR_OK;
-    blob_adder b = {set, NULL, 0, 0};
-    int ok = rr_area_rings(ctx, in->area, add_blob_ring, &b);
-    free(b.xy);
-    return ok     ? RR_OK
-           : b.nomem ? rr_error(ctx, RR_ERR_NOMEM,
-                                "out of memory comparing two versions of an area")
-                     : rr_error(ctx, RR_ERR_INTERNAL,
-                                "the packed geometry of area %s cannot be read back",
-                                in->area->code);
+    packed_adder b = {set, 0};
+    int done = rr_area_rings(ctx, in->area, add_packed_ring, &b);
+    if (done > 0)
+        return RR_OK;
+    if (done < 0 || b.nomem)
+        return rr_error(ctx, RR_ERR_NOMEM, "out of memory comparing two versions of an area");
+    return rr_error(ctx, RR_ERR_INTERNAL, "the packed geometry of area %s cannot be read back",
+                    in->area->code);
 }
 
 /* rr_area_compare for either kind of version; with packed areas the same boundary leaves *both

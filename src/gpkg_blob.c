@@ -305,15 +305,92 @@ int rr_gpkg_blob_rings(const unsigned char *blob, size_t size, rr_blob_ring_fn f
     return at == size;
 }
 
-GEOSGeometry *rr_gpkg_blob_geometry(GEOSContextHandle_t h, const unsigned char *blob, size_t size)
+/* A blob's rings through one aligned buffer (rr_gpkg_blob_rings_xy). */
+typedef struct xy_walk {
+    rr_xy_ring_fn fn;
+    void *user;
+    double *xy;
+    size_t cap;
+    int nomem, stopped;
+} xy_walk;
+
+static int xy_ring(void *user, const unsigned char *xy, uint32_t n, int hole)
 {
-    if (size < BLOB_HEADER)
+    xy_walk *w = user;
+    double *buf = rr_grow(w->xy, &w->cap, 2 * (size_t)n, sizeof *buf, 1024);
+    if (!buf)
+        return !(w->nomem = 1);
+    w->xy = buf;
+    rr_gpkg_blob_xy(buf, xy, n);
+    return w->fn(w->user, buf, n, hole) || !(w->stopped = 1);
+}
+
+int rr_gpkg_blob_rings_xy(const unsigned char *blob, size_t size, rr_xy_ring_fn fn, void *user)
+{
+    xy_walk w = {fn, user, NULL, 0, 0, 0};
+    int done = rr_gpkg_blob_rings(blob, size, xy_ring, &w);
+    free(w.xy);
+    return done ? 1 : w.nomem ? -1 : 0;
+}
+
+/* The rings of a blob gathered as polygons of rings (rr_rings_geos's arguments): one pass to
+ * count, one to copy. */
+typedef struct ring_gather {
+    double *xy;
+    rr_ringv *ring;
+    size_t *first;
+    size_t npoints, nrings, npolys;
+} ring_gather;
+
+static int count_ring(void *user, const unsigned char *xy, uint32_t n, int hole)
+{
+    ring_gather *g = user;
+    (void)xy;
+    g->npoints += n;
+    g->nrings++;
+    g->npolys += !hole;
+    return 1;
+}
+
+static int copy_ring(void *user, const unsigned char *xy, uint32_t n, int hole)
+{
+    ring_gather *g = user;
+    if (hole && g->npolys == 0)
+        return 0; /* a hole before any shell */
+    if (!hole)
+        g->first[g->npolys++] = g->nrings;
+    double *dst = g->xy + 2 * g->npoints;
+    rr_gpkg_blob_xy(dst, xy, n);
+    g->ring[g->nrings++] = (rr_ringv){dst, n};
+    g->npoints += n;
+    return 1;
+}
+
+GEOSGeometry *rr_gpkg_blob_geometry(rr_ctx *ctx, const unsigned char *blob, size_t size,
+                                    int single, rr_status *why)
+{
+    ring_gather g = {0};
+    GEOSGeometry *out = NULL;
+    *why = RR_ERR_INTERNAL;
+    if (!rr_gpkg_blob_rings(blob, size, count_ring, &g))
         return NULL;
-    GEOSWKBReader *r = GEOSWKBReader_create_r(h);
-    GEOSGeometry *g = r ? GEOSWKBReader_read_r(h, r, blob + BLOB_HEADER, size - BLOB_HEADER) : NULL;
-    if (r)
-        GEOSWKBReader_destroy_r(h, r);
-    return g;
+    size_t npoints = g.npoints, nrings = g.nrings, npolys = g.npolys;
+    g.xy = malloc(2 * (npoints ? npoints : 1) * sizeof *g.xy);
+    g.ring = malloc((nrings ? nrings : 1) * sizeof *g.ring);
+    g.first = malloc((npolys + 1) * sizeof *g.first);
+    g.npoints = g.nrings = g.npolys = 0;
+    if (!g.xy || !g.ring || !g.first) {
+        *why = RR_ERR_NOMEM;
+    } else if (rr_gpkg_blob_rings(blob, size, copy_ring, &g)) {
+        g.first[npolys] = nrings;
+        int nomem = 0;
+        out = rr_rings_geos(ctx, g.ring, g.first, npolys, !(single && npolys == 1), &nomem);
+        *why = out ? RR_OK : nomem ? RR_ERR_NOMEM : RR_ERR_GEOMETRY;
+    }
+    free(g.xy);
+    free(g.ring);
+    free(g.first);
+    return out;
 }
 
 rr_status rr_blob_copy(rr_blob_builder *w, const unsigned char *packed, size_t size, int *empty)

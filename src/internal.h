@@ -325,9 +325,11 @@ const GEOSGeometry *rr_area_shape(rr_ctx *ctx, const rr_area *a, GEOSGeometry **
                                   rr_status *st);
 /* A ring of a geometry blob, as rr_gpkg_blob_rings hands it over (write_gpkg.c). */
 typedef int (*rr_blob_ring_fn)(void *user, const unsigned char *xy, uint32_t n, int hole);
-/* rr_gpkg_blob_rings over the area's rings (none for an empty area); 0 when fn returns 0 or the
- * rings cannot be read. */
-int rr_area_rings(rr_ctx *ctx, const rr_area *a, rr_blob_ring_fn fn, void *user);
+/* A ring's n points as aligned doubles, x and y side by side (rr_gpkg_blob_rings_xy). */
+typedef int (*rr_xy_ring_fn)(void *user, const double *xy, size_t n, int hole);
+/* rr_gpkg_blob_rings_xy over the area's rings (none for an empty area): 1 done, 0 when fn
+ * returns 0 or the rings cannot be read, -1 out of memory. */
+int rr_area_rings(rr_ctx *ctx, const rr_area *a, rr_xy_ring_fn fn, void *user);
 /* The area's envelope: min x, min y, max x, max y (GEOSGeom_getExtent_r's order); 0 when it has
  * none (empty). */
 int rr_area_extent(rr_ctx *ctx, const rr_area *a, double ext[4]);
@@ -354,8 +356,14 @@ int rr_gpkg_blob_rings(const unsigned char *blob, size_t size, rr_blob_ring_fn f
 void rr_gpkg_blob_xy(double *dst, const unsigned char *xy, size_t n);
 /* The envelope in the blob's header: min x, max x, min y, max y. */
 void rr_gpkg_blob_envelope(const unsigned char *blob, double env[4]);
-/* The blob's geometry in GEOS (a MultiPolygon), new; NULL when GEOS cannot read it. */
-GEOSGeometry *rr_gpkg_blob_geometry(GEOSContextHandle_t h, const unsigned char *blob, size_t size);
+/* The blob's geometry in GEOS, new: a MultiPolygon, or a Polygon when `single` and it holds one.
+ * NULL when it cannot be made, *why saying so: RR_ERR_NOMEM, RR_ERR_INTERNAL (not a blob
+ * rr_gpkg_blob makes), RR_ERR_GEOMETRY (GEOS refused it: its message is kept). */
+GEOSGeometry *rr_gpkg_blob_geometry(rr_ctx *ctx, const unsigned char *blob, size_t size,
+                                    int single, rr_status *why);
+/* rr_gpkg_blob_rings with each ring's points copied to aligned doubles (x and y side by side):
+ * 1 done, 0 when fn returns 0 or the blob is not one rr_gpkg_blob makes, -1 out of memory. */
+int rr_gpkg_blob_rings_xy(const unsigned char *blob, size_t size, rr_xy_ring_fn fn, void *user);
 
 /* overlay.c */
 /* The hits of a GEOS STRtree query whose items are index + 1: rr_hits_cb collects the indices;
@@ -382,9 +390,10 @@ void rr_piece_clear(rr_ctx *ctx, rr_piece *p);
  * unchanged and the message set. */
 rr_status rr_piece_pack(rr_ctx *ctx, rr_piece *p);
 /* p's geometry: p->shape, or, for a packed piece, a new one made from its blob and left in *own
- * for the caller to destroy (NULL with the message set when it cannot be made); NULL when the
- * piece has no geometry. */
-const GEOSGeometry *rr_piece_shape(rr_ctx *ctx, const rr_piece *p, GEOSGeometry **own);
+ * for the caller to destroy (NULL with the message set, and *st when not NULL saying why, when
+ * it cannot be made); NULL when the piece has no geometry. */
+const GEOSGeometry *rr_piece_shape(rr_ctx *ctx, const rr_piece *p, GEOSGeometry **own,
+                                   rr_status *st);
 /* The polygons of an overlay's result (edges and points dropped) as a Polygon or MultiPolygon;
  * takes g; NULL when no area is left or on failure. */
 GEOSGeometry *rr_polygons_only(rr_ctx *ctx, GEOSGeometry *g);

@@ -200,30 +200,29 @@ static int rings_read(OGRGeometryH g, double p, double limit, int quick, ring_ar
     return 1;
 }
 
-/* The GEOS geometry of r: a MultiPolygon when `multi`, else a Polygon. NULL when GEOS refuses a
- * ring or polygon (its message is kept) or out of memory (*nomem 1). */
-static GEOSGeometry *rings_geos(rr_ctx *ctx, const ring_arrays *r, int multi, int *nomem)
+GEOSGeometry *rr_rings_geos(rr_ctx *ctx, const rr_ringv *rings, const size_t *first, size_t npolys,
+                           int multi, int *nomem)
 {
     GEOSContextHandle_t h = ctx->geos;
-    GEOSGeometry **polys = malloc((r->npolys ? r->npolys : 1) * sizeof *polys);
+    GEOSGeometry **polys = malloc((npolys ? npolys : 1) * sizeof *polys);
     size_t done = 0;
     *nomem = !polys;
-    for (; polys && done < r->npolys; done++) {
-        size_t a = r->first[done], b = r->first[done + 1];
+    for (; polys && done < npolys; done++) {
+        size_t a = first[done], b = first[done + 1];
         if (a == b) { /* an empty polygon */
             if (!(polys[done] = GEOSGeom_createEmptyPolygon_r(h)))
                 break;
             continue;
         }
-        GEOSGeometry *rings[2] = {NULL, NULL}, **holes = b - a > 2 ? malloc((b - a - 1) *
-                                                                        sizeof *holes) : rings;
+        GEOSGeometry *two[2] = {NULL, NULL}, **holes = b - a > 2 ? malloc((b - a - 1) *
+                                                                      sizeof *holes) : two;
         unsigned nh = 0;
         GEOSGeometry *shell = NULL;
         int ok = holes != NULL;
         *nomem = !holes;
         for (size_t k = a; ok && k < b; k++) {
             GEOSCoordSequence *cs =
-                GEOSCoordSeq_copyFromBuffer_r(h, r->ring[k].xy, (unsigned)r->ring[k].n, 0, 0);
+                GEOSCoordSeq_copyFromBuffer_r(h, rings[k].xy, (unsigned)rings[k].n, 0, 0);
             GEOSGeometry *ring = cs ? GEOSGeom_createLinearRing_r(h, cs) : NULL;
             *nomem = !cs;
             ok = ring != NULL;
@@ -241,15 +240,15 @@ static GEOSGeometry *rings_geos(rr_ctx *ctx, const ring_arrays *r, int multi, in
             for (unsigned k = 0; k < nh; k++)
                 GEOSGeom_destroy_r(h, holes[k]);
         }
-        if (holes != rings)
+        if (holes != two)
             free(holes);
         if (!ok || !polys[done])
             break;
     }
     GEOSGeometry *out = NULL;
-    if (polys && done == r->npolys) {
+    if (polys && done == npolys) {
         out = multi ? GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, polys,
-                                                  (unsigned)r->npolys)
+                                                  (unsigned)npolys)
                     : polys[0];
         *nomem = !out;
     } else if (polys) {
@@ -268,8 +267,8 @@ static int polygons_direct(rr_ctx *ctx, OGRGeometryH g, GEOSGeometry **out, rr_s
     int got = rings_read(g, 0, 0, 0, &r), nomem = got < 0;
     GEOSGeometry *res = NULL;
     if (got > 0)
-        res = rings_geos(ctx, &r, wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPolygon,
-                         &nomem);
+        res = rr_rings_geos(ctx, r.ring, r.first, r.npolys,
+                            wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPolygon, &nomem);
     ring_arrays_free(&r);
     if (got == 0)
         return 0;
@@ -337,7 +336,7 @@ rr_status rr_gdal_polygons_snapped(rr_ctx *ctx, OGRGeometryH g, double precision
         return got < 0 ? rr_error(ctx, RR_ERR_NOMEM, "out of memory converting a geometry")
                        : RR_OK;
     }
-    if (got > 0 && !(*out = rings_geos(ctx, &r,
+    if (got > 0 && !(*out = rr_rings_geos(ctx, r.ring, r.first, r.npolys,
                                        wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPolygon,
                                        &nomem)))
         got = nomem ? -1 : 0; /* refused by GEOS: the general way says why */

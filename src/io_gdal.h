@@ -51,6 +51,11 @@ typedef struct rr_packed_geom {
 rr_status rr_gdal_polygons_snapped(rr_ctx *ctx, OGRGeometryH g, double precision, double limit,
                                    rr_valid_scratch *vs, GEOSGeometry **out,
                                    rr_packed_geom *packed);
+/* The GEOS geometry of polygons of rings (polygon p: rings[first[p] .. first[p + 1]), its shell
+ * first; none: an empty polygon): a MultiPolygon when `multi`, else a Polygon (npolys 1). NULL
+ * when GEOS refuses a ring or polygon (its message is kept) or out of memory (*nomem 1). */
+GEOSGeometry *rr_rings_geos(rr_ctx *ctx, const rr_ringv *rings, const size_t *first, size_t npolys,
+                           int multi, int *nomem);
 /* The GeoPackage blob of polygons of rings (polygon p: rings[first[p] .. first[p + 1]), its
  * shell first, each ring closed, none empty), byte for byte as rr_gpkg_blob writes them once in
  * GEOS (write_gpkg.c); NULL when out of memory. */

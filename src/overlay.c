@@ -206,13 +206,22 @@ rr_status rr_piece_pack(rr_ctx *ctx, rr_piece *p)
     return RR_OK;
 }
 
-const GEOSGeometry *rr_piece_shape(rr_ctx *ctx, const rr_piece *p, GEOSGeometry **own)
+const GEOSGeometry *rr_piece_shape(rr_ctx *ctx, const rr_piece *p, GEOSGeometry **own,
+                                   rr_status *st)
 {
+    rr_status why = RR_OK;
     *own = NULL;
+    if (st)
+        *st = RR_OK;
     if (p->shape || !p->blob)
         return p->shape;
-    if (!(*own = rr_gpkg_blob_geometry(ctx->geos, p->blob, p->blob_size)))
-        rr_error(ctx, RR_ERR_GEOMETRY, "cannot read a packed piece back: %s", rr_geos_msg(ctx));
+    if (!(*own = rr_gpkg_blob_geometry(ctx, p->blob, p->blob_size, 0, &why)))
+        rr_error(ctx, why, "cannot read a packed piece back: %s",
+                 why == RR_ERR_GEOMETRY ? rr_geos_msg(ctx)
+                 : why == RR_ERR_NOMEM  ? "out of memory"
+                                        : "not a blob regrev writes");
+    if (st)
+        *st = why;
     return *own;
 }
 
@@ -1208,8 +1217,8 @@ static rr_status received_shapes(rr_ctx *ctx, const overlay_job *job, size_t j, 
         if (p->old_idx == same || (!p->shape && !p->blob))
             continue;
         GEOSGeometry *o = NULL;
-        if (!(g[kept] = rr_piece_shape(ctx, p, &o)))
-            st = p->blob ? RR_ERR_INTERNAL : RR_ERR_GEOMETRY; /* the message is set */
+        if (!(g[kept] = rr_piece_shape(ctx, p, &o, &st)))
+            ; /* st and the message are set */
         else
             kept++;
         if (o)

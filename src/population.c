@@ -513,8 +513,8 @@ static rr_status pop_one(rr_ctx *ctx, size_t i, void *user)
     GEOSGeometry *own = NULL;
     const GEOSGeometry *shape = piece->shape;
     rr_status st = RR_OK;
-    if (!shape && !clips_boxes(job) && !(shape = rr_piece_shape(ctx, piece, &own)))
-        st = RR_ERR_GEOMETRY; /* the message is set */
+    if (!shape && !clips_boxes(job))
+        shape = rr_piece_shape(ctx, piece, &own, &st); /* NULL: st and the message set */
     if (st == RR_OK)
         st = collect(ctx, job, shape, piece, &job->lists[i]);
     if (own)

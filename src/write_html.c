@@ -198,14 +198,15 @@ GEOSGeometry *rr_review_change_shape(rr_ctx *ctx, const rr_revision *rev, const 
         if ((!p->shape && !p->blob) || !rr_review_piece_of_change(rev, c, p))
             continue;
         GEOSGeometry *own = NULL;
-        const GEOSGeometry *shape = rr_piece_shape(ctx, p, &own);
+        rr_status made = RR_OK;
+        const GEOSGeometry *shape = rr_piece_shape(ctx, p, &own, &made);
         int added = shape && add_polygons(h, shape, &parts);
         if (own)
             GEOSGeom_destroy_r(h, own);
         if (!added) {
             geom_list_free(h, &parts);
             *st = shape ? rr_error(ctx, RR_ERR_NOMEM, "out of memory collecting moved pieces")
-                        : RR_ERR_GEOMETRY; /* the message is set */
+                        : made; /* the message is set */
             return NULL;
         }
     }
@@ -426,7 +427,6 @@ typedef struct coverage {
     uint32_t *ring_area;
     unsigned char *ring_hole;
     size_t nrings, ncoords, maxring;
-    double *buf;              /* one ring's coordinates as read */
     uint32_t *nb;             /* the first two distinct neighbours of each vertex */
     unsigned char *deg;       /* distinct neighbours of each vertex: 0, 1, 2, or 3 for more */
     uint64_t *end_seg;        /* chains by their first and last segment (seg_key), 0 = empty */
@@ -453,8 +453,8 @@ static GEOSCoordSequence *id_coords(GEOSContextHandle_t h, const vtx_hash *vt, c
     return cs;
 }
 
-/* One ring of an area: its n points xy as a blob holds them (rr_gpkg_blob_xy copies them). */
-typedef int (*ring_fn)(coverage *cv, size_t area, int hole, const unsigned char *xy, unsigned n);
+/* One ring of an area: its n points xy. */
+typedef int (*ring_fn)(coverage *cv, size_t area, int hole, const double *xy, size_t n);
 
 /* Each area's rings through fn, in order. */
 typedef struct ring_walk {
@@ -463,7 +463,7 @@ typedef struct ring_walk {
     ring_fn fn;
 } ring_walk;
 
-static int walk_ring(void *user, const unsigned char *xy, uint32_t n, int hole)
+static int walk_ring(void *user, const double *xy, size_t n, int hole)
 {
     ring_walk *w = user;
     return w->fn(w->cv, w->area, hole, xy, n);
@@ -475,13 +475,13 @@ static int each_ring(coverage *cv, const rr_areaset *set, ring_fn fn)
 {
     for (size_t i = 0; i < set->n; i++) {
         ring_walk w = {cv, i, fn};
-        if (!rr_area_rings(cv->ctx, &set->areas[i], walk_ring, &w))
+        if (rr_area_rings(cv->ctx, &set->areas[i], walk_ring, &w) <= 0)
             return 0;
     }
     return 1;
 }
 
-static int count_ring(coverage *cv, size_t area, int hole, const unsigned char *xy, unsigned n)
+static int count_ring(coverage *cv, size_t area, int hole, const double *xy, size_t n)
 {
     (void)area, (void)hole, (void)xy;
     cv->nrings++;
@@ -493,19 +493,18 @@ static int count_ring(coverage *cv, size_t area, int hole, const unsigned char *
 
 /* The ring as vertex ids, without repeated points or the closing point; fewer than 3 distinct
  * vertices leave it empty (too small to draw). */
-static int read_ring(coverage *cv, size_t area, int hole, const unsigned char *xy, unsigned n)
+static int read_ring(coverage *cv, size_t area, int hole, const double *xy, size_t n)
 {
-    rr_gpkg_blob_xy(cv->buf, xy, n);
     size_t first = cv->ring_start[cv->nrings], len = first;
     size_t slot[AHEAD]; /* the slots of the vertices i .. i + AHEAD - 1, each hashed once */
-    for (unsigned i = 0; i < n && i < AHEAD; i++)
-        PREFETCH(&cv->vt.slot[slot[i] = vtx_slot(&cv->vt, cv->buf[2 * i], cv->buf[2 * i + 1])]);
-    for (unsigned i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && i < AHEAD; i++)
+        PREFETCH(&cv->vt.slot[slot[i] = vtx_slot(&cv->vt, xy[2 * i], xy[2 * i + 1])]);
+    for (size_t i = 0; i < n; i++) {
         size_t here = slot[i % AHEAD];
         if (i + AHEAD < n)
-            PREFETCH(&cv->vt.slot[slot[i % AHEAD] = vtx_slot(&cv->vt, cv->buf[2 * (i + AHEAD)],
-                                                             cv->buf[2 * (i + AHEAD) + 1])]);
-        uint32_t id = vtx_id(&cv->vt, here, cv->buf[2 * i], cv->buf[2 * i + 1]);
+            PREFETCH(&cv->vt.slot[slot[i % AHEAD] = vtx_slot(&cv->vt, xy[2 * (i + AHEAD)],
+                                                             xy[2 * (i + AHEAD) + 1])]);
+        uint32_t id = vtx_id(&cv->vt, here, xy[2 * i], xy[2 * i + 1]);
         if (len == first || cv->ids[len - 1] != id)
             cv->ids[len++] = id;
     }
@@ -723,11 +722,10 @@ static int coverage_simplify(rr_ctx *ctx, const rr_areaset *set, double tol, dis
     cv.ring_start = calloc(cv.nrings + 1, sizeof *cv.ring_start);
     cv.ring_area = malloc((cv.nrings + 1) * sizeof *cv.ring_area);
     cv.ring_hole = malloc(cv.nrings + 1);
-    cv.buf = malloc(2 * ring_max * sizeof *cv.buf);
     cv.vt.xy = malloc(2 * (cv.ncoords + 1) * sizeof *cv.vt.xy);
     cv.vt.slot = calloc(vslots, sizeof *cv.vt.slot);
     cv.vt.mask = vslots - 1;
-    if (!cv.ids || !cv.ring_start || !cv.ring_area || !cv.ring_hole || !cv.buf || !cv.vt.xy ||
+    if (!cv.ids || !cv.ring_start || !cv.ring_area || !cv.ring_hole || !cv.vt.xy ||
         !cv.vt.slot)
         goto out;
     cv.nrings = 0;
@@ -822,7 +820,6 @@ out:
     free(cv.nb);
     free(cv.vt.slot);
     free(cv.vt.xy);
-    free(cv.buf);
     free(cv.ring_hole);
     free(cv.ring_area);
     free(cv.ring_start);
