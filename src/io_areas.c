@@ -98,11 +98,7 @@ rr_status rr_area_geometry(rr_ctx *ctx, OGRGeometryH og, int geographic, double 
         *out = NULL;
         return RR_OK;
     }
-    if (g) { /* most areas: snapped as copied to GEOS, and valid */
-        /* GEOS caches envelopes on first use: made here, by the reading thread while the
-         * coordinates are in cache, the overlay's warm_envelopes finds them (0.03 s of one
-         * thread on the 6 x 6 pair otherwise) */
-        rr_geom_warm(ctx->geos, g);
+    if (g) { /* snapped as copied to GEOS, and valid by GEOS's check (packed once the set is made) */
         *check = RR_GEOM_SNAPPED;
         *out = g;
         return RR_OK;

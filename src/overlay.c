@@ -1327,6 +1327,8 @@ static rr_status overlay_new_uncovered(rr_ctx *ctx, size_t j, void *user)
     return RR_OK;
 }
 
+/* Areas still in GEOS (a set left unpacked by a failure; a made set is packed and has none) are
+ * shared by the workers: their envelopes are made here, before the threads race to cache them. */
 static void warm_envelopes(rr_ctx *ctx, const rr_areaset *set)
 {
     for (size_t i = 0; i < set->n; i++)
