@@ -40,6 +40,7 @@ void rr_ctx_free(rr_ctx *ctx)
     for (size_t i = 0; i < ctx->nwarning_texts; i++)
         free(ctx->warning_texts[i]);
     free(ctx->warning_texts);
+    rr_crew_free(ctx->crew);
     GEOS_finish_r(ctx->geos);
     free(ctx);
 }

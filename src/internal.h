@@ -51,7 +51,10 @@ struct rr_ctx {
     size_t warnings;
     char **warning_texts;    /* the first RR_WARNINGS_KEPT warnings, for summary.json */
     size_t nwarning_texts;
+    struct rr_crew *crew;    /* rr_parallel_for's threads, kept from one call to the next */
 };
+/* Stop and join the threads of a crew (overlay.c); NULL is fine. */
+void rr_crew_free(struct rr_crew *crew);
 #define RR_WARNINGS_KEPT 1000
 /* Keep a warning text in the context (owned copy); dropped silently past RR_WARNINGS_KEPT. */
 void rr_ctx_keep_warning(rr_ctx *ctx, const char *msg);
