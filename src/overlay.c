@@ -93,7 +93,7 @@ static void *worker_main(void *arg)
 
 /* The threads of rr_parallel_for, beside the calling one: made at the first call with more than
  * one thread and kept, waiting, until the context is freed. A thread made for each call began
- * with a heap and a GEOS-free allocator cache of its own, while the last call's thread had left
+ * with an allocator heap of its own, while the last call's thread had left
  * its memory behind (on the 6 x 6 bench pair, 2 threads, seven calls: 1.89 -> 1.83 s, system
  * time 0.53 -> 0.45 s, means of 10 alternating runs). A context's calls come from one thread
  * at a time (regrev.h: one context per thread), so one crew serves them in turn. */
