@@ -25,16 +25,16 @@ const char *rr_area_class_name(rr_area_class c) { return class_names[c]; }
 static const char *const comparability_names[] = {"identical", "recoded", "aggregate", "estimated"};
 const char *rr_comparability_name(rr_comparability c) { return comparability_names[c]; }
 
-/* Does the piece keep a core of at least min_core m² that is min_width wide? A redrawn boundary
- * leaves long thin slivers (a road moved to the next road); a real transfer moves a block with a
- * body. The core is what an inward buffer of min_width/2 leaves. */
-static int has_core(rr_ctx *ctx, rr_piece *p, double width, double min_core)
+/* p->core_area measured (when not yet): RR_OK, or why a packed piece could not be read back (its
+ * core then stays unmeasured, and the message is set). */
+static rr_status measure_piece_core(rr_ctx *ctx, rr_piece *p, double width)
 {
-    if (width <= 0)
-        return 1;
-    if (isnan(p->core_area)) {
+    if (width > 0 && isnan(p->core_area)) {
         GEOSGeometry *own = NULL;
-        const GEOSGeometry *shape = rr_piece_shape(ctx, p, &own, NULL);
+        rr_status st = RR_OK;
+        const GEOSGeometry *shape = rr_piece_shape(ctx, p, &own, &st);
+        if (st != RR_OK)
+            return st;
         GEOSGeometry *core = shape ? GEOSBuffer_r(ctx->geos, shape, -width / 2, 2) : NULL;
         if (own)
             GEOSGeom_destroy_r(ctx->geos, own);
@@ -44,6 +44,18 @@ static int has_core(rr_ctx *ctx, rr_piece *p, double width, double min_core)
             GEOSGeom_destroy_r(ctx->geos, core);
         }
     }
+    return RR_OK;
+}
+
+/* Does the piece keep a core of at least min_core m² that is min_width wide? A redrawn boundary
+ * leaves long thin slivers (a road moved to the next road); a real transfer moves a block with a
+ * body. The core is what an inward buffer of min_width/2 leaves. */
+static int has_core(rr_ctx *ctx, rr_piece *p, double width, double min_core)
+{
+    if (width <= 0)
+        return 1;
+    if (measure_piece_core(ctx, p, width) != RR_OK)
+        return 0; /* not reached: measure_core measured every piece the rule asks about */
     return p->core_area > 0 && p->core_area >= min_core;
 }
 
@@ -186,7 +198,7 @@ static rr_status measure_core(rr_ctx *ctx, size_t k, void *user)
     rr_revision *rev = user;
     rr_piece *p = &rev->pieces[k];
     if (!same_code(rev, p) && big_enough(rev, p))
-        has_core(ctx, p, rev->params.min_width_m, rev->params.min_core_m2);
+        return measure_piece_core(ctx, p, rev->params.min_width_m);
     return RR_OK;
 }
 

@@ -2,6 +2,7 @@
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +180,16 @@ static struct rr_crew *crew_get(rr_ctx *ctx, int want)
         crew_thread **member = tids ? realloc(crew->member, (size_t)want * sizeof *member) : NULL;
         if (member)
             crew->member = member;
+        /* A crew thread lives as long as ctx, so also while the caller renames its outputs into
+         * place with SIGINT/SIGTERM/SIGHUP held off in its own thread (tools/regrev/cli.c): made
+         * with those blocked (a new thread inherits the mask), it never takes them, and the
+         * caller's threads decide when they are handled. */
+        sigset_t stop, old;
+        sigemptyset(&stop);
+        sigaddset(&stop, SIGINT);
+        sigaddset(&stop, SIGTERM);
+        sigaddset(&stop, SIGHUP);
+        pthread_sigmask(SIG_BLOCK, &stop, &old);
         /* a new thread starts at the current round: it waits for the next */
         pthread_mutex_lock(&crew->lock);
         while (member && crew->n < want) {
@@ -192,6 +203,7 @@ static struct rr_crew *crew_get(rr_ctx *ctx, int want)
             member[crew->n++] = m;
         }
         pthread_mutex_unlock(&crew->lock);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
     }
     return crew->n ? crew : NULL;
 }

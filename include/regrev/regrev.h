@@ -3,6 +3,9 @@
  * Programmer notes
  * - Every call takes an rr_ctx. A context holds one GEOS handle, the last error message and the
  *   diagnostics/progress callbacks. Use one context per thread; contexts are independent.
+ * - With threads > 1 a context keeps threads - 1 worker threads, idle between calls, until it is
+ *   freed (they hold SIGINT, SIGTERM and SIGHUP off, so those reach the application's threads).
+ *   Free it before fork(): a child has no such threads.
  * - A function that can fail returns rr_status (RR_OK = 0) or a pointer (NULL on failure). On
  *   failure rr_ctx_errmsg() says what went wrong, naming file, layer, feature and code where known.
  *   Out-parameters are written only on success.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# run_cli_tests.sh REGREV GEODATA WORKDIR: the command line's promises (CONTRACT.md): exit codes,
-# one-line errors naming the input, atomic outputs, untouched inputs, interrupted runs.
+# run_cli_tests.sh REGREV GEODATA WORKDIR [RENAME_SHIM]: the command line's promises (CONTRACT.md):
+# exit codes, one-line errors naming the input, atomic outputs, untouched inputs, interrupted
+# runs (RENAME_SHIM: tests/cli/rename_pause.c built, for an interrupt while outputs are renamed).
 set -u
-regrev=$1 geo=$2 work=$3
+regrev=$1 geo=$2 work=$3 shim=${4:-}
 . "$(cd "$(dirname "$0")" && pwd)/../support/cli.sh"
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 
@@ -123,6 +124,27 @@ for sig in TERM INT; do
     failed=$((failed + 1)); echo "FAIL SIG$sig: exit $got; $(ls -A good | tr '\n' ' '); $(cat stderr.txt)"
   fi
 done
+
+# An interrupt while the outputs are renamed into place waits for the renaming: every output is
+# whole and there, exit 1, "interrupted after the outputs were written". With 2 threads, so that
+# the workers kept between stages are alive then too (they must not take the signal).
+if [ -n "$shim" ]; then
+  "${run[@]}" --quiet --threads 2 --out commit-ref 2>/dev/null
+  rm -rf commit-out mark
+  RENAME_MARK=$PWD/mark LD_PRELOAD=$shim ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+    "${run[@]}" --quiet --threads 2 --out commit-out 2>stderr.txt &
+  pid=$!
+  for _ in $(seq 1200); do [ -e mark ] && break; sleep 0.05; done
+  kill -s INT $pid
+  wait $pid
+  got=$?
+  if [ $got = 1 ] && [ -e mark ] && grep -q "interrupted after the outputs were written" stderr.txt &&
+    [ "$(ls -A commit-out)" = "$(ls -A commit-ref)" ]; then
+    passed=$((passed + 1)); echo "ok   SIGINT while renaming outputs: exit 1, every output written"
+  else
+    failed=$((failed + 1)); echo "FAIL SIGINT while renaming outputs: exit $got; $(ls -A commit-out 2>/dev/null | tr '\n' ' '); $(cat stderr.txt)"
+  fi
+fi
 
 echo "$passed passed, $failed failed"
 [ $failed = 0 ]

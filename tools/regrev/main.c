@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #ifdef REGREV_MIMALLOC
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -70,9 +71,21 @@ typedef struct command {
     int rc;
 } command;
 
+/* The signals that end a run (cli.c handles them). */
+static void stop_signals(int how)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(how, &set, NULL);
+}
+
 static void *command_main(void *arg)
 {
     command *c = arg;
+    stop_signals(SIG_UNBLOCK); /* made with them held off (run_on_thread) */
     c->rc = dispatch(c->argc, c->argv);
     return NULL;
 }
@@ -82,7 +95,7 @@ static void *command_main(void *arg)
  * thread a first segment of 32 MB before main() runs, outside the arena and so without huge
  * pages; what the command allocated first (the old version's areas, as read) went there, a
  * 4 KiB fault at a time: on the 6 x 6 bench pair 8,000 of the run's 10,500 page faults, and the
- * main thread took 0.32 s to read the old version where a worker takes 0.17 s (1.93 -> 1.79 s
+ * main thread took 0.32 s to read the old version where a worker takes 0.17 s (~1.92 -> ~1.83 s
  * for the whole run, back to back). The waiting main thread holds off the signals that end a
  * run, so that they reach the command's thread, which holds them off itself only while it
  * renames its outputs into place (cli_outset_commit). */
@@ -90,14 +103,27 @@ static int run_on_thread(int argc, char **argv, int *rc)
 {
     command c = {argc, argv, EXIT_DATA};
     pthread_t tid;
-    if (pthread_create(&tid, NULL, command_main, &c) != 0)
+    /* held off before the thread is made: the main thread never takes them, not even before it
+     * would have blocked them (the command thread could be renaming its outputs by then) */
+    stop_signals(SIG_BLOCK);
+    /* The stack main() would have had: the limit on it (ulimit -s), or 64 MB where there is none
+     * (a thread's default would then be 2 MB; GEOS recurses on deep geometries). */
+    struct rlimit lim;
+    size_t stack = (size_t)64 << 20;
+    if (getrlimit(RLIMIT_STACK, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY &&
+        lim.rlim_cur >= (rlim_t)PTHREAD_STACK_MIN)
+        stack = (size_t)lim.rlim_cur;
+    pthread_attr_t attr;
+    int made = pthread_attr_init(&attr) == 0;
+    if (made && pthread_attr_setstacksize(&attr, stack) != 0)
+        made = 0, pthread_attr_destroy(&attr);
+    int started = pthread_create(&tid, made ? &attr : NULL, command_main, &c) == 0;
+    if (made)
+        pthread_attr_destroy(&attr);
+    if (!started) {
+        stop_signals(SIG_UNBLOCK);
         return 0;
-    sigset_t block;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &block, NULL);
+    }
     pthread_join(tid, NULL);
     *rc = c.rc;
     return 1;
