@@ -612,16 +612,11 @@ out:
 
 size_t rr_revision_change_count(const rr_revision *rev) { return rev->nchanges; }
 
-static const char *code_or_empty(const rr_areaset *set, size_t i)
-{
-    return i == RR_NONE ? "" : set->areas[i].code;
-}
-
 void rr_revision_piece(const rr_revision *rev, size_t k, rr_piece_view *out)
 {
     const rr_piece *p = &rev->pieces[k];
-    out->old_code = code_or_empty(rev->old_set, p->old_idx);
-    out->new_code = code_or_empty(rev->new_set, p->new_idx);
+    out->old_code = rr_old_code(rev, p->old_idx);
+    out->new_code = rr_new_code(rev, p->new_idx);
     out->area_m2 = p->area;
     out->pop = rev->has_pop ? p->pop : NAN;
     out->transfer = p->transfer;
@@ -630,8 +625,8 @@ void rr_revision_piece(const rr_revision *rev, size_t k, rr_piece_view *out)
 void rr_revision_relation(const rr_revision *rev, size_t k, rr_relation_view *out)
 {
     const rr_relation *r = &rev->rel[k];
-    out->old_code = code_or_empty(rev->old_set, r->old_idx);
-    out->new_code = code_or_empty(rev->new_set, r->new_idx);
+    out->old_code = rr_old_code(rev, r->old_idx);
+    out->new_code = rr_new_code(rev, r->new_idx);
     out->area_m2 = r->area;
     out->pop = rev->has_pop ? r->pop : NAN;
     out->w_area_old = r->w_area_old;
@@ -643,8 +638,8 @@ void rr_revision_relation(const rr_revision *rev, size_t k, rr_relation_view *ou
 void rr_revision_change(const rr_revision *rev, size_t k, rr_change_view *out)
 {
     const rr_change *c = &rev->changes[k];
-    out->old_code = code_or_empty(rev->old_set, c->old_idx);
-    out->new_code = code_or_empty(rev->new_set, c->new_idx);
+    out->old_code = rr_old_code(rev, c->old_idx);
+    out->new_code = rr_new_code(rev, c->new_idx);
     out->change_type = rr_change_type_name(c->type);
     out->area_m2 = c->area;
     out->pop = c->pop;

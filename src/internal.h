@@ -260,6 +260,15 @@ struct rr_revision {
     struct rr_shape_memo *shape_memo; /* the changes' shapes, made once for the review writers */
     struct rr_display_memo *display_memo; /* review.html's simplified versions, made early */
 };
+/* The code of old (new) area i of rev, "" for RR_NONE (a part the other version does not cover). */
+static inline const char *rr_old_code(const rr_revision *rev, size_t i)
+{
+    return i == RR_NONE ? "" : rev->old_set->areas[i].code;
+}
+static inline const char *rr_new_code(const rr_revision *rev, size_t i)
+{
+    return i == RR_NONE ? "" : rev->new_set->areas[i].code;
+}
 /* The memo of the changes' shapes (write_html.c): NULL when out of memory (the writers then make
  * their own); freed with the analysis. */
 struct rr_shape_memo *rr_shape_memo_new(size_t nchanges);

@@ -520,11 +520,9 @@ static rr_status pop_one(rr_ctx *ctx, size_t i, void *user)
     if (own)
         GEOSGeom_destroy_r(ctx->geos, own);
     if (st != RR_OK) { /* which piece */
-        const rr_revision *rev = job->rev;
-        size_t o = piece->old_idx, n = piece->new_idx;
         st = rr_error_prefix(ctx, st, "piece %zu (old %s, new %s)", i + 1,
-                             o == RR_NONE ? "" : rev->old_set->areas[o].code,
-                             n == RR_NONE ? "" : rev->new_set->areas[n].code);
+                             rr_old_code(job->rev, piece->old_idx),
+                             rr_new_code(job->rev, piece->new_idx));
     }
     return st;
 }

@@ -54,25 +54,16 @@ static void put_pop(FILE *f, const rr_revision *rev, double v)
     fputs(b, f);
 }
 
-static const char *old_code(const rr_revision *rev, size_t i)
-{
-    return i == RR_NONE ? "" : rev->old_set->areas[i].code;
-}
-
-static const char *new_code(const rr_revision *rev, size_t i)
-{
-    return i == RR_NONE ? "" : rev->new_set->areas[i].code;
-}
 
 
 static _Thread_local const rr_revision *piece_rev;
 static int cmp_piece_q(const void *a, const void *b)
 {
     const rr_piece *x = *(const rr_piece *const *)a, *y = *(const rr_piece *const *)b;
-    int c = strcmp(old_code(piece_rev, x->old_idx), old_code(piece_rev, y->old_idx));
+    int c = strcmp(rr_old_code(piece_rev, x->old_idx), rr_old_code(piece_rev, y->old_idx));
     if (c)
         return c;
-    if ((c = strcmp(new_code(piece_rev, x->new_idx), new_code(piece_rev, y->new_idx))))
+    if ((c = strcmp(rr_new_code(piece_rev, x->new_idx), rr_new_code(piece_rev, y->new_idx))))
         return c;
     return x->area < y->area ? 1 : x->area > y->area ? -1 : 0;
 }
@@ -80,9 +71,9 @@ static int cmp_piece_q(const void *a, const void *b)
 /* "old_code,new_code," of a row (an empty code for a part only one version covers). */
 static void put_codes(FILE *f, const rr_revision *rev, size_t old_idx, size_t new_idx)
 {
-    put_field(f, old_code(rev, old_idx));
+    put_field(f, rr_old_code(rev, old_idx));
     fputc(',', f);
-    put_field(f, new_code(rev, new_idx));
+    put_field(f, rr_new_code(rev, new_idx));
     fputc(',', f);
 }
 

@@ -39,15 +39,6 @@ typedef struct gpkg_writer {
     size_t nrt, caprt;
 } gpkg_writer;
 
-static const char *old_code(const rr_revision *rev, size_t i)
-{
-    return i == RR_NONE ? "" : rev->old_set->areas[i].code;
-}
-
-static const char *new_code(const rr_revision *rev, size_t i)
-{
-    return i == RR_NONE ? "" : rev->new_set->areas[i].code;
-}
 
 static rr_status db_fail(gpkg_writer *w, const char *what, const char *layer)
 {
@@ -342,10 +333,10 @@ static _Thread_local const rr_revision *sort_rev;
 static int cmp_piece_q(const void *a, const void *b)
 {
     const rr_piece *x = *(const rr_piece *const *)a, *y = *(const rr_piece *const *)b;
-    int c = strcmp(old_code(sort_rev, x->old_idx), old_code(sort_rev, y->old_idx));
+    int c = strcmp(rr_old_code(sort_rev, x->old_idx), rr_old_code(sort_rev, y->old_idx));
     if (c)
         return c;
-    if ((c = strcmp(new_code(sort_rev, x->new_idx), new_code(sort_rev, y->new_idx))))
+    if ((c = strcmp(rr_new_code(sort_rev, x->new_idx), rr_new_code(sort_rev, y->new_idx))))
         return c;
     return x->area < y->area ? 1 : x->area > y->area ? -1 : 0;
 }
@@ -371,7 +362,7 @@ static rr_status write_pieces(gpkg_writer *w)
                                fields, sizeof fields / sizeof *fields);
     for (size_t k = 0; k < rev->npieces && st == RR_OK; k++) {
         const rr_piece *p = order[k];
-        const char *oc = old_code(rev, p->old_idx), *nc = new_code(rev, p->new_idx);
+        const char *oc = rr_old_code(rev, p->old_idx), *nc = rr_new_code(rev, p->new_idx);
         bind_text(&l, 3, oc);
         bind_text(&l, 4, nc);
         sqlite3_bind_double(l.insert, 5, p->area);
@@ -407,7 +398,7 @@ static rr_status write_changes(gpkg_writer *w)
         st = rr_error(w->ctx, RR_ERR_NOMEM, "out of memory (%s)", w->path);
     for (size_t k = 0; k < rev->nchanges && st == RR_OK; k++) {
         const rr_change *c = &rev->changes[k];
-        const char *oc = old_code(rev, c->old_idx), *nc = new_code(rev, c->new_idx);
+        const char *oc = rr_old_code(rev, c->old_idx), *nc = rr_new_code(rev, c->new_idx);
         char what[200];
         snprintf(what, sizeof what, "feature %zu (old %s, new %s)", k + 1, oc, nc);
         GEOSGeometry *own = NULL;

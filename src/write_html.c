@@ -37,25 +37,15 @@ const char *const rr_review_class_colour[RR_CLASS_COUNT] = {
 
 /* ---- the moved pieces of a change (shared with write_gpkg.c) ------------------------------- */
 
-static const char *old_code(const rr_revision *rev, size_t i)
-{
-    return i == RR_NONE ? "" : rev->old_set->areas[i].code;
-}
-
-static const char *new_code(const rr_revision *rev, size_t i)
-{
-    return i == RR_NONE ? "" : rev->new_set->areas[i].code;
-}
-
 int rr_review_piece_of_change(const rr_revision *rev, const rr_change *c, const rr_piece *p)
 {
     switch (c->type) {
     case RR_CH_SHRINKS:
         return p->transfer && p->old_idx == c->old_idx && p->new_idx != RR_NONE &&
-               strcmp(old_code(rev, p->old_idx), new_code(rev, p->new_idx)) != 0;
+               strcmp(rr_old_code(rev, p->old_idx), rr_new_code(rev, p->new_idx)) != 0;
     case RR_CH_GROWS:
         return p->transfer && p->new_idx == c->new_idx && p->old_idx != RR_NONE &&
-               strcmp(old_code(rev, p->old_idx), new_code(rev, p->new_idx)) != 0;
+               strcmp(rr_old_code(rev, p->old_idx), rr_new_code(rev, p->new_idx)) != 0;
     case RR_CH_GROWS_SEA:
         return p->moved && p->old_idx == RR_NONE && p->new_idx == c->new_idx;
     default:
