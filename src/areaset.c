@@ -412,13 +412,7 @@ const GEOSGeometry *rr_area_shape(rr_ctx *ctx, const rr_area *a, GEOSGeometry **
         if (!(*own = GEOSGeom_createEmptyCollection_r(ctx->geos, GEOS_MULTIPOLYGON)))
             why = rr_error(ctx, RR_ERR_NOMEM, "out of memory");
     } else if (!(*own = rr_gpkg_blob_geometry(ctx, a->blob, a->blob_size, a->single, &why))) {
-        if (why == RR_ERR_NOMEM)
-            rr_error(ctx, why, "out of memory making the geometry of area %s", a->code);
-        else if (why == RR_ERR_INTERNAL)
-            rr_error(ctx, why, "the packed geometry of area %s cannot be read back", a->code);
-        else
-            rr_error(ctx, why, "cannot make the geometry of area %s: %s", a->code,
-                     rr_geos_msg(ctx));
+        rr_error_prefix(ctx, why, "making the geometry of area %s again", a->code);
     }
     if (st)
         *st = why;

@@ -1097,9 +1097,6 @@ rr_status rr_area_compare_packed(rr_ctx *ctx, const rr_area *a, const rr_area *b
                                  double precision, GEOSGeometry **a_only, GEOSGeometry **b_only,
                                  GEOSGeometry **both, rr_compare_path *path)
 {
-    if (a->geom && b->geom) /* not packed */
-        return rr_area_compare(ctx, a->geom, b->geom, a->area, b->area, precision, a_only,
-                               b_only, both, path);
     compare_side in_a = {a->geom, a, a->area}, in_b = {b->geom, b, b->area};
     return compare(ctx, &in_a, &in_b, precision, a_only, b_only, both, path);
 }

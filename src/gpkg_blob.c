@@ -390,6 +390,12 @@ GEOSGeometry *rr_gpkg_blob_geometry(rr_ctx *ctx, const unsigned char *blob, size
     free(g.xy);
     free(g.ring);
     free(g.first);
+    if (*why == RR_ERR_NOMEM)
+        rr_error(ctx, *why, "out of memory");
+    else if (*why == RR_ERR_INTERNAL)
+        rr_error(ctx, *why, "not a geometry blob regrev writes");
+    else if (*why != RR_OK)
+        rr_error(ctx, *why, "GEOS refused it: %s", rr_geos_msg(ctx));
     return out;
 }
 

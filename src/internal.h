@@ -369,8 +369,9 @@ void rr_gpkg_blob_xy(double *dst, const unsigned char *xy, size_t n);
 /* The envelope in the blob's header: min x, max x, min y, max y. */
 void rr_gpkg_blob_envelope(const unsigned char *blob, double env[4]);
 /* The blob's geometry in GEOS, new: a MultiPolygon, or a Polygon when `single` and it holds one.
- * NULL when it cannot be made, *why saying so: RR_ERR_NOMEM, RR_ERR_INTERNAL (not a blob
- * rr_gpkg_blob makes), RR_ERR_GEOMETRY (GEOS refused it: its message is kept). */
+ * NULL when it cannot be made, *why saying so (RR_ERR_NOMEM, RR_ERR_INTERNAL: not a blob
+ * rr_gpkg_blob makes, RR_ERR_GEOMETRY: GEOS refused it) and the message set, for the caller to
+ * prefix with what the blob was. */
 GEOSGeometry *rr_gpkg_blob_geometry(rr_ctx *ctx, const unsigned char *blob, size_t size,
                                     int single, rr_status *why);
 /* rr_gpkg_blob_rings with each ring's points copied to aligned doubles (x and y side by side):

@@ -122,6 +122,15 @@ rr_status rr_area_geometry(rr_ctx *ctx, OGRGeometryH og, int geographic, double 
     return rr_feature_repair(ctx, g, where, out);
 }
 
+/* A feature read but not kept (a failure after its geometry was made): what it holds. */
+static void feature_drop(rr_ctx *ctx, GEOSGeometry *g, rr_packed_geom *packed, char *code)
+{
+    if (g)
+        GEOSGeom_destroy_r(ctx->geos, g);
+    free(packed->blob);
+    free(code);
+}
+
 rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **out)
 {
     rr_status st = RR_OK;
@@ -282,10 +291,7 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
         if (set->n == cap) {
             rr_area *bigger = realloc(set->areas, 2 * cap * sizeof *bigger);
             if (!bigger) {
-                if (g)
-                    GEOSGeom_destroy_r(ctx->geos, g);
-                free(packed.blob);
-                free(code);
+                feature_drop(ctx, g, &packed, code);
                 st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
                 break;
             }
@@ -302,19 +308,13 @@ rr_status rr_areaset_read(rr_ctx *ctx, const rr_read_opts *opts, rr_areaset **ou
             if (!gc || !gc[0]) {
                 st = rr_error(ctx, RR_ERR_DATA, "%s: no group in %s to dissolve by", where,
                               group_i >= 0 ? opts->group_field : opts->link_path);
-                if (g)
-                    GEOSGeom_destroy_r(ctx->geos, g);
-                free(packed.blob);
-                free(code);
+                feature_drop(ctx, g, &packed, code);
                 break;
             }
             group = rr_strdup(gc);
             if (!group) {
                 st = rr_error(ctx, RR_ERR_NOMEM, "out of memory (%s)", path);
-                if (g)
-                    GEOSGeom_destroy_r(ctx->geos, g);
-                free(packed.blob);
-                free(code);
+                feature_drop(ctx, g, &packed, code);
                 break;
             }
             rr_code_normalise(group);

@@ -341,10 +341,7 @@ const GEOSGeometry *rr_piece_shape(rr_ctx *ctx, const rr_piece *p, GEOSGeometry 
     if (p->shape || !p->blob)
         return p->shape;
     if (!(*own = rr_gpkg_blob_geometry(ctx, p->blob, p->blob_size, 0, &why)))
-        rr_error(ctx, why, "cannot read a packed piece back: %s",
-                 why == RR_ERR_GEOMETRY ? rr_geos_msg(ctx)
-                 : why == RR_ERR_NOMEM  ? "out of memory"
-                                        : "not a blob regrev writes");
+        rr_error_prefix(ctx, why, "reading a packed piece back");
     if (st)
         *st = why;
     return *own;

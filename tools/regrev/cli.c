@@ -149,6 +149,16 @@ void cli_signals_install(rr_ctx *ctx)
     sigaction(SIGHUP, &sa, NULL);
 }
 
+void cli_hold_signals(int how, sigset_t *old)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(how, &set, old);
+}
+
 void cli_signals_set_outset(rr_outset *set)
 {
     sig_outset = set;
@@ -158,16 +168,12 @@ rr_status cli_outset_commit(rr_ctx *ctx, rr_outset *set)
 {
     /* Renaming the outputs into place must not be cut short: hold SIGINT/SIGTERM until done.
      * A signal that came meanwhile ends the process after it ("interrupted"), outputs whole. */
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGHUP);
-    sigprocmask(SIG_BLOCK, &block, &old);
+    sigset_t old;
+    cli_hold_signals(SIG_BLOCK, &old);
     rr_status st = rr_outset_commit(ctx, set);
     sig_outset = NULL;
     sig_committed = st == RR_OK;
-    sigprocmask(SIG_SETMASK, &old, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     return st;
 }
 

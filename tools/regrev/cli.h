@@ -2,6 +2,8 @@
 #ifndef REGREV_CLI_H
 #define REGREV_CLI_H
 
+#include <signal.h>
+
 #include <regrev/regrev.h>
 
 enum { EXIT_OK = 0, EXIT_DATA = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
@@ -24,6 +26,9 @@ void cli_progress_done(cli_state *st);
 
 /* The interrupted-run handling: SIGINT/SIGTERM cancel the context and remove temporaries. */
 void cli_signals_install(rr_ctx *ctx);
+/* Hold off (SIG_BLOCK) or let in (SIG_UNBLOCK) the signals that end a run, SIGINT, SIGTERM and
+ * SIGHUP, in the calling thread; the mask before in *old when not NULL. */
+void cli_hold_signals(int how, sigset_t *old);
 /* A library context for a command: messages and progress through st, SIGINT/SIGTERM
  * cancelling it. NULL (the error printed) when out of memory. */
 rr_ctx *cli_ctx_start(cli_state *st);

@@ -5,7 +5,6 @@
 #ifdef REGREV_MIMALLOC
 #include <limits.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -71,21 +70,10 @@ typedef struct command {
     int rc;
 } command;
 
-/* The signals that end a run (cli.c handles them). */
-static void stop_signals(int how)
-{
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(how, &set, NULL);
-}
-
 static void *command_main(void *arg)
 {
     command *c = arg;
-    stop_signals(SIG_UNBLOCK); /* made with them held off (run_on_thread) */
+    cli_hold_signals(SIG_UNBLOCK, NULL); /* made with them held off (run_on_thread) */
     c->rc = dispatch(c->argc, c->argv);
     return NULL;
 }
@@ -105,7 +93,7 @@ static int run_on_thread(int argc, char **argv, int *rc)
     pthread_t tid;
     /* held off before the thread is made: the main thread never takes them, not even before it
      * would have blocked them (the command thread could be renaming its outputs by then) */
-    stop_signals(SIG_BLOCK);
+    cli_hold_signals(SIG_BLOCK, NULL);
     /* The stack main() would have had: the limit on it (ulimit -s), or 64 MB where there is none
      * (a thread's default would then be 2 MB; GEOS recurses on deep geometries). */
     struct rlimit lim;
@@ -121,7 +109,7 @@ static int run_on_thread(int argc, char **argv, int *rc)
     if (made)
         pthread_attr_destroy(&attr);
     if (!started) {
-        stop_signals(SIG_UNBLOCK);
+        cli_hold_signals(SIG_UNBLOCK, NULL);
         return 0;
     }
     pthread_join(tid, NULL);
@@ -148,6 +136,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* From the first instruction on, an interrupt ends the run with status 1 and no output. */
+    cli_signals_install(NULL);
 #ifdef REGREV_MIMALLOC
     /* Transparent huge pages for the heap (CMakeLists.txt says why), unless the user chose
      * otherwise with mimalloc's own MIMALLOC_LARGE_OS_PAGES. Before the first large allocation:
@@ -159,16 +149,11 @@ int main(int argc, char **argv)
      * 0.93 -> 0.75 s, wall 3.11 -> 3.00 s, means of 7 alternating runs). A run is short. */
     if (!getenv("MIMALLOC_ALLOW_DECOMMIT"))
         mi_option_disable(mi_option_allow_decommit);
-    /* From the first instruction on, an interrupt ends the run with status 1 and no output. */
-    cli_signals_install(NULL);
     /* For the same reason, reuse freed large blocks too (unless memory is to be given back). */
     int rc;
     if (!mi_option_is_enabled(mi_option_allow_decommit) && arena_reserve() &&
         run_on_thread(argc, argv, &rc))
         return rc;
-#else
-    /* From the first instruction on, an interrupt ends the run with status 1 and no output. */
-    cli_signals_install(NULL);
 #endif
     return dispatch(argc, argv);
 }
